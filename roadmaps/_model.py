@@ -1,0 +1,148 @@
+"""The roadmap as plain data: what every renderer (text, Markdown, JSON, HTML, SVG) reads.
+
+These are frozen dataclasses rather than pydantic models: a population run
+builds millions of them, and they are produced by the library, never parsed
+from users, so they need no validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Status = Literal["done", "due", "overdue", "upcoming", "not-applicable"]
+STATUSES: tuple[Status, ...] = ("done", "due", "overdue", "upcoming", "not-applicable")
+Severity = Literal["high", "medium", "low"]
+Agency = Literal["education", "health", "social-care", "other"]
+AGENCIES: tuple[Agency, ...] = ("education", "health", "social-care", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One reference behind a rule: a statute provision or a seed document."""
+
+    title: str | None = None
+    instrument: str | None = None
+    provision: str | None = None
+    url: str | None = None
+    seed: str | None = None
+    quote: str | None = None
+
+    def short(self) -> str:
+        """A one-line citation, e.g. ``Care Act 2014 s.58`` or ``seed 003_…txt``."""
+        if self.instrument:
+            return f"{self.instrument} {self.provision}".strip() if self.provision else self.instrument
+        if self.seed:
+            return f"{self.title + ', ' if self.title else ''}seed {self.seed}"
+        return self.title or self.url or ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """The rule behind a roadmap line: its id, status and citations."""
+
+    id: str
+    status: str  # verified | unverified | ambiguous | local
+    citations: tuple[Citation, ...] = ()
+
+    def cite(self) -> str:
+        return "; ".join(c.short() for c in self.citations if c.short())
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One dated line of the timeline.
+
+    ``date`` is the date the entry falls on (a birthday, a deadline, the date a
+    service starts or ends). ``window_start`` is set when the entry is a window
+    ("between window_start and date"). ``done_on`` is the date of the recorded
+    event that completed it.
+    """
+
+    id: str
+    kind: str  # milestone | deadline | assessment | plan | review | service-start | service-end
+    date: date
+    age_years: int
+    age_months: int
+    title: str
+    description: str
+    agency: Agency
+    owner: str
+    owner_id: str | None
+    status: Status
+    rule: RuleRef
+    cohorts: tuple[str, ...]
+    window_start: date | None = None
+    done_on: date | None = None
+    pfa_area: str | None = None
+    explanation: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A named gap rule that fired for this young person."""
+
+    rule: str
+    severity: Severity
+    title: str
+    message: str
+    action: str
+    duty: RuleRef
+    owner: str
+    agency: Agency
+    since: date | None = None
+    days_overdue: int | None = None
+    milestone: str | None = None
+    catalogue: str | None = None
+    explanation: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpan:
+    """A service the young person may receive, with when it starts and ends for them."""
+
+    id: str
+    label: str
+    agency: Agency
+    start: date | None
+    end: date | None
+    successors: tuple[str, ...]
+    rule: RuleRef
+    cohorts: tuple[str, ...]
+    beyond_statutory: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CareLeaverStatus:
+    """Care-leaver status dates worked out from the care episodes (statute.md section 3)."""
+
+    status_on_as_of: str | None  # eligible | relevant | former-relevant | qualifying | looked-after | None
+    weeks_looked_after_since_14: float
+    eligible_from: date | None = None
+    relevant_from: date | None = None
+    former_relevant_from: date | None = None
+    qualifying_from: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Roadmap:
+    """A young person's dated roadmap to 25, with gaps and the settings used."""
+
+    person_id: str
+    as_of: date
+    area: str
+    settings: dict[str, Any]
+    date_of_birth: date
+    cohorts: tuple[str, ...]
+    start: date
+    end: date
+    entries: tuple[Entry, ...]
+    gaps: tuple[Gap, ...]
+    services: tuple[ServiceSpan, ...] = ()
+    care_status: CareLeaverStatus | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def milestone(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or None."""
+        return next((e for e in self.entries if e.id == entry_id), None)
