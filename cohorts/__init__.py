@@ -1,1 +1,56 @@
-"""placeholder"""
+"""The three cohorts as cited rule data (England baseline plus local overlays).
+
+Looked-after children and care leavers, young people with SEND and EHC plans,
+and young adults with care needs entering Adult Social Care. This package
+holds their rule data, cohort membership, care-leaver status and the
+population layer.
+"""
+
+from ._care_status import CareStatus, care_status
+from ._pathway import (
+    DATA_ROOT,
+    FACT_TYPES,
+    available_areas,
+    check_person,
+    load_pathway,
+    person_care_status,
+    person_context,
+    person_facts,
+    resolve_settings,
+)
+from ._person import (
+    EHCP_SETTINGS,
+    CareEpisode,
+    EhcPlan,
+    Event,
+    Person,
+    ServiceUse,
+    load_person,
+    person_from_mapping,
+    person_to_mapping,
+)
+
+__all__ = sorted(
+    [
+        "DATA_ROOT",
+        "EHCP_SETTINGS",
+        "FACT_TYPES",
+        "CareEpisode",
+        "CareStatus",
+        "EhcPlan",
+        "Event",
+        "Person",
+        "ServiceUse",
+        "available_areas",
+        "care_status",
+        "check_person",
+        "load_pathway",
+        "load_person",
+        "person_care_status",
+        "person_context",
+        "person_facts",
+        "person_from_mapping",
+        "person_to_mapping",
+        "resolve_settings",
+    ]
+)

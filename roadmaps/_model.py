@@ -96,6 +96,7 @@ class Gap:
     milestone: str | None = None
     catalogue: str | None = None
     explanation: tuple[str, ...] = ()
+    family_message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

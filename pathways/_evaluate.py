@@ -1,0 +1,308 @@
+"""Rule evaluation: date expressions and conditions compiled once, evaluated per person.
+
+:class:`CompiledRules` turns every date expression and condition of a
+:class:`~pathways._loader.RuleSet` into a Python closure when the pathway is
+loaded, so evaluating a young person does no parsing and no id look-ups by
+string. A :class:`Context` holds one person's facts, events and settings and
+memoises milestone dates and trigger results.
+
+Dated parameters follow the *in force on the date* rule: a value keyed by an
+effective date applies to a computed date that falls on or after that
+effective date; a date that a new value brings forward to before the value
+came into force falls due the day it comes into force (see docs/rule-data.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from . import _dates as dates
+from ._dates import LeapDayPolicy, SchoolCalendar
+from ._loader import RuleSet, iter_condition_refs, iter_date_refs
+from ._models import STATUS_ORDER, Condition, DateExpr, Parameter
+
+DateFn = Callable[["Context"], date | None]
+CondFn = Callable[["Context"], bool]
+
+
+@dataclass(slots=True)
+class Context:
+    """One young person's inputs, as the rules see them."""
+
+    date_of_birth: date
+    as_of: date
+    leap_day_policy: LeapDayPolicy
+    settings: Mapping[str, str]
+    calendar: SchoolCalendar
+    facts: Mapping[str, Any]
+    events: Mapping[str, tuple[date, ...]]
+    received: Mapping[str, date | None]
+    year_group_offset: int = 0
+    cohorts: frozenset[str] = frozenset()
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def birthday(self, years: int) -> date:
+        return dates.birthday(self.date_of_birth, years, self.leap_day_policy)
+
+    def latest_event(self, *types: str) -> date | None:
+        found = [self.events[t][-1] for t in types if self.events.get(t)]
+        return max(found) if found else None
+
+
+def dated(param: Parameter, fn: Callable[[Any], date | None]) -> date | None:
+    """Apply ``fn`` to a dated parameter by the in-force-on-the-date rule."""
+    items = list(param.values.items())
+    if len(items) == 1:
+        return fn(items[0][1])
+    best: date | None = None
+    for index, (start, value) in enumerate(items):
+        end = items[index + 1][0] if index + 1 < len(items) else None
+        candidate = fn(value)
+        if candidate is None:
+            continue
+        candidate = max(candidate, start)
+        if (end is None or candidate < end) and (best is None or candidate < best):
+            best = candidate
+    return best
+
+
+def value_on(param: Parameter, on: date) -> Any:
+    """The value of a parameter in force on a date (the first value before any)."""
+    current = next(iter(param.values.values()))
+    for start, value in param.values.items():
+        if start <= on:
+            current = value
+    return current
+
+
+class CompiledRules:
+    """Closures for every date and condition in a rule set."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._milestone_fns: dict[str, DateFn] = {}
+        self._trigger_fns: dict[str, CondFn] = {}
+        for node in rules.nodes.values():
+            if node.kind == "trigger" and node.when is not None:
+                self._trigger_fns[node.id] = self.condition(node.when)
+        for node in rules.nodes.values():
+            if node.date is not None:
+                self._milestone_fns[node.id] = self.date(node.date)
+        self.cohort_fns: dict[str, CondFn] = {
+            cohort.id: self.condition(cohort.member_when) for cohort in rules.cohorts.values()
+        }
+
+    # ------------------------------------------------------------ dates
+
+    def milestone_date(self, ctx: Context, milestone_id: str) -> date | None:
+        key = "m:" + milestone_id
+        if key not in ctx.memo:
+            ctx.memo[key] = self._milestone_fns[milestone_id](ctx)
+        result: date | None = ctx.memo[key]
+        return result
+
+    def date(self, expr: DateExpr) -> DateFn:
+        """Compile a date expression."""
+        base = self._date_operator(expr)
+        for shift in ("add_years", "add_months", "add_weeks", "add_days"):
+            param_id = getattr(expr, shift)
+            if param_id is not None:
+                base = self._shift(base, shift, self.rules.parameters[param_id])
+        return base
+
+    def _shift(self, inner: DateFn, shift: str, param: Parameter) -> DateFn:
+        add: Callable[[date, int], date] = {
+            "add_years": lambda d, n: dates.add_months(d, 12 * n),
+            "add_months": dates.add_months,
+            "add_weeks": dates.add_weeks,
+            "add_days": dates.add_days,
+        }[shift]
+
+        def shifted(ctx: Context) -> date | None:
+            anchor = inner(ctx)
+            if anchor is None:
+                return None
+            return dated(ctx.parameters[param.id], lambda v: add(anchor, int(v)))
+
+        return shifted
+
+    def _date_operator(self, expr: DateExpr) -> DateFn:  # noqa: C901 - one branch per operator
+        op = expr.operator
+        if op in ("birthday", "day_before_birthday"):
+            param_id: str = getattr(expr, op)
+            minus = 1 if op == "day_before_birthday" else 0
+
+            def birthday_fn(ctx: Context) -> date | None:
+                return dated(
+                    ctx.parameters[param_id],
+                    lambda v: dates.add_days(ctx.birthday(int(v)), -minus),
+                )
+
+            return birthday_fn
+        if op in ("year_group_start", "year_group_end"):
+            param_id = getattr(expr, op)
+            fn = dates.year_group_start if op == "year_group_start" else dates.year_group_end
+
+            def year_fn(ctx: Context) -> date | None:
+                return dated(
+                    ctx.parameters[param_id],
+                    lambda v: fn(
+                        ctx.date_of_birth, int(v), ctx.calendar,
+                        offset=ctx.year_group_offset, leap_day_policy=ctx.leap_day_policy,
+                    ),
+                )
+
+            return year_fn
+        if op == "compulsory_school_age_end":
+
+            def csa_fn(ctx: Context) -> date | None:
+                return dates.compulsory_school_age_end(
+                    ctx.date_of_birth, ctx.calendar, leap_day_policy=ctx.leap_day_policy,
+                    first_september="term" if ctx.settings.get("csa-first-september-birthday") == "term" else "cohort",
+                )
+
+            return csa_fn
+        if op == "fe_year_end_containing":
+            inner = self.date(expr.fe_year_end_containing)  # type: ignore[arg-type]
+
+            def fe_fn(ctx: Context) -> date | None:
+                anchor = inner(ctx)
+                return None if anchor is None else dates.fe_year_end_containing(anchor, ctx.calendar)
+
+            return fe_fn
+        if op == "month_day_on_or_after":
+            inner = self.date(expr.of)  # type: ignore[arg-type]
+            param_id = expr.month_day_on_or_after or ""
+
+            def month_day_fn(ctx: Context) -> date | None:
+                anchor = inner(ctx)
+                if anchor is None:
+                    return None
+                month, day = (int(p) for p in str(value_on(ctx.parameters[param_id], anchor)).split("-"))
+                candidate = date(anchor.year, month, day)
+                return candidate if candidate >= anchor else date(anchor.year + 1, month, day)
+
+            return month_day_fn
+        if op == "fact":
+            name = expr.fact or ""
+            return lambda ctx: ctx.facts.get(name)
+        if op in ("event", "events"):
+            types = (expr.event,) if expr.event else tuple(expr.events or ())
+            return lambda ctx: ctx.latest_event(*types)
+        if op == "milestone":
+            milestone_id = expr.milestone or ""
+            return lambda ctx: self.milestone_date(ctx, milestone_id)
+        if op in ("earliest", "latest"):
+            parts = [self.date(child) for child in getattr(expr, op)]
+            pick = min if op == "earliest" else max
+
+            def pick_fn(ctx: Context) -> date | None:
+                found = [d for d in (part(ctx) for part in parts) if d is not None]
+                return pick(found) if found else None
+
+            return pick_fn
+        if op == "cases":
+            compiled = [
+                (None if case.when is None else self.condition(case.when), self.date(case.date))
+                for case in expr.cases or ()
+            ]
+
+            def cases_fn(ctx: Context) -> date | None:
+                for when, then in compiled:
+                    if when is None or when(ctx):
+                        return then(ctx)
+                return None
+
+            return cases_fn
+        raise AssertionError(f"unhandled date operator {op}")  # pragma: no cover
+
+    # ------------------------------------------------------------ conditions
+
+    def trigger(self, ctx: Context, trigger_id: str) -> bool:
+        key = "t:" + trigger_id
+        if key not in ctx.memo:
+            ctx.memo[key] = self._trigger_fns[trigger_id](ctx)
+        return bool(ctx.memo[key])
+
+    def condition(self, cond: Condition) -> CondFn:  # noqa: C901 - one branch per operator
+        """Compile a condition."""
+        op = cond.operator
+        if op == "all_":
+            parts = [self.condition(c) for c in cond.all_ or ()]
+            return lambda ctx: all(p(ctx) for p in parts)
+        if op == "any_":
+            parts = [self.condition(c) for c in cond.any_ or ()]
+            return lambda ctx: any(p(ctx) for p in parts)
+        if op == "not_":
+            inner = self.condition(cond.not_)  # type: ignore[arg-type]
+            return lambda ctx: not inner(ctx)
+        if op == "fact":
+            name = cond.fact or ""
+            if cond.equals is not None:
+                wanted = cond.equals
+                return lambda ctx: ctx.facts.get(name) == wanted
+            if cond.in_ is not None:
+                options = frozenset(cond.in_)
+                return lambda ctx: ctx.facts.get(name) in options
+            return lambda ctx: bool(ctx.facts.get(name))
+        if op == "trigger":
+            trigger_id = cond.trigger or ""
+            return lambda ctx: self.trigger(ctx, trigger_id)
+        if op == "cohort":
+            cohort_id = cond.cohort or ""
+            return lambda ctx: cohort_id in ctx.cohorts
+        if op == "receives":
+            service_id = cond.receives or ""
+            return lambda ctx: service_id in ctx.received
+        if op == "setting":
+            setting_id, wanted = cond.setting or "", str(cond.equals)
+            return lambda ctx: ctx.settings.get(setting_id) == wanted
+        if op == "event":
+            event_type = cond.event or ""
+            return lambda ctx: bool(ctx.events.get(event_type))
+        if op == "date":
+            left = self.date(cond.date)  # type: ignore[arg-type]
+            for name in ("before", "on_or_before", "after", "on_or_after"):
+                other = getattr(cond, name)
+                if other is not None:
+                    right = self.date(other)
+                    compare: Callable[[date, date], bool] = {
+                        "before": date.__lt__,
+                        "on_or_before": date.__le__,
+                        "after": date.__gt__,
+                        "on_or_after": date.__ge__,
+                    }[name]
+
+                    def compare_fn(ctx: Context, right: DateFn = right, compare: Any = compare) -> bool:
+                        a, b = left(ctx), right(ctx)
+                        return a is not None and b is not None and bool(compare(a, b))
+
+                    return compare_fn
+        raise AssertionError(f"unhandled condition operator {op}")  # pragma: no cover
+
+    # ------------------------------------------------------------ provenance
+
+    def parameters_behind(self, *exprs: DateExpr | Condition | None, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """The parameter ids a date or condition depends on (through milestones too)."""
+        found: dict[str, None] = {}
+        for expr in exprs:
+            if expr is None:
+                continue
+            refs = iter_date_refs(expr) if isinstance(expr, DateExpr) else iter_condition_refs(expr)
+            for kind, ref in refs:
+                if kind == "parameter":
+                    found[ref] = None
+                elif kind == "milestone" and ref not in _seen:
+                    node = self.rules.nodes[ref]
+                    for p in self.parameters_behind(node.date, _seen=_seen | {ref}):
+                        found[p] = None
+        return tuple(found)
+
+
+def weakest_status(*statuses: str) -> str:
+    """The weakest of several statuses (verified < local < unverified < ambiguous)."""
+    return max(statuses, key=STATUS_ORDER.index) if statuses else "verified"

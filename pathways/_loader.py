@@ -1,0 +1,493 @@
+"""The strict rule-data loader: YAML files → a validated, resolved :class:`RuleSet`.
+
+An area is a directory holding ``area.yaml`` and any number of rule files. An
+area that ``extends`` another (a local overlay on the England baseline) is
+loaded on top of it: it may add parameters, settings, nodes, edges and gap
+rules, and change baseline values only through ``overrides`` that say where
+they go beyond the statutory floor.
+
+Every problem is a :class:`RuleDataError` or :class:`GraphError` naming the
+file, the line and the id: unknown keys, duplicate keys, duplicate ids,
+dangling references, and cycles where cycles are not allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from ._dates import SchoolCalendar
+from ._errors import GraphError, RuleDataError
+from ._models import (
+    CYCLIC_EDGE_KINDS,
+    Area,
+    Cohort,
+    Condition,
+    DateExpr,
+    Edge,
+    EventType,
+    GapRule,
+    Node,
+    Override,
+    Parameter,
+    RuleFile,
+    Setting,
+)
+from ._yaml import line_of, load_yaml_text
+
+#: The calendar constants every baseline must define, by their key in ``area.yaml``.
+CALENDAR_KEYS = (
+    "school-year-start",
+    "fe-year-end",
+    "school-leaving-month",
+    "school-leaving-weekday",
+    "year-group-age-offset",
+)
+
+FactTypes = Mapping[str, str]  # fact name -> "bool" | "date" | "text"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule was defined."""
+
+    file: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All rule data of one area (baseline plus overlay), validated and resolved."""
+
+    area: str
+    label: str
+    reviewed_on: Any
+    chain: tuple[str, ...]
+    calendar: SchoolCalendar
+    parameters: Mapping[str, Parameter]
+    settings: Mapping[str, Setting]
+    cohorts: Mapping[str, Cohort]
+    events: Mapping[str, EventType]
+    nodes: Mapping[str, Node]
+    edges: tuple[Edge, ...]
+    gaps: Mapping[str, GapRule]
+    overridden: Mapping[str, Override]
+    sources: Mapping[str, Source]
+    areas: Mapping[str, Area] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+    def source(self, rule_id: str) -> Source | None:
+        return self.sources.get(rule_id)
+
+
+def area_ids(data_root: Path) -> tuple[str, ...]:
+    """The areas available under a rule-data directory (folders with an ``area.yaml``)."""
+    return tuple(sorted(p.parent.name for p in data_root.glob("*/area.yaml")))
+
+
+def _validate(model: type[BaseModel], data: Any, *, file: str, loc: tuple[int | str, ...] = ()) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        err_loc = tuple(err["loc"])
+        full = loc + err_loc
+        line = line_of(data, err_loc) if data is not None else None
+        item_id = data.get("id") if isinstance(data, dict) else None
+        if item_id is None and isinstance(data, dict) and err_loc and isinstance(err_loc[0], str):
+            section = data.get(err_loc[0])
+            if isinstance(section, list) and len(err_loc) > 1 and isinstance(err_loc[1], int):
+                item = section[err_loc[1]] if err_loc[1] < len(section) else None
+                item_id = item.get("id") if isinstance(item, dict) else None
+        where = ".".join(str(p) for p in full)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            problem = f"unknown key '{full[-1]}'"
+        elif kind == "missing":
+            problem = f"missing key '{full[-1]}'"
+        else:
+            problem = f"{where}: {err['msg'].removeprefix('Value error, ')}"
+        raise RuleDataError(problem, file=file, line=line, id=item_id) from None
+
+
+def _read_rule_file(path: Path, display: str) -> tuple[RuleFile, Any]:
+    data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RuleDataError("a rule file must be a mapping of sections", file=display)
+    return _validate(RuleFile, data, file=display), data
+
+
+def _read_area(directory: Path, display_root: Path) -> Area:
+    path = directory / "area.yaml"
+    display = str(path.relative_to(display_root)) if path.is_relative_to(display_root) else str(path)
+    if not path.is_file():
+        raise RuleDataError("no area.yaml in this rule-data directory", file=str(directory))
+    data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
+    return _validate(Area, data, file=display)  # type: ignore[no-any-return]
+
+
+class _Collector:
+    """Accumulates rule records from files, rejecting duplicate ids."""
+
+    def __init__(self) -> None:
+        self.parameters: dict[str, Parameter] = {}
+        self.settings: dict[str, Setting] = {}
+        self.cohorts: dict[str, Cohort] = {}
+        self.events: dict[str, EventType] = {}
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[tuple[Edge, Source]] = []
+        self.gaps: dict[str, GapRule] = {}
+        self.overrides: list[tuple[Override, Source]] = []
+        self.sources: dict[str, Source] = {}
+        self.files: list[str] = []
+
+    def add_file(self, rules: RuleFile, raw: Any, display: str) -> None:
+        self.files.append(display)
+        sections: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("parameters", self.parameters),
+            ("settings", self.settings),
+            ("cohorts", self.cohorts),
+            ("events", self.events),
+            ("nodes", self.nodes),
+            ("gaps", self.gaps),
+        )
+        for name, target in sections:
+            lines = getattr(raw.get(name), "item_lines", None) or []
+            for index, item in enumerate(getattr(rules, name)):
+                source = Source(display, lines[index] if index < len(lines) else None)
+                # Event types are a vocabulary of their own: an event 'pathway-plan'
+                # completes the plan node 'pathway-plan'.
+                key = f"event:{item.id}" if name == "events" else item.id
+                if key in self.sources:
+                    raise RuleDataError(
+                        f"duplicate id (first defined at {self.sources[key]})",
+                        file=source.file, line=source.line, id=item.id,
+                    )
+                if name == "nodes" and rules.cohort and not item.cohorts:
+                    item = item.model_copy(update={"cohorts": (rules.cohort,)})
+                if name == "gaps" and rules.cohort and not item.cohorts:
+                    item = item.model_copy(update={"cohorts": (rules.cohort,)})
+                target[item.id] = item
+                self.sources[key] = source
+        for section, sink in (("edges", self.edges), ("overrides", self.overrides)):
+            lines = getattr(raw.get(section), "item_lines", None) or []
+            for index, item in enumerate(getattr(rules, section)):
+                sink.append((item, Source(display, lines[index] if index < len(lines) else None)))  # type: ignore[arg-type]
+
+
+def _calendar(area: Area, params: Mapping[str, Parameter], file: str) -> SchoolCalendar:
+    values: dict[str, Any] = {}
+    for key in CALENDAR_KEYS:
+        param_id = area.calendar.get(key)
+        if param_id is None:
+            raise RuleDataError(f"calendar needs '{key}'", file=file, id=area.id)
+        if param_id not in params:
+            raise RuleDataError(f"calendar '{key}' names unknown parameter '{param_id}'", file=file, id=area.id)
+        values[key] = next(reversed(params[param_id].values.values()))
+
+    def month_day(text: Any, key: str) -> tuple[int, int]:
+        try:
+            month, day = (int(part) for part in str(text).split("-"))
+        except ValueError:
+            raise RuleDataError(f"calendar '{key}' must be MM-DD", file=file, id=area.id) from None
+        return month, day
+
+    return SchoolCalendar(
+        school_year_start=month_day(values["school-year-start"], "school-year-start"),
+        fe_year_end=month_day(values["fe-year-end"], "fe-year-end"),
+        school_leaving_month=int(values["school-leaving-month"]),
+        school_leaving_weekday=str(values["school-leaving-weekday"]).lower(),
+        year_group_age_offset=int(values["year-group-age-offset"]),
+    )
+
+
+# ---------------------------------------------------------------- reference resolution
+
+
+def iter_date_refs(expr: DateExpr) -> Iterator[tuple[str, str]]:
+    """Every (kind, id) a date expression refers to."""
+    for key in ("birthday", "day_before_birthday", "year_group_start", "year_group_end",
+                "month_day_on_or_after", *("add_years", "add_months", "add_weeks", "add_days")):  # fmt: skip
+        value = getattr(expr, key)
+        if value is not None:
+            yield "parameter", value
+    if expr.fact is not None:
+        yield "date-fact", expr.fact
+    if expr.event is not None:
+        yield "event", expr.event
+    for event in expr.events or ():
+        yield "event", event
+    if expr.milestone is not None:
+        yield "milestone", expr.milestone
+    for child in (expr.fe_year_end_containing, expr.of):
+        if child is not None:
+            yield from iter_date_refs(child)
+    for child in (*(expr.earliest or ()), *(expr.latest or ())):
+        yield from iter_date_refs(child)
+    for case in expr.cases or ():
+        if case.when is not None:
+            yield from iter_condition_refs(case.when)
+        yield from iter_date_refs(case.date)
+
+
+def iter_condition_refs(cond: Condition) -> Iterator[tuple[str, str]]:
+    """Every (kind, id) a condition refers to."""
+    for child in (*(cond.all_ or ()), *(cond.any_ or ())):
+        yield from iter_condition_refs(child)
+    if cond.not_ is not None:
+        yield from iter_condition_refs(cond.not_)
+    if cond.fact is not None:
+        yield "fact", cond.fact
+    if cond.trigger is not None:
+        yield "trigger", cond.trigger
+    if cond.cohort is not None:
+        yield "cohort", cond.cohort
+    if cond.receives is not None:
+        yield "service", cond.receives
+    if cond.setting is not None:
+        yield "setting", cond.setting
+    if cond.event is not None:
+        yield "event", cond.event
+    for expr in (cond.date, cond.before, cond.on_or_before, cond.after, cond.on_or_after):
+        if expr is not None:
+            yield from iter_date_refs(expr)
+
+
+def _refs_of_node(node: Node) -> Iterator[tuple[str, str]]:
+    for cond in (node.when, node.applies_when):
+        if cond is not None:
+            yield from iter_condition_refs(cond)
+    for expr in (node.date, node.window_start, node.completed_from, node.until, node.starts, node.ends):
+        if expr is not None:
+            yield from iter_date_refs(expr)
+    for event in node.completed_by:
+        yield "event", event
+    if node.owner is not None:
+        yield "service", node.owner
+    for cohort in node.cohorts:
+        yield "cohort", cohort
+
+
+def _refs_of_gap(gap: GapRule) -> Iterator[tuple[str, str]]:
+    if gap.applies_when is not None:
+        yield from iter_condition_refs(gap.applies_when)
+    for expr in (gap.due, gap.until):
+        if expr is not None:
+            yield from iter_date_refs(expr)
+    if gap.missing_event is not None:
+        for event in gap.missing_event.types:
+            yield "event", event
+        for expr in (gap.missing_event.on_or_after, gap.missing_event.before):
+            if expr is not None:
+                yield from iter_date_refs(expr)
+    if gap.owner is not None:
+        yield "service", gap.owner
+    if gap.milestone is not None:
+        yield "milestone", gap.milestone
+    if gap.lead_months is not None:
+        yield "parameter", gap.lead_months
+    for cohort in gap.cohorts:
+        yield "cohort", cohort
+
+
+def _resolve(kind: str, ref: str, c: _Collector, facts: FactTypes) -> str | None:
+    """Return a problem description, or None if the reference resolves."""
+    if kind == "parameter":
+        return None if ref in c.parameters else f"unknown parameter '{ref}'"
+    if kind == "setting":
+        return None if ref in c.settings else f"unknown setting '{ref}'"
+    if kind == "cohort":
+        return None if ref in c.cohorts else f"unknown cohort '{ref}'"
+    if kind == "event":
+        return None if ref in c.events else f"unknown event type '{ref}'"
+    if kind == "fact":
+        return None if ref in facts else f"unknown fact '{ref}'"
+    if kind == "date-fact":
+        if ref not in facts:
+            return f"unknown fact '{ref}'"
+        return None if facts[ref] == "date" else f"fact '{ref}' is not a date"
+    node = c.nodes.get(ref)
+    if kind == "milestone":
+        ok = node is not None and node.kind in ("milestone", "assessment", "plan")
+        return None if ok else f"unknown milestone '{ref}'"
+    if kind == "trigger":
+        return None if node is not None and node.kind == "trigger" else f"unknown trigger '{ref}'"
+    if kind == "service":
+        return None if node is not None and node.kind == "service" else f"unknown service '{ref}'"
+    return f"unknown reference kind {kind}"  # pragma: no cover - programming error
+
+
+def _check_references(c: _Collector, facts: FactTypes) -> None:
+    def fail(problem: str, rule_id: str) -> None:
+        src = c.sources.get(rule_id)
+        raise GraphError(problem, file=src.file if src else None, line=src.line if src else None, id=rule_id)
+
+    for node in c.nodes.values():
+        for kind, ref in _refs_of_node(node):
+            if problem := _resolve(kind, ref, c, facts):
+                fail(f"dangling reference: {problem}", node.id)
+    for gap in c.gaps.values():
+        for kind, ref in _refs_of_gap(gap):
+            if problem := _resolve(kind, ref, c, facts):
+                fail(f"dangling reference: {problem}", gap.id)
+    for cohort in c.cohorts.values():
+        for kind, ref in iter_condition_refs(cohort.member_when):
+            if problem := _resolve(kind, ref, c, facts):
+                fail(f"dangling reference: {problem}", cohort.id)
+    for edge, src in c.edges:
+        for end in (edge.from_, edge.to):
+            if end not in c.nodes:
+                raise GraphError(
+                    f"dangling reference: edge {edge.from_} -> {edge.to} names unknown node '{end}'",
+                    file=src.file, line=src.line, id=end,
+                )
+        if edge.when is not None:
+            for kind, ref in iter_condition_refs(edge.when):
+                if problem := _resolve(kind, ref, c, facts):
+                    raise GraphError(f"dangling reference: {problem}", file=src.file, line=src.line, id=edge.from_)
+
+
+def _check_cycles(c: _Collector) -> None:
+    """Edges (except 'reviews'), milestone dates and trigger definitions must be acyclic."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for edge, src in c.edges:
+        if edge.kind not in CYCLIC_EDGE_KINDS:
+            graph.add_edge(edge.from_, edge.to, source=src)
+    _raise_on_cycle(graph, c, "edges")
+    depends: nx.DiGraph[str] = nx.DiGraph()
+    for node in c.nodes.values():
+        for kind, ref in _refs_of_node(node):
+            if kind in ("milestone", "trigger"):
+                depends.add_edge(node.id, ref)
+    for cohort in c.cohorts.values():
+        for kind, ref in iter_condition_refs(cohort.member_when):
+            if kind in ("trigger", "cohort"):
+                depends.add_edge(cohort.id, ref)
+    for node in c.nodes.values():
+        for kind, ref in _refs_of_node(node):
+            if kind == "cohort" and node.kind == "trigger":
+                depends.add_edge(node.id, ref)
+    _raise_on_cycle(depends, c, "date or condition definitions")
+
+
+def _raise_on_cycle(graph: nx.DiGraph[str], c: _Collector, what: str) -> None:
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    first = cycle[0][0]
+    path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+    src = c.sources.get(first)
+    raise GraphError(
+        f"cycle in {what}: {path}", file=src.file if src else None, line=src.line if src else None, id=first
+    )
+
+
+def _apply_overrides(c: _Collector) -> dict[str, Override]:
+    applied: dict[str, Override] = {}
+    for override, src in c.overrides:
+        if override.parameter is not None:
+            base = c.parameters.get(override.parameter)
+            if base is None:
+                raise GraphError(f"override names unknown parameter '{override.parameter}'",
+                                 file=src.file, line=src.line, id=override.parameter)
+            c.parameters[base.id] = Parameter.model_validate(
+                {
+                    **base.model_dump(by_alias=True, exclude={"values", "references", "status", "note", "beyond_statutory"}),
+                    "values": override.values,
+                    "references": [r.model_dump() for r in override.references] or [r.model_dump() for r in base.references],
+                    "status": override.status,
+                    "note": override.note or base.note,
+                    "beyond_statutory": override.beyond_statutory,
+                }
+            )
+            c.sources[base.id] = src
+            applied[base.id] = override
+        else:
+            setting_id = override.setting or ""
+            base_setting = c.settings.get(setting_id)
+            if base_setting is None:
+                raise GraphError(f"override names unknown setting '{setting_id}'", file=src.file, line=src.line, id=setting_id)
+            if override.default not in base_setting.choices:
+                raise RuleDataError(f"default must be one of {base_setting.choices}", file=src.file, line=src.line, id=setting_id)
+            c.settings[setting_id] = base_setting.model_copy(update={"default": override.default})
+            applied[setting_id] = override
+    return applied
+
+
+def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet:
+    """Load and validate the rule data of ``area`` (with the areas it extends).
+
+    Args:
+        data_root: a directory holding one folder per area.
+        area: the area id, e.g. ``england`` or ``leicester``.
+        facts: the fact vocabulary (name -> bool | date | text) conditions may use.
+
+    Raises:
+        RuleDataError: a file is malformed, has unknown or duplicate keys, or a
+            duplicate id.
+        GraphError: a reference dangles or a forbidden cycle exists.
+    """
+    root = Path(data_root)
+    chain: list[Area] = []
+    seen: set[str] = set()
+    current: str | None = area
+    while current is not None:
+        if current in seen:
+            raise GraphError(f"areas extend each other in a cycle at '{current}'", id=current)
+        seen.add(current)
+        directory = root / current
+        if not directory.is_dir():
+            known = ", ".join(area_ids(root)) or "none"
+            raise RuleDataError(f"unknown area '{current}' (known areas: {known})", file=str(root))
+        meta = _read_area(directory, root.parent)
+        if meta.id != current:
+            raise RuleDataError(f"area id '{meta.id}' does not match its folder '{current}'",
+                                file=str(directory / "area.yaml"), id=meta.id)
+        chain.append(meta)
+        current = meta.extends
+    chain.reverse()
+
+    collector = _Collector()
+    for meta in chain:
+        for path in sorted((root / meta.id).glob("*.yaml")):
+            if path.name == "area.yaml":
+                continue
+            display = str(path.relative_to(root.parent))
+            rules, raw = _read_rule_file(path, display)
+            collector.add_file(rules, raw, display)
+
+    overridden = _apply_overrides(collector)
+    _check_references(collector, facts)
+    _check_cycles(collector)
+    baseline = chain[0]
+    top = chain[-1]
+    calendar = _calendar(baseline, collector.parameters, str(root / baseline.id / "area.yaml"))
+    return RuleSet(
+        area=top.id,
+        label=top.label,
+        reviewed_on=top.reviewed_on,
+        chain=tuple(a.id for a in chain),
+        calendar=calendar,
+        parameters=dict(collector.parameters),
+        settings=dict(collector.settings),
+        cohorts=dict(collector.cohorts),
+        events=dict(collector.events),
+        nodes=dict(collector.nodes),
+        edges=tuple(edge for edge, _ in collector.edges),
+        gaps=dict(collector.gaps),
+        overridden=overridden,
+        sources=dict(collector.sources),
+        areas={a.id: a for a in chain},
+        files=tuple(collector.files),
+    )

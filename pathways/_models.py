@@ -1,0 +1,426 @@
+"""Typed rule data: the pydantic models every rule-data file is validated against.
+
+All models are frozen and forbid unknown keys. Collections are tuples. A rule
+file holds any of these sections (see docs/rule-data.md)::
+
+    parameters, settings, cohorts, events, nodes, edges, gaps, overrides
+
+Ids are kebab-case. Every parameter, node, edge with a condition, and gap rule
+carries ``references`` and a ``status``; ``pathways check`` warns about any
+that have none.
+"""
+
+from __future__ import annotations
+
+import re
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Status = Literal["verified", "unverified", "ambiguous", "local"]
+#: Weakest last: a roadmap line takes the weakest status of the rules behind it.
+STATUS_ORDER: tuple[Status, ...] = ("verified", "local", "unverified", "ambiguous")
+NodeKind = Literal["service", "trigger", "milestone", "assessment", "plan"]
+NODE_KINDS: tuple[NodeKind, ...] = ("service", "trigger", "milestone", "assessment", "plan")
+EdgeKind = Literal["triggers", "starts", "requires", "hands-over-to", "reviews"]
+#: Edge kinds that may form cycles (a plan that is reviewed again and again).
+CYCLIC_EDGE_KINDS: frozenset[str] = frozenset({"reviews"})
+Agency = Literal["education", "health", "social-care", "other"]
+PfaArea = Literal["employment", "independent-living", "community", "health"]
+Severity = Literal["high", "medium", "low"]
+Unit = Literal[
+    "years", "months", "weeks", "days", "year-group", "month-day", "month", "weekday",
+    "count", "probability", "text",
+]
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(f"id {value!r} must be kebab-case (lower-case words joined by '-')")
+    return value
+
+
+class Reference(Frozen):
+    """A citation: a statutory provision or a seed document (with a quote)."""
+
+    title: str | None = None
+    instrument: str | None = None
+    provision: str | None = None
+    url: str | None = None
+    seed: str | None = None
+    quote: str | None = None
+
+    @model_validator(mode="after")
+    def _has_source(self) -> Reference:
+        if not (self.instrument or self.seed or self.url):
+            raise ValueError("a reference needs an instrument, a url or a seed file")
+        if self.seed and not self.quote:
+            raise ValueError("a seed reference needs the quote it relies on")
+        return self
+
+
+class Cited(Frozen):
+    references: tuple[Reference, ...] = ()
+    status: Status = "verified"
+    note: str | None = None
+    beyond_statutory: str | None = None
+
+
+# ---------------------------------------------------------------- conditions and dates
+
+
+class DateExpr(Frozen):
+    """A date computed for a person. Exactly one operator, then optional shifts.
+
+    Operators: ``birthday``/``day_before_birthday`` (a parameter in years),
+    ``year_group_start``/``year_group_end`` (a parameter naming a year group),
+    ``compulsory_school_age_end``, ``fe_year_end_containing`` (a date),
+    ``month_day_on_or_after`` (a month-day parameter, with ``of``), ``fact`` (a
+    date fact of the person), ``event`` (the latest recorded event of a type),
+    ``milestone`` (another milestone's date), ``earliest``/``latest`` (of the
+    dates that exist), ``cases`` (the first case whose condition holds).
+    Shifts, each naming a parameter: ``add_years``, ``add_months``,
+    ``add_weeks``, ``add_days``.
+    """
+
+    birthday: str | None = None
+    day_before_birthday: str | None = None
+    year_group_start: str | None = None
+    year_group_end: str | None = None
+    compulsory_school_age_end: bool | None = None
+    fe_year_end_containing: DateExpr | None = None
+    month_day_on_or_after: str | None = None
+    of: DateExpr | None = None
+    fact: str | None = None
+    event: str | None = None
+    events: tuple[str, ...] | None = None
+    milestone: str | None = None
+    earliest: tuple[DateExpr, ...] | None = None
+    latest: tuple[DateExpr, ...] | None = None
+    cases: tuple[Case, ...] | None = None
+    add_years: str | None = None
+    add_months: str | None = None
+    add_weeks: str | None = None
+    add_days: str | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> DateExpr:
+        ops = [
+            name
+            for name in DATE_OPERATORS
+            if getattr(self, name) is not None
+        ]
+        if len(ops) != 1:
+            raise ValueError(
+                f"a date needs exactly one of {', '.join(DATE_OPERATORS)}"
+                + (f" (got {', '.join(ops)})" if ops else "")
+            )
+        if (self.month_day_on_or_after is None) != (self.of is None):
+            raise ValueError("month_day_on_or_after and of go together")
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(name for name in DATE_OPERATORS if getattr(self, name) is not None)
+
+
+DATE_OPERATORS = (
+    "birthday", "day_before_birthday", "year_group_start", "year_group_end",
+    "compulsory_school_age_end", "fe_year_end_containing", "month_day_on_or_after",
+    "fact", "event", "events", "milestone", "earliest", "latest", "cases",
+)  # fmt: skip
+DATE_SHIFTS = ("add_years", "add_months", "add_weeks", "add_days")
+
+
+class Condition(Frozen):
+    """A test on a person. Exactly one operator.
+
+    ``all``/``any``/``not``; ``fact`` with ``equals`` or ``in`` (or alone for a
+    true/false fact); ``trigger`` (another trigger's condition); ``cohort``;
+    ``receives`` (a service the person receives); ``setting`` with ``equals``;
+    ``event`` (an event of this type is recorded); ``date`` compared with
+    ``before``/``on_or_before``/``after``/``on_or_after``.
+    """
+
+    all_: tuple[Condition, ...] | None = Field(default=None, alias="all")
+    any_: tuple[Condition, ...] | None = Field(default=None, alias="any")
+    not_: Condition | None = Field(default=None, alias="not")
+    fact: str | None = None
+    trigger: str | None = None
+    cohort: str | None = None
+    receives: str | None = None
+    setting: str | None = None
+    event: str | None = None
+    date: DateExpr | None = None
+    equals: str | int | bool | None = None
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    before: DateExpr | None = None
+    on_or_before: DateExpr | None = None
+    after: DateExpr | None = None
+    on_or_after: DateExpr | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        ops = [name for name in CONDITION_OPERATORS if getattr(self, name) is not None]
+        if len(ops) != 1:
+            names = ", ".join(n.rstrip("_") for n in CONDITION_OPERATORS)
+            raise ValueError(f"a condition needs exactly one of {names}")
+        comparisons = [n for n in DATE_COMPARISONS if getattr(self, n) is not None]
+        if (self.date is not None) != (len(comparisons) == 1) or len(comparisons) > 1:
+            raise ValueError("'date' needs exactly one of before, on_or_before, after, on_or_after")
+        if self.setting is not None and self.equals is None:
+            raise ValueError("'setting' needs 'equals'")
+        if self.equals is not None and self.in_ is not None:
+            raise ValueError("use 'equals' or 'in', not both")
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(name for name in CONDITION_OPERATORS if getattr(self, name) is not None)
+
+
+CONDITION_OPERATORS = (
+    "all_", "any_", "not_", "fact", "trigger", "cohort", "receives", "setting", "event", "date",
+)  # fmt: skip
+DATE_COMPARISONS = ("before", "on_or_before", "after", "on_or_after")
+
+
+class Case(Frozen):
+    """One branch of ``cases``: a condition (or ``otherwise: true``) and a date."""
+
+    when: Condition | None = None
+    otherwise: bool | None = None
+    date: DateExpr
+
+    @model_validator(mode="after")
+    def _when_or_otherwise(self) -> Case:
+        if (self.when is None) == (self.otherwise is None):
+            raise ValueError("a case needs either 'when' or 'otherwise: true'")
+        return self
+
+
+# ---------------------------------------------------------------- rule-data records
+
+
+class Parameter(Cited):
+    """A cited value (an age, a duration, a calendar constant) keyed by effective date."""
+
+    id: str
+    label: str
+    unit: Unit
+    values: dict[dt.date, int | float | str]
+    overridable: bool = False
+
+    _id = field_validator("id")(_check_id)
+
+    @field_validator("values")
+    @classmethod
+    def _not_empty(cls, values: dict[dt.date, Any]) -> dict[dt.date, Any]:
+        if not values:
+            raise ValueError("a parameter needs at least one dated value")
+        return dict(sorted(values.items()))
+
+
+class Setting(Cited):
+    """A named choice where the law is ambiguous or unverified, with a documented default."""
+
+    id: str
+    label: str
+    choices: tuple[str, ...]
+    default: str
+    explain: dict[str, str] = Field(default_factory=dict)
+
+    _id = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _default_is_a_choice(self) -> Setting:
+        if self.default not in self.choices:
+            raise ValueError(f"default {self.default!r} is not one of {self.choices}")
+        return self
+
+
+class Cohort(Cited):
+    """One of the cohorts, with the condition that makes a young person a member."""
+
+    id: str
+    label: str
+    member_when: Condition
+
+    _id = field_validator("id")(_check_id)
+
+
+class EventType(Frozen):
+    """A kind of recorded event a person file may contain."""
+
+    id: str
+    label: str
+    description: str = ""
+
+    _id = field_validator("id")(_check_id)
+
+
+class Node(Cited):
+    """A node of the pathway graph: a service, trigger, milestone, assessment or plan."""
+
+    id: str
+    kind: NodeKind
+    label: str
+    description: str = ""
+    family_text: str | None = None
+    agency: Agency = "other"
+    owner: str | None = None
+    cohorts: tuple[str, ...] = ()
+    stable: bool = False
+    catalogue: tuple[str, ...] = ()
+    pfa_area: PfaArea | None = None
+    # triggers
+    when: Condition | None = None
+    # milestones, assessments and plans
+    applies_when: Condition | None = None
+    date: DateExpr | None = None
+    window_start: DateExpr | None = None
+    completed_from: DateExpr | None = None
+    until: DateExpr | None = None
+    deadline: Literal["before", "by"] | None = None
+    completed_by: tuple[str, ...] = ()
+    in_force_from: dt.date | None = None
+    # services
+    phase: Literal["children", "adult", "all-age"] | None = None
+    starts: DateExpr | None = None
+    ends: DateExpr | None = None
+
+    _id = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Node:
+        if self.kind == "trigger" and self.when is None:
+            raise ValueError("a trigger needs 'when' (the condition it tests)")
+        if self.kind in ("milestone", "assessment", "plan") and self.date is None:
+            raise ValueError(f"a {self.kind} needs 'date'")
+        if self.kind == "service" and self.phase is None:
+            raise ValueError("a service needs 'phase' (children, adult or all-age)")
+        if self.kind != "service" and (self.starts or self.ends or self.phase):
+            raise ValueError("'starts', 'ends' and 'phase' are for services only")
+        if self.completed_by and self.deadline is None:
+            raise ValueError("'completed_by' needs 'deadline' (before or by)")
+        return self
+
+
+class Edge(Cited):
+    """A directed relation: what triggers, starts, requires or hands over to what."""
+
+    from_: str = Field(alias="from")
+    to: str
+    kind: EdgeKind
+    label: str | None = None
+    when: Condition | None = None
+    status: Status = "verified"
+
+
+class MissingEvent(Frozen):
+    """The gap needs no event of these types, optionally within a window."""
+
+    types: tuple[str, ...]
+    on_or_after: DateExpr | None = None
+    before: DateExpr | None = None
+
+
+class GapRule(Cited):
+    """A named gap: a duty that is late or missing, or support that ends with nothing after it.
+
+    It fires when ``applies_when`` holds, the as-of date has reached ``due``
+    (strictly after it when ``strictly_after``), the as-of date is before
+    ``until`` (when given), and no event in ``missing_event`` is recorded. The
+    ``handover`` kind instead fires once per received children's service that
+    ends with no adult successor, from ``lead_months`` before it ends.
+    """
+
+    id: str
+    kind: Literal["duty", "handover"] = "duty"
+    title: str
+    catalogue: tuple[str, ...] = ()
+    severity: Severity
+    message: str
+    family_message: str | None = None
+    action: str
+    owner: str | None = None
+    agency: Agency = "other"
+    cohorts: tuple[str, ...] = ()
+    milestone: str | None = None
+    applies_when: Condition | None = None
+    due: DateExpr | None = None
+    strictly_after: bool = False
+    until: DateExpr | None = None
+    missing_event: MissingEvent | None = None
+    lead_months: str | None = None
+    phase: Literal["children", "adult", "all-age"] | None = None
+
+    _id = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> GapRule:
+        if self.kind == "handover" and self.lead_months is None:
+            raise ValueError("a handover gap needs 'lead_months'")
+        return self
+
+
+class Override(Cited):
+    """An overlay's change to a baseline parameter or setting default."""
+
+    parameter: str | None = None
+    setting: str | None = None
+    values: dict[dt.date, int | float | str] | None = None
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> Override:
+        if (self.parameter is None) == (self.setting is None):
+            raise ValueError("an override names exactly one 'parameter' or 'setting'")
+        if self.parameter is not None and not self.values:
+            raise ValueError("a parameter override needs 'values'")
+        if self.setting is not None and self.default is None:
+            raise ValueError("a setting override needs 'default'")
+        if not self.beyond_statutory and self.status == "local":
+            raise ValueError("a local override must say how it goes 'beyond_statutory'")
+        return self
+
+
+class Area(Frozen):
+    """An area's metadata (``area.yaml``): the baseline has no ``extends``."""
+
+    id: str
+    label: str
+    extends: str | None = None
+    reviewed_on: dt.date
+    calendar: dict[str, str] = Field(default_factory=dict)
+    description: str = ""
+    references: tuple[Reference, ...] = ()
+
+    _id = field_validator("id")(_check_id)
+
+
+class RuleFile(Frozen):
+    """One rule-data YAML file: any of the sections below."""
+
+    cohort: str | None = None
+    description: str | None = None
+    parameters: tuple[Parameter, ...] = ()
+    settings: tuple[Setting, ...] = ()
+    cohorts: tuple[Cohort, ...] = ()
+    events: tuple[EventType, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    gaps: tuple[GapRule, ...] = ()
+    overrides: tuple[Override, ...] = ()
+
+
+DateExpr.model_rebuild()
+Condition.model_rebuild()
+Case.model_rebuild()

@@ -1,0 +1,506 @@
+"""Person → roadmap: the dated timeline to 25, with statuses and gaps.
+
+The pathway is compiled once (:class:`_Plan`, cached per pathway); each young
+person then costs one pass over the compiled nodes and gap rules.
+
+Statuses, relative to the as-of date (events after the as-of date are ignored):
+
+* a deadline (a node with ``completed_by``) is **done** when a completing event
+  is recorded (on or after ``completed_from`` when given); otherwise
+  **overdue** once the deadline has passed (on the date for ``before``, the day
+  after for ``by``), **due** from its window start, and **upcoming** before;
+* a point in time (a birthday, a service start or end) is **done** once
+  reached and **upcoming** before;
+* a review whose date moves with each recorded event is **overdue** once
+  passed, otherwise **upcoming** (or **due** inside its window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from cohorts import Person, check_person, load_pathway, person_context, resolve_settings
+from pathways import (
+    Context,
+    PathwayGraph,
+    Reference,
+    add_months,
+    age_years_months,
+    dated,
+    value_on,
+    weakest_status,
+)
+from pathways._describe import describe_condition, describe_date
+from pathways._models import GapRule, Node
+
+from ._model import (
+    CareLeaverStatus,
+    Citation,
+    Entry,
+    Gap,
+    Roadmap,
+    RuleRef,
+    ServiceSpan,
+)
+
+DateFn = Callable[[Context], date | None]
+CondFn = Callable[[Context], bool]
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def _citation(ref: Reference) -> Citation:
+    return Citation(
+        title=ref.title, instrument=ref.instrument, provision=ref.provision,
+        url=ref.url, seed=ref.seed, quote=ref.quote,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _NodePlan:
+    node: Node
+    applies: CondFn | None
+    date: DateFn
+    window_start: DateFn | None
+    completed_from: DateFn | None
+    until: DateFn | None
+    rule: RuleRef
+    explain: tuple[str, ...]
+    owner_label: str
+    birthday_based: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _ServicePlan:
+    node: Node
+    applies: CondFn | None
+    starts: DateFn | None
+    ends: DateFn | None
+    successors: tuple[str, ...]
+    rule: RuleRef
+
+
+@dataclass(frozen=True, slots=True)
+class _GapPlan:
+    gap: GapRule
+    applies: CondFn | None
+    due: DateFn | None
+    until: DateFn | None
+    event_from: DateFn | None
+    event_before: DateFn | None
+    rule: RuleRef
+    owner_label: str
+    explain: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    nodes: tuple[_NodePlan, ...]
+    services: tuple[_ServicePlan, ...]
+    gaps: tuple[_GapPlan, ...]
+    lead_param: Mapping[str, str]
+
+
+def _rule_ref(pathway: PathwayGraph, rule_id: str, status: str, refs: tuple[Reference, ...], param_ids: tuple[str, ...]) -> RuleRef:
+    params = [pathway.rules.parameters[p] for p in param_ids]
+    statuses = [status, *(p.status for p in params)]
+    citations: dict[Citation, None] = {}
+    for ref in (*refs, *(r for p in params for r in p.references)):
+        citations[_citation(ref)] = None
+    return RuleRef(id=rule_id, status=weakest_status(*statuses), citations=tuple(citations))
+
+
+@lru_cache(maxsize=64)
+def _plan(pathway: PathwayGraph) -> _Plan:
+    compiled = pathway.compiled
+    params = pathway.rules.parameters
+    nodes: list[_NodePlan] = []
+    services: list[_ServicePlan] = []
+    for node in pathway.nodes():
+        applies = compiled.condition(node.applies_when) if node.applies_when else None
+        if node.kind == "service":
+            behind = compiled.parameters_behind(node.starts, node.ends)
+            services.append(
+                _ServicePlan(
+                    node=node,
+                    applies=applies,
+                    starts=compiled.date(node.starts) if node.starts else None,
+                    ends=compiled.date(node.ends) if node.ends else None,
+                    successors=pathway.handover_successors(node.id),
+                    rule=_rule_ref(pathway, node.id, node.status, node.references, behind),
+                )
+            )
+            continue
+        if node.date is None:
+            continue
+        behind = compiled.parameters_behind(node.date, node.window_start)
+        source = pathway.rules.source(node.id)
+        explain = [f"Rule {node.id} ({source}), status {node.status}."]
+        explain.append(f"Date: {describe_date(node.date, params)}.")
+        if node.applies_when is not None:
+            explain.append(f"Applies when {describe_condition(node.applies_when, params)}.")
+        if node.completed_by:
+            explain.append(f"Done when a {' or '.join(node.completed_by)} event is recorded.")
+        owner = pathway.rules.nodes[node.owner].label if node.owner else _agency_owner(node.agency)
+        nodes.append(
+            _NodePlan(
+                node=node,
+                applies=applies,
+                date=compiled.date(node.date),
+                window_start=compiled.date(node.window_start) if node.window_start else None,
+                completed_from=compiled.date(node.completed_from) if node.completed_from else None,
+                until=compiled.date(node.until) if node.until else None,
+                rule=_rule_ref(pathway, node.id, node.status, node.references, behind),
+                explain=tuple(explain),
+                owner_label=owner,
+                birthday_based=any(
+                    pathway.rules.parameters[p].unit in ("years", "year-group") for p in behind
+                ) or node.date.operator == "compulsory_school_age_end",
+            )
+        )
+    gaps: list[_GapPlan] = []
+    for gap in pathway.gap_rules():
+        behind = compiled.parameters_behind(gap.due, gap.until, gap.applies_when)
+        if gap.lead_months:
+            behind = (*behind, gap.lead_months)
+        source = pathway.rules.source(gap.id)
+        explain = [f"Gap rule {gap.id} ({source}), status {gap.status}."]
+        if gap.applies_when is not None:
+            explain.append(f"Applies when {describe_condition(gap.applies_when, params)}.")
+        if gap.due is not None:
+            explain.append(
+                f"Fires {'after' if gap.strictly_after else 'on or after'} {describe_date(gap.due, params)}."
+            )
+        if gap.missing_event is not None:
+            explain.append(f"Unless a {' or '.join(gap.missing_event.types)} event is recorded.")
+        missing = gap.missing_event
+        gaps.append(
+            _GapPlan(
+                gap=gap,
+                applies=compiled.condition(gap.applies_when) if gap.applies_when else None,
+                due=compiled.date(gap.due) if gap.due else None,
+                until=compiled.date(gap.until) if gap.until else None,
+                event_from=compiled.date(missing.on_or_after) if missing and missing.on_or_after else None,
+                event_before=compiled.date(missing.before) if missing and missing.before else None,
+                rule=_rule_ref(pathway, gap.id, gap.status, gap.references, behind),
+                owner_label=pathway.rules.nodes[gap.owner].label if gap.owner else _agency_owner(gap.agency),
+                explain=tuple(explain),
+            )
+        )
+    return _Plan(tuple(nodes), tuple(services), tuple(gaps), {})
+
+
+def _agency_owner(agency: str) -> str:
+    return {
+        "education": "Local authority (education)",
+        "health": "NHS",
+        "social-care": "Local authority (social care)",
+        "other": "Young person and family",
+    }[agency]
+
+
+def _in_scope(cohorts: tuple[str, ...], person_cohorts: frozenset[str], only: frozenset[str] | None) -> bool:
+    """Cohort-scoped rules apply to members; ``only`` restricts to some cohorts."""
+    if cohorts and not person_cohorts.intersection(cohorts):
+        return False
+    return not (only is not None and cohorts and not only.intersection(cohorts))
+
+
+def _event_in(ctx: Context, types: tuple[str, ...], start: date | None, before: date | None) -> date | None:
+    found: date | None = None
+    for event_type in types:
+        for day in ctx.events.get(event_type, ()):
+            if (start is None or day >= start) and (before is None or day < before):
+                found = day if found is None or day > found else found
+    return found
+
+
+def _node_status(plan: _NodePlan, ctx: Context, when: date, window: date | None) -> tuple[str, date | None]:
+    node = plan.node
+    as_of = ctx.as_of
+    if node.completed_by:
+        start = plan.completed_from(ctx) if plan.completed_from else None
+        done = _event_in(ctx, node.completed_by, start, None)
+        if done is not None:
+            return "done", done
+        late = as_of >= when if node.deadline == "before" else as_of > when
+        if late:
+            return "overdue", None
+        if window is not None and as_of >= window:
+            return "due", None
+        return "upcoming", None
+    if node.deadline is not None:  # a review whose date moves with each event
+        late = as_of >= when if node.deadline == "before" else as_of > when
+        if late:
+            return "overdue", None
+        if window is not None and as_of >= window:
+            return "due", None
+        return "upcoming", None
+    return ("done" if when <= as_of else "upcoming"), None
+
+
+def _entries(
+    plan: _Plan, ctx: Context, only: frozenset[str] | None, alt: Context | None
+) -> list[Entry]:
+    out: list[Entry] = []
+    for p in plan.nodes:
+        node = p.node
+        if not _in_scope(node.cohorts, ctx.cohorts, only):
+            continue
+        if p.applies is not None and not p.applies(ctx):
+            continue
+        when = p.date(ctx)
+        if when is None:
+            continue
+        if node.in_force_from is not None and when < node.in_force_from:
+            continue
+        if p.until is not None:
+            limit = p.until(ctx)
+            if limit is not None and when >= limit:
+                continue
+        window = p.window_start(ctx) if p.window_start else None
+        status, done_on = _node_status(p, ctx, when, window)
+        years, months = age_years_months(ctx.date_of_birth, when, ctx.leap_day_policy)
+        rule = p.rule
+        explain = list(p.explain)
+        if done_on is not None:
+            explain.append(f"Done: event recorded on {done_on.isoformat()}.")
+        elif node.completed_by and status == "overdue":
+            explain.append(f"No {' or '.join(node.completed_by)} event recorded by {ctx.as_of.isoformat()}.")
+        if alt is not None and p.birthday_based:
+            other = p.date(alt)
+            if other is not None and other != when:
+                rule = RuleRef(rule.id, "ambiguous", rule.citations)
+                explain.append(
+                    f"Born on 29 February: leap-day policy {ctx.leap_day_policy} gives {when.isoformat()}; "
+                    f"{alt.leap_day_policy} would give {other.isoformat()}."
+                )
+        out.append(
+            Entry(
+                id=node.id,
+                kind=node.kind,
+                date=when,
+                age_years=years,
+                age_months=months,
+                title=node.label,
+                description=node.description,
+                agency=node.agency,
+                owner=p.owner_label,
+                owner_id=node.owner,
+                status=status,  # type: ignore[arg-type]
+                rule=rule,
+                cohorts=node.cohorts,
+                window_start=window,
+                done_on=done_on,
+                pfa_area=node.pfa_area,
+                explanation=tuple(explain),
+            )
+        )
+    return out
+
+
+def _services(
+    plan: _Plan, ctx: Context, only: frozenset[str] | None, start: date
+) -> tuple[list[ServiceSpan], list[Entry]]:
+    spans: list[ServiceSpan] = []
+    entries: list[Entry] = []
+    for p in plan.services:
+        node = p.node
+        if not _in_scope(node.cohorts, ctx.cohorts, only):
+            continue
+        if p.applies is not None and not p.applies(ctx):
+            continue
+        begins = p.starts(ctx) if p.starts else None
+        ends = p.ends(ctx) if p.ends else None
+        if begins is not None and ends is not None and ends < begins:
+            continue
+        spans.append(
+            ServiceSpan(
+                id=node.id, label=node.label, agency=node.agency, start=begins, end=ends,
+                successors=p.successors, rule=p.rule, cohorts=node.cohorts,
+                beyond_statutory=node.beyond_statutory,
+            )
+        )
+        for kind, when, verb in (("service-start", begins, "starts"), ("service-end", ends, "ends")):
+            if when is None or when < start:
+                continue
+            years, months = age_years_months(ctx.date_of_birth, when, ctx.leap_day_policy)
+            after = ""
+            if kind == "service-end":
+                after = (
+                    " Handed over to: " + ", ".join(p.successors) + "."
+                    if p.successors else " No adult service takes over in this area."
+                )
+            entries.append(
+                Entry(
+                    id=f"{node.id}-{verb[:-1] if verb.endswith('s') else verb}",
+                    kind=kind,
+                    date=when,
+                    age_years=years,
+                    age_months=months,
+                    title=f"{node.label} {verb}",
+                    description=(node.note or "").strip() + after if kind == "service-end" else (node.note or ""),
+                    agency=node.agency,
+                    owner=node.label,
+                    owner_id=node.id,
+                    status="done" if when <= ctx.as_of else "upcoming",
+                    rule=p.rule,
+                    cohorts=node.cohorts,
+                    explanation=(f"Service {node.id} ({node.phase}) {verb} on this date.",),
+                )
+            )
+    return spans, entries
+
+
+def _gaps(
+    plan: _Plan, pathway: PathwayGraph, ctx: Context, only: frozenset[str] | None,
+    spans: list[ServiceSpan],
+) -> list[Gap]:
+    out: list[Gap] = []
+    as_of = ctx.as_of
+    for p in plan.gaps:
+        gap = p.gap
+        if not _in_scope(gap.cohorts, ctx.cohorts, only):
+            continue
+        if gap.kind == "handover":
+            out.extend(_handover_gaps(p, pathway, ctx, spans))
+            continue
+        if p.applies is not None and not p.applies(ctx):
+            continue
+        due = p.due(ctx) if p.due else None
+        if p.due is not None:
+            if due is None:
+                continue
+            if (as_of <= due) if gap.strictly_after else (as_of < due):
+                continue
+        if p.until is not None:
+            limit = p.until(ctx)
+            if limit is not None and as_of >= limit:
+                continue
+        if gap.missing_event is not None:
+            start = p.event_from(ctx) if p.event_from else None
+            before = p.event_before(ctx) if p.event_before else None
+            if _event_in(ctx, gap.missing_event.types, start, before) is not None:
+                continue
+        explain = list(p.explain)
+        if due is not None:
+            explain.append(f"Due {due.isoformat()}; as of {as_of.isoformat()}.")
+        out.append(
+            Gap(
+                rule=gap.id, severity=gap.severity, title=gap.title, message=gap.message,
+                action=gap.action, duty=p.rule, owner=p.owner_label, agency=gap.agency,
+                since=due, days_overdue=(as_of - due).days if due is not None else None,
+                milestone=gap.milestone, catalogue=", ".join(gap.catalogue) or None,
+                explanation=tuple(explain), family_message=gap.family_message,
+            )
+        )
+    return out
+
+
+def _handover_gaps(p: _GapPlan, pathway: PathwayGraph, ctx: Context, spans: list[ServiceSpan]) -> list[Gap]:
+    """One gap per children's service that ends with no adult service after it."""
+    gap = p.gap
+    out: list[Gap] = []
+    lead = pathway.rules.parameters[gap.lead_months or ""]
+    for span in spans:
+        node = pathway.rules.nodes[span.id]
+        if node.phase != (gap.phase or "children") or span.end is None or span.successors:
+            continue
+        end = span.end
+        opens = dated(lead, lambda v, end=end: add_months(end, int(v)))
+        closes = dated(lead, lambda v, end=end: add_months(end, -int(v)))
+        if opens is None or closes is None or not (opens <= ctx.as_of <= closes):
+            continue
+        explain = (*p.explain, f"{span.id} ends {end.isoformat()} and has no hands-over-to successor in area {pathway.area}.")
+        out.append(
+            Gap(
+                rule=gap.id, severity=gap.severity, title=gap.title,
+                message=gap.message.format(service=span.label, date=end.isoformat()),
+                action=gap.action, duty=p.rule, owner=span.label, agency=span.agency,
+                since=opens, days_overdue=(ctx.as_of - opens).days, milestone=span.id,
+                catalogue=", ".join(gap.catalogue) or None, explanation=explain,
+                family_message=(gap.family_message or "").format(service=span.label, date=end.isoformat()) or None,
+            )
+        )
+    return out
+
+
+def generate_roadmap(
+    person: Person,
+    *,
+    as_of: date,
+    area: str = "england",
+    settings: Mapping[str, str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    pathway: PathwayGraph | None = None,
+    cohorts: tuple[str, ...] | None = None,
+    source: str = "<person>",
+) -> Roadmap:
+    """A young person's dated roadmap to 25.
+
+    Args:
+        person: the young person (see :class:`cohorts.Person`).
+        as_of: the date the roadmap is drawn up on; later events are ignored.
+        area: ``england`` or a local overlay (``leicester``, ``peterborough``).
+        settings: overrides of named settings, e.g. ``{"leap-day-policy": "feb28"}``.
+        parameters: replacement parameters (used by reforms), keyed by id.
+        pathway: a pathway already loaded (saves the cache look-up).
+        cohorts: only include entries of these cohorts (shared entries always show).
+        source: the file name to put in error messages.
+
+    Raises:
+        InputError: the person cannot be evaluated (for example a date of birth
+            after the as-of date, or an unknown event type).
+    """
+    pathway = pathway or load_pathway(area)
+    resolved = resolve_settings(pathway, settings)
+    check_person(pathway, person, as_of, source=source)
+    params = pathway.rules.parameters if parameters is None else {**pathway.rules.parameters, **parameters}
+    ctx, status = person_context(pathway, person, as_of, resolved, params)
+    plan = _plan(pathway)
+    only = frozenset(cohorts) if cohorts is not None else None
+
+    alt: Context | None = None
+    dob = person.date_of_birth
+    if dob.month == 2 and dob.day == 29:
+        other = "feb28" if ctx.leap_day_policy == "mar1" else "mar1"
+        alt, _ = person_context(pathway, person, as_of, {**resolved, "leap-day-policy": other}, params)
+
+    start_age = int(value_on(params["leaving-care-count-from-age"], as_of))
+    start = min(as_of, ctx.birthday(start_age))
+    entries = _entries(plan, ctx, only, alt)
+    spans, service_entries = _services(plan, ctx, only, start)
+    entries.extend(service_entries)
+    entries.sort(key=lambda e: (e.date, e.kind.startswith("service"), e.id))
+    gaps = _gaps(plan, pathway, ctx, only, spans)
+    gaps.sort(key=lambda g: (SEVERITY_ORDER[g.severity], g.since or as_of, g.rule, g.milestone or ""))
+    end_age = int(value_on(params["care-leaver-support-age"], as_of))
+    end = max([ctx.birthday(end_age), *(e.date for e in entries)])
+    eighteenth = ctx.birthday(int(value_on(params["age-of-majority"], as_of)))
+    care = None
+    if status.looked_after_from_14 or status.currently_looked_after or status.qualifying_from:
+        care = CareLeaverStatus(
+            status_on_as_of=status.status_on(as_of, eighteenth),
+            weeks_looked_after_since_14=round(status.days_looked_after_since_14 / 7, 1),
+            eligible_from=status.eligible_from,
+            relevant_from=status.relevant_from,
+            former_relevant_from=status.former_relevant_from,
+            qualifying_from=status.qualifying_from,
+        )
+    return Roadmap(
+        person_id=person.id,
+        as_of=as_of,
+        area=pathway.area,
+        settings=resolved,
+        date_of_birth=dob,
+        cohorts=tuple(sorted(ctx.cohorts)),
+        start=start,
+        end=end,
+        entries=tuple(entries),
+        gaps=tuple(gaps),
+        services=tuple(spans),
+        care_status=care,
+    )
