@@ -47,7 +47,9 @@ class RuleRef:
     citations: tuple[Citation, ...] = ()
 
     def cite(self) -> str:
-        return "; ".join(c.short() for c in self.citations if c.short())
+        """The citations in one line, each named once."""
+        seen = dict.fromkeys(c.short() for c in self.citations)
+        return "; ".join(s for s in seen if s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,83 @@
+"""Lint for rule data: structural gaps and missing citations (``pathways check``).
+
+Loading already rejects malformed data (errors). These checks find things that
+load but deserve attention (warnings):
+
+* ``service-without-successor``: a children's service ends with no adult service after it;
+* ``unreachable``: a node no trigger or universal milestone leads to;
+* ``uncited``: a rule (parameter, setting, cohort, node, gap, conditional edge) with no reference;
+* ``stale-review``: the area's ``reviewed_on`` is older than the review interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ._dates import add_months
+from ._evaluate import value_on
+from ._graph import PathwayGraph
+from ._loader import Source
+
+#: The parameter holding the master-pathway review interval (months).
+REVIEW_PARAMETER = "master-pathway-review-months"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One lint finding."""
+
+    code: str
+    id: str
+    message: str
+    source: Source | None
+    severity: str = "warning"
+
+    def one_line(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{self.severity}: {where}'{self.id}': {self.message} [{self.code}]"
+
+
+def check_pathway(graph: PathwayGraph, *, today: date) -> list[Finding]:
+    """All lint findings for one area's pathway, sorted by code then id."""
+    rules = graph.rules
+    findings: list[Finding] = []
+
+    for node in graph.nodes("service"):
+        if node.phase == "children" and node.ends is not None and not graph.handover_successors(node.id):
+            findings.append(Finding(
+                "service-without-successor", node.id,
+                f"children's service '{node.label}' ends with no adult service after it",
+                rules.source(node.id),
+            ))
+
+    reachable = graph.reachable()
+    for node in graph.nodes():
+        if node.id not in reachable:
+            findings.append(Finding("unreachable", node.id, f"no trigger or milestone leads to this {node.kind}",
+                                    rules.source(node.id)))
+
+    cited = [
+        *rules.parameters.values(), *rules.settings.values(), *rules.cohorts.values(),
+        *rules.nodes.values(), *rules.gaps.values(),
+    ]
+    for item in cited:
+        if not item.references:
+            findings.append(Finding("uncited", item.id, "rule has no citation (references)", rules.source(item.id)))
+    for edge in rules.edges:
+        if edge.when is not None and not edge.references:
+            findings.append(Finding("uncited", f"{edge.from_}->{edge.to}", "conditional edge has no citation", None))
+
+    review = rules.parameters.get(REVIEW_PARAMETER)
+    if review is not None:
+        months = int(value_on(review, today))
+        for area in rules.areas.values():
+            due = add_months(area.reviewed_on, months)
+            if today > due:
+                findings.append(Finding(
+                    "stale-review", area.id,
+                    f"master pathway last reviewed {area.reviewed_on.isoformat()}, more than {months} months ago",
+                    None,
+                ))
+    findings.sort(key=lambda f: (f.code, f.id))
+    return findings
