@@ -1,1 +1,37 @@
-"""placeholder"""
+"""One young person's roadmap: the generator, the renderers, the CLI and the web app."""
+
+from ._model import (
+    AGENCIES,
+    STATUSES,
+    CareLeaverStatus,
+    Citation,
+    Entry,
+    Gap,
+    Roadmap,
+    RuleRef,
+    ServiceSpan,
+)
+from ._render import render_json, render_markdown, render_text, roadmap_json
+from ._roadmap import generate_roadmap
+from ._scenarios import ScenarioResult, run_scenario
+
+__all__ = sorted(
+    [
+        "AGENCIES",
+        "STATUSES",
+        "CareLeaverStatus",
+        "Citation",
+        "Entry",
+        "Gap",
+        "Roadmap",
+        "RuleRef",
+        "ScenarioResult",
+        "ServiceSpan",
+        "generate_roadmap",
+        "render_json",
+        "render_markdown",
+        "render_text",
+        "roadmap_json",
+        "run_scenario",
+    ]
+)

@@ -1,0 +1,155 @@
+"""The roadmap generator: unit tests and hypothesis properties."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cohorts import Event, Person, load_pathway, load_person
+from pathways import InputError
+from cohorts.testing import as_of_dates, people
+from roadmaps import generate_roadmap, render_json
+
+EXAMPLE = "examples/people/yp-001-in-care-with-ehcp.yaml"
+AS_OF = date(2026, 11, 23)
+PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_every_entry_carries_date_age_title_owner_status_rule_and_citation() -> None:
+    roadmap = generate_roadmap(load_person(EXAMPLE), as_of=AS_OF)
+    assert roadmap.entries
+    for entry in roadmap.entries:
+        assert entry.title and entry.owner and entry.agency
+        assert entry.status in ("done", "due", "overdue", "upcoming", "not-applicable")
+        assert entry.rule.citations and entry.rule.cite()
+        assert entry.rule.status in ("verified", "unverified", "ambiguous", "local")
+        assert entry.explanation
+    for gap in roadmap.gaps:
+        assert gap.duty.citations and gap.action and gap.message and gap.explanation
+
+
+def test_roadmap_starts_at_14_or_the_as_of_date_and_ends_at_25() -> None:
+    person = load_person(EXAMPLE)
+    roadmap = generate_roadmap(person, as_of=AS_OF)
+    assert roadmap.start == date(2023, 1, 10)
+    assert roadmap.end == date(2034, 7, 31)  # the EHC plan can run past the 25th birthday
+    early = generate_roadmap(person, as_of=date(2022, 6, 1))
+    assert early.start == date(2022, 6, 1)
+
+
+def test_events_after_the_as_of_date_are_ignored() -> None:
+    person = load_person(EXAMPLE)
+    before = generate_roadmap(person, as_of=date(2026, 1, 4)).milestone("transition-assessment")
+    after = generate_roadmap(person, as_of=date(2026, 1, 5)).milestone("transition-assessment")
+    assert before is not None and before.status == "due"
+    assert after is not None and after.status == "done" and after.done_on == date(2026, 1, 5)
+
+
+def test_an_event_drives_the_milestone_it_triggers() -> None:
+    person = load_person(EXAMPLE)
+    review = generate_roadmap(person, as_of=AS_OF).milestone("ehcp-annual-review")
+    assert review is not None and review.date == date(2026, 3, 17)  # last review 17 Mar 2025 + 12 months
+    later = person.model_copy(update={"events": (*person.events, Event(type="ehcp-annual-review", date=date(2026, 4, 1)))})
+    review = generate_roadmap(later, as_of=AS_OF).milestone("ehcp-annual-review")
+    assert review is not None and review.date == date(2027, 4, 1) and review.status == "upcoming"
+
+
+def test_a_setting_override_changes_the_date() -> None:
+    person = Person(id="x", date_of_birth=date(2008, 2, 29), care_needs_likely=True)
+    mar1 = generate_roadmap(person, as_of=AS_OF).milestone("age-18")
+    feb28 = generate_roadmap(person, as_of=AS_OF, settings={"leap-day-policy": "feb28"}).milestone("age-18")
+    assert (mar1 and mar1.date, feb28 and feb28.date) == (date(2026, 3, 1), date(2026, 2, 28))
+    assert mar1 is not None and "feb28 would give 2026-02-28" in " ".join(mar1.explanation)
+
+
+def test_bad_settings_and_future_dates_of_birth_are_input_errors() -> None:
+    person = load_person(EXAMPLE)
+    with pytest.raises(InputError, match="leap-day-policy"):
+        generate_roadmap(person, as_of=AS_OF, settings={"leap-day-policy": "never"})
+    with pytest.raises(InputError, match="after the as-of date"):
+        generate_roadmap(person, as_of=date(2008, 1, 1))
+
+
+def test_json_has_the_interface_keys() -> None:
+    import json
+
+    data = json.loads(render_json(generate_roadmap(load_person(EXAMPLE), as_of=AS_OF)))
+    assert {"person_id", "as_of", "area", "settings", "milestones", "gaps"} <= set(data)
+    assert data["settings"]["leap-day-policy"] == "mar1"
+    milestone = data["milestones"][0]
+    assert {"id", "date", "status"} <= set(milestone)
+    assert {"rule", "severity", "message"} <= set(data["gaps"][0])
+
+
+# ---------------------------------------------------------------- properties
+
+
+@PROPERTY
+@given(people(), as_of_dates())
+def test_every_milestone_date_is_on_or_after_the_date_of_birth(person: Person, as_of: date) -> None:
+    if person.date_of_birth > as_of:
+        return
+    roadmap = generate_roadmap(person, as_of=as_of)
+    assert all(e.date >= person.date_of_birth for e in roadmap.entries)
+    assert all(e.age_years >= 0 for e in roadmap.entries)
+
+
+@PROPERTY
+@given(people(), as_of_dates())
+def test_output_is_deterministic(person: Person, as_of: date) -> None:
+    if person.date_of_birth > as_of:
+        return
+    first = render_json(generate_roadmap(person, as_of=as_of))
+    assert render_json(generate_roadmap(person, as_of=as_of)) == first
+
+
+@PROPERTY
+@given(people(), as_of_dates(), st.integers(1, 2000))
+def test_moving_the_as_of_date_forward_never_undoes_a_done_entry(person: Person, as_of: date, days: int) -> None:
+    if person.date_of_birth > as_of:
+        return
+    earlier = generate_roadmap(person, as_of=as_of)
+    later = {e.id: e for e in generate_roadmap(person, as_of=as_of + timedelta(days=days)).entries}
+    for entry in earlier.entries:
+        if entry.status == "done":
+            assert entry.id in later, entry.id
+            assert later[entry.id].status == "done", entry.id
+
+
+@PROPERTY
+@given(people(), as_of_dates())
+def test_merged_roadmap_contains_each_cohorts_entries(person: Person, as_of: date) -> None:
+    if person.date_of_birth > as_of:
+        return
+    merged = generate_roadmap(person, as_of=as_of)
+    keys = {(e.id, e.date, e.status) for e in merged.entries}
+    assert len({e.id for e in merged.entries}) == len(merged.entries)  # no duplicates
+    for cohort in merged.cohorts:
+        alone = generate_roadmap(person, as_of=as_of, cohorts=(cohort,))
+        assert {(e.id, e.date, e.status) for e in alone.entries} <= keys
+        assert {g.rule for g in alone.gaps} <= {g.rule for g in merged.gaps}
+
+
+def test_roadmap_of_two_cohorts_merges_without_duplicates() -> None:
+    person = load_person(EXAMPLE)
+    merged = generate_roadmap(person, as_of=AS_OF)
+    send = generate_roadmap(person, as_of=AS_OF, cohorts=("send",))
+    care = generate_roadmap(person, as_of=AS_OF, cohorts=("care-leavers",))
+    assert {e.id for e in send.entries} | {e.id for e in care.entries} <= {e.id for e in merged.entries}
+    assert "leaving-care-eligible" in {e.id for e in care.entries} - {e.id for e in send.entries}
+    assert "ehcp-latest-end" in {e.id for e in send.entries} - {e.id for e in care.entries}
+
+
+def test_the_pathway_is_compiled_once() -> None:
+    assert load_pathway("england") is load_pathway("england")
+
+
+def test_roadmap_is_frozen() -> None:
+    roadmap = generate_roadmap(load_person(EXAMPLE), as_of=AS_OF)
+    with pytest.raises(AttributeError):
+        roadmap.entries[0].date = date(2000, 1, 1)  # type: ignore[misc]
+    assert replace(roadmap.entries[0]).date == roadmap.entries[0].date
