@@ -163,3 +163,32 @@ def test_compulsory_school_age_ends_in_the_school_year_of_the_16th_birthday(dob:
 )
 def test_fe_year_end_is_31_july(day: date, expected: date) -> None:
     assert fe_year_end_containing(day, CAL) == expected
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)), st.integers(-400, 400))
+def test_add_months_agrees_with_dateutil(start: date, months: int) -> None:
+    from dateutil.relativedelta import relativedelta
+
+    assert add_months(start, months) == start + relativedelta(months=months)
+
+
+@given(st.dates(min_value=date(1995, 1, 1), max_value=date(2015, 12, 31)),
+       st.dates(min_value=date(2010, 1, 1), max_value=date(2045, 12, 31)), st.sampled_from(["mar1", "feb28"]))
+def test_age_in_years_and_months_matches_a_month_by_month_count(dob: date, on: date, policy: str) -> None:
+    if on < dob:
+        return
+    years, months = age_years_months(dob, on, policy)  # type: ignore[arg-type]
+    last = birthday(dob, years, policy)  # type: ignore[arg-type]
+    count = 0
+    while count < 12 and add_months(last, count + 1) <= on:
+        count += 1
+    assert (years, months) == (age_on(dob, on, policy), count)  # type: ignore[arg-type]
+
+
+def test_doctests_with_the_calendar_from_rule_data() -> None:
+    import doctest
+
+    from pathways import _dates
+
+    result = doctest.testmod(_dates, extraglobs={"CAL": CAL})
+    assert result.attempted >= 15 and result.failed == 0
