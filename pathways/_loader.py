@@ -83,6 +83,10 @@ class RuleSet:
     sources: Mapping[str, Source]
     areas: Mapping[str, Area] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    facts: Mapping[str, str] = field(default_factory=dict)
+    data_root: Path | None = None
+    edge_sources: tuple[Source, ...] = ()
+    reforms: tuple[str, ...] = ()
 
     def source(self, rule_id: str) -> Source | None:
         return self.sources.get(rule_id)
@@ -150,6 +154,22 @@ class _Collector:
         self.overrides: list[tuple[Override, Source]] = []
         self.sources: dict[str, Source] = {}
         self.files: list[str] = []
+
+    @classmethod
+    def from_rules(cls, rules: RuleSet) -> _Collector:
+        """A mutable copy of a rule set's collections (the rule set itself is untouched)."""
+        c = cls()
+        c.parameters = dict(rules.parameters)
+        c.settings = dict(rules.settings)
+        c.cohorts = dict(rules.cohorts)
+        c.events = dict(rules.events)
+        c.nodes = dict(rules.nodes)
+        sources = rules.edge_sources or tuple(Source("<unknown>", None) for _ in rules.edges)
+        c.edges = list(zip(rules.edges, sources, strict=True))
+        c.gaps = dict(rules.gaps)
+        c.sources = dict(rules.sources)
+        c.files = list(rules.files)
+        return c
 
     def add_file(self, rules: RuleFile, raw: Any, display: str) -> None:
         self.files.append(display)
@@ -468,15 +488,32 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
             collector.add_file(rules, raw, display)
 
     overridden = _apply_overrides(collector)
+    baseline = chain[0]
+    calendar = _calendar(baseline, collector.parameters, str(root / baseline.id / "area.yaml"))
+    return finish_rules(
+        collector, facts=facts, area=chain[-1], chain=chain, calendar=calendar,
+        overridden=overridden, data_root=root,
+    )
+
+
+def finish_rules(
+    collector: _Collector,
+    *,
+    facts: FactTypes,
+    area: Area,
+    chain: list[Area],
+    calendar: SchoolCalendar,
+    overridden: Mapping[str, Override],
+    data_root: Path | None,
+    reforms: tuple[str, ...] = (),
+) -> RuleSet:
+    """Check references and cycles, then freeze the collections into a :class:`RuleSet`."""
     _check_references(collector, facts)
     _check_cycles(collector)
-    baseline = chain[0]
-    top = chain[-1]
-    calendar = _calendar(baseline, collector.parameters, str(root / baseline.id / "area.yaml"))
     return RuleSet(
-        area=top.id,
-        label=top.label,
-        reviewed_on=top.reviewed_on,
+        area=area.id,
+        label=area.label,
+        reviewed_on=area.reviewed_on,
         chain=tuple(a.id for a in chain),
         calendar=calendar,
         parameters=dict(collector.parameters),
@@ -486,8 +523,12 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
         nodes=dict(collector.nodes),
         edges=tuple(edge for edge, _ in collector.edges),
         gaps=dict(collector.gaps),
-        overridden=overridden,
+        overridden=dict(overridden),
         sources=dict(collector.sources),
         areas={a.id: a for a in chain},
         files=tuple(collector.files),
+        facts=dict(facts),
+        data_root=data_root,
+        edge_sources=tuple(src for _, src in collector.edges),
+        reforms=reforms,
     )

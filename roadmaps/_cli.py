@@ -118,12 +118,35 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
     from ._roadmap import generate_roadmap
 
     person, pathway, as_of, settings, params = load_roadmap_inputs(args)
+    diff = None
+    if args.reform:
+        from pathways._reform import load_reform, reformed_pathway
+
+        from ._compare import compare_roadmaps
+
+        reforms = [load_reform(path) for path in args.reform]
+        baseline = generate_roadmap(
+            person, as_of=as_of, pathway=pathway, settings=settings, parameters=params or None,  # type: ignore[arg-type]
+            source=args.person_file, cohorts=tuple(args.cohort) if args.cohort else None,
+        )
+        pathway = reformed_pathway(pathway, reforms)  # type: ignore[arg-type]
     roadmap = generate_roadmap(
         person, as_of=as_of, pathway=pathway, settings=settings, parameters=params or None,  # type: ignore[arg-type]
         source=args.person_file, cohorts=tuple(args.cohort) if args.cohort else None,
     )
+    if args.reform:
+        diff = compare_roadmaps(baseline, roadmap, tuple(r.name for r in reforms))
+        roadmap.extras["reform"] = diff.as_json()
+    def text() -> str:
+        out = render_text(roadmap, explain=args.explain)
+        if diff is not None:
+            from ._compare import render_diff_text
+
+            out += render_diff_text(diff)
+        return out
+
     renderers: dict[str, Callable[[], str]] = {
-        "text": lambda: render_text(roadmap, explain=args.explain),
+        "text": text,
         "markdown": lambda: render_markdown(roadmap),
         "json": lambda: render_json(roadmap),
     }
@@ -221,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "markdown", "json", *sorted(RENDERERS)), default="text")
     p.add_argument("--cohort", action="append", help="show only this cohort's entries (repeatable)")
     p.add_argument("--explain", action="store_true", help="text format: say which inputs and rules made each line")
+    p.add_argument("--reform", action="append", metavar="REFORM.yaml",
+                   help="show the roadmap under this reform, marked with its differences (repeatable, in order)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(handler=cmd_roadmap)
 

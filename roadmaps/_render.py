@@ -139,6 +139,12 @@ def _settings_line(roadmap: Roadmap) -> str:
     return ", ".join(f"{k}={v}" for k, v in roadmap.settings.items())
 
 
+def _short_cite(rule: RuleRef, most: int = 2) -> str:
+    """The first citations of a rule, for one line of text (JSON and HTML carry them all)."""
+    seen = [c for c in dict.fromkeys(c.short() for c in rule.citations) if c]
+    return "; ".join(seen[:most]) + ("; …" if len(seen) > most else "")
+
+
 def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
     """A plain-text roadmap for the terminal or a case note."""
     lines = [
@@ -155,7 +161,7 @@ def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
         if e.window_start is not None and e.status in ("due", "upcoming") and e.window_start != e.date:
             when = f"{format_date(e.window_start)} to {when}"
         lines.append(f"{e.date.isoformat()}  age {age_label(e):<7} {STATUS_WORDS[e.status]:<{width}}  {e.title}")
-        lines.append(f"{'':12}{'':12}{'':{width}}  {AGENCY_WORDS[e.agency]}: {e.owner}. {e.rule.id} [{e.rule.status}] {e.rule.cite()}")
+        lines.append(f"{'':26}{'':{width}}{AGENCY_WORDS[e.agency]}: {e.owner}. Rule {e.rule.id} [{e.rule.status}]: {_short_cite(e.rule)}")
         if explain:
             lines.extend(f"{'':26}{'':{width}}- {x}" for x in e.explanation)
     lines += ["", f"Gaps ({len(roadmap.gaps)})", "----"]
@@ -164,7 +170,8 @@ def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
     for g in roadmap.gaps:
         since = f" since {format_date(g.since)}" if g.since else ""
         lines.append(f"[{g.severity.upper()}] {g.rule}{since}: {g.message}")
-        lines.append(f"    What to do: {g.action} (Owner: {g.owner}. Duty: {g.duty.cite()} [{g.duty.status}])")
+        lines.append(f"    What to do: {g.action}")
+        lines.append(f"    Owner: {g.owner}. Duty: {_short_cite(g.duty)} [{g.duty.status}]")
         if explain:
             lines.extend(f"    - {x}" for x in g.explanation)
     return "\n".join(lines) + "\n"

@@ -303,7 +303,7 @@ def _entries(
 
 
 def _services(
-    plan: _Plan, ctx: Context, only: frozenset[str] | None, start: date
+    plan: _Plan, ctx: Context, only: frozenset[str] | None
 ) -> tuple[list[ServiceSpan], list[Entry]]:
     spans: list[ServiceSpan] = []
     entries: list[Entry] = []
@@ -325,7 +325,7 @@ def _services(
             )
         )
         for kind, when, verb in (("service-start", begins, "starts"), ("service-end", ends, "ends")):
-            if when is None or when < start:
+            if when is None:
                 continue
             years, months = age_years_months(ctx.date_of_birth, when, ctx.leap_day_policy)
             after = ""
@@ -472,7 +472,7 @@ def generate_roadmap(
     start_age = int(value_on(params["leaving-care-count-from-age"], as_of))
     start = min(as_of, ctx.birthday(start_age))
     entries = _entries(plan, ctx, only, alt)
-    spans, service_entries = _services(plan, ctx, only, start)
+    spans, service_entries = _services(plan, ctx, only)
     entries.extend(service_entries)
     entries.sort(key=lambda e: (e.date, e.kind.startswith("service"), e.id))
     gaps = _gaps(plan, pathway, ctx, only, spans)
