@@ -137,6 +137,8 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
     if args.reform:
         diff = compare_roadmaps(baseline, roadmap, tuple(r.name for r in reforms))
         roadmap.extras["reform"] = diff.as_json()
+    for _, after in ROADMAP_HOOKS:
+        after(roadmap, args, person, pathway)
     def text() -> str:
         out = render_text(roadmap, explain=args.explain)
         if diff is not None:
@@ -220,18 +222,34 @@ RENDERERS: dict[str, Callable[[object, argparse.Namespace], str]] = {}
 CHECKS: list[Callable[[object], list[str]]] = []
 #: Extra sub-commands: (name, help, add-arguments, handler).
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = []
+#: Extra ``roadmap`` options: (add-arguments, after(roadmap, args, person, pathway)) run after generation.
+ROADMAP_HOOKS: list[tuple[Callable[[argparse.ArgumentParser], None], Callable[..., None]]] = []
+
+#: Modules that register sub-commands, formats and hooks when imported (one per capability).
+EXTENSION_MODULES = (
+    "roadmaps._cli_pictures",
+    "roadmaps._cli_routes",
+    "roadmaps._cli_population",
+    "roadmaps._cli_compare",
+    "roadmaps._cli_serve",
+)
+_registered = False
 
 
 def _register_extensions() -> None:
-    """Import optional command modules; each registers itself if present."""
+    """Import the command modules that exist; each registers itself."""
+    global _registered
+    if _registered:
+        return
     import importlib
 
-    for module in ("roadmaps._cli_extra",):
+    for module in EXTENSION_MODULES:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
+    _registered = True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reform", action="append", metavar="REFORM.yaml",
                    help="show the roadmap under this reform, marked with its differences (repeatable, in order)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    for add_arguments, _ in ROADMAP_HOOKS:
+        add_arguments(p)
     p.set_defaults(handler=cmd_roadmap)
 
     p = sub.add_parser("check", help="validate rule data and lint the pathway structure")
