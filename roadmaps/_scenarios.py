@@ -9,6 +9,7 @@ collects them from ``tests/scenarios/``; users can run their own with
     as_of: 2026-11-23
     area: england                 # optional
     settings: {leap-day-policy: feb28}   # optional
+    reforms: [../reforms/by-16.yaml]     # optional: reform files, applied in order
     cohorts: [send]               # optional: expected cohorts, exactly
     expect:
       milestones:
@@ -29,8 +30,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cohorts import Person, load_person, person_from_mapping
+from cohorts import Person, load_pathway, load_person, person_from_mapping
 from pathways import InputError, load_yaml_text
+from pathways._reform import load_reform, reformed_pathway
 
 from ._roadmap import generate_roadmap
 
@@ -95,14 +97,12 @@ def run_scenario(path: Path) -> ScenarioResult:
     """Run one scenario file and list every expectation that failed."""
     scenario = load_scenario(path)
     person = _person(scenario, path)
-    pathway = None
+    pathway = load_pathway(scenario.area)
     if scenario.reforms:
-        from . import _reform_hook  # provided by the reforms module
-
-        pathway = _reform_hook.pathway_with_reforms(scenario.area, [path.parent / r for r in scenario.reforms])
+        reforms = [load_reform(path.parent / name) for name in scenario.reforms]
+        pathway = reformed_pathway(pathway, reforms)
     roadmap = generate_roadmap(
-        person, as_of=scenario.as_of, area=scenario.area, settings=scenario.settings,
-        pathway=pathway, source=str(path),
+        person, as_of=scenario.as_of, settings=scenario.settings, pathway=pathway, source=str(path),
     )
     failures: list[str] = []
     found = {e.id: e for e in roadmap.entries}
