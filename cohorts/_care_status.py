@@ -130,8 +130,8 @@ def care_status(
     )
     if eligible_from is not None:
         # The first day after eligibility on which the child stops being looked after.
-        for start, end in spans:
-            if end > eligible_from and end < eighteenth:
+        for _, end in spans:
+            if eligible_from < end < eighteenth:
                 left_care_on = end
                 break
         if left_care_on is not None:

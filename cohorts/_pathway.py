@@ -19,8 +19,10 @@ from pathways import (
     InputError,
     PathwayGraph,
     area_ids,
-    load_pathway as _load_pathway,
     value_on,
+)
+from pathways import (
+    load_pathway as _load_pathway,
 )
 from pathways._dates import LEAP_DAY_POLICIES, LeapDayPolicy
 
@@ -158,7 +160,8 @@ def check_person(pathway: PathwayGraph, person: Person, as_of: date, *, source: 
 
     Raises:
         InputError: a date of birth after the as-of date, an unknown event type,
-            an unknown service, or a care episode starting after the as-of date.
+            an unknown service, or a care episode starting before the date of birth.
+            (An episode starting after the as-of date is accepted and projected.)
     """
     if person.date_of_birth > as_of:
         raise InputError(

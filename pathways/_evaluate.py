@@ -130,7 +130,7 @@ class CompiledRules:
 
         return shifted
 
-    def _date_operator(self, expr: DateExpr) -> DateFn:  # noqa: C901 - one branch per operator
+    def _date_operator(self, expr: DateExpr) -> DateFn:
         op = expr.operator
         if op in ("birthday", "day_before_birthday"):
             param_id: str = getattr(expr, op)
@@ -228,7 +228,7 @@ class CompiledRules:
             ctx.memo[key] = self._trigger_fns[trigger_id](ctx)
         return bool(ctx.memo[key])
 
-    def condition(self, cond: Condition) -> CondFn:  # noqa: C901 - one branch per operator
+    def condition(self, cond: Condition) -> CondFn:
         """Compile a condition."""
         op = cond.operator
         if op == "all_":
@@ -285,6 +285,21 @@ class CompiledRules:
         raise AssertionError(f"unhandled condition operator {op}")  # pragma: no cover
 
     # ------------------------------------------------------------ provenance
+
+    def milestones_behind(self, *exprs: DateExpr | Condition | None, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """The milestone ids a date or condition depends on, directly or through other milestones."""
+        found: dict[str, None] = {}
+        for expr in exprs:
+            if expr is None:
+                continue
+            refs = iter_date_refs(expr) if isinstance(expr, DateExpr) else iter_condition_refs(expr)
+            for kind, ref in refs:
+                if kind == "milestone" and ref not in _seen:
+                    found[ref] = None
+                    node = self.rules.nodes[ref]
+                    for m in self.milestones_behind(node.date, _seen=_seen | {ref}):
+                        found[m] = None
+        return tuple(found)
 
     def parameters_behind(self, *exprs: DateExpr | Condition | None, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """The parameter ids a date or condition depends on (through milestones too)."""

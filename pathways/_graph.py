@@ -132,6 +132,24 @@ class PathwayGraph:
             graph.add_edge(edge.from_, edge.to, key=edge.kind, kind=edge.kind, label=edge.label)
         return graph
 
+    def to_dot(self, **options: object) -> str:
+        """The pathway as Graphviz DOT text (see :func:`pathways._dot.to_dot`)."""
+        from ._dot import to_dot
+
+        return to_dot(self, **options)  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: the pathway map as SVG when Graphviz is installed."""
+        from html import escape
+
+        from ._dot import graphviz_available, render_dot
+
+        summary = (f"<p>Pathway <b>{escape(self._rules.label)}</b>: {len(self._rules.nodes)} nodes, "
+                   f"{len(self._rules.edges)} edges, {len(self._rules.gaps)} gap rules.</p>")
+        if graphviz_available():
+            return summary + render_dot(self.to_dot(), "svg").decode("utf-8")
+        return summary + "<p>Install the Graphviz program to see the pathway map.</p>"
+
     def __repr__(self) -> str:
         return f"<PathwayGraph area={self.area!r} nodes={len(self._rules.nodes)} edges={len(self._rules.edges)}>"
 

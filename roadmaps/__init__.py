@@ -15,23 +15,21 @@ from ._render import render_json, render_markdown, render_text, roadmap_json
 from ._roadmap import generate_roadmap
 from ._scenarios import ScenarioResult, run_scenario
 
-__all__ = sorted(
-    [
-        "AGENCIES",
-        "STATUSES",
-        "CareLeaverStatus",
-        "Citation",
-        "Entry",
-        "Gap",
-        "Roadmap",
-        "RuleRef",
-        "ScenarioResult",
-        "ServiceSpan",
-        "generate_roadmap",
-        "render_json",
-        "render_markdown",
-        "render_text",
-        "roadmap_json",
-        "run_scenario",
-    ]
-)
+__all__ = [
+    "AGENCIES",
+    "STATUSES",
+    "CareLeaverStatus",
+    "Citation",
+    "Entry",
+    "Gap",
+    "Roadmap",
+    "RuleRef",
+    "ScenarioResult",
+    "ServiceSpan",
+    "generate_roadmap",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "roadmap_json",
+    "run_scenario",
+]

@@ -118,6 +118,10 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
     from ._roadmap import generate_roadmap
 
     person, pathway, as_of, settings, params = load_roadmap_inputs(args)
+    for cohort in args.cohort or ():
+        if cohort not in pathway.rules.cohorts:  # type: ignore[attr-defined]
+            known = ", ".join(sorted(pathway.rules.cohorts))  # type: ignore[attr-defined]
+            raise InputError(f"unknown cohort '{cohort}' (choose from {known})", id="--cohort")
     diff = None
     if args.reform:
         from pathways._reform import load_reform, reformed_pathway
@@ -173,20 +177,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise InputError("no area folders with an area.yaml", file=str(root))
     today = args.as_of or date.today()
     seen: set[str] = set()
-    total = 0
+    lines: list[str] = []  # printed only once every area has loaded: an error leaves stdout empty
     for area in areas:
         graph = load_pathway(root, area, facts=FACT_TYPES)
-        for finding in check_pathway(graph, today=today):
-            line = finding.one_line()
+        found = [f.one_line() for f in check_pathway(graph, today=today)]
+        found += [line for extra in CHECKS for line in extra(graph)]
+        for line in found:
             if line not in seen:
                 seen.add(line)
-                total += 1
-                print(f"{area}: {line}")
-        for extra in CHECKS:
-            for line in extra(graph):
-                total += 1
-                print(f"{area}: {line}")
-    print(f"checked {len(areas)} areas ({', '.join(areas)}): 0 errors, {total} warnings")
+                lines.append(f"{area}: {line}")
+    total = len(lines)
+    print("\n".join([*lines, f"checked {len(areas)} areas ({', '.join(areas)}): 0 errors, {total} warnings"]))
     return 1 if args.strict and total else 0
 
 
@@ -202,8 +203,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
     warnings = {f.id for f in check_pathway(pathway, today=date.today()) if f.code == "service-without-successor"}
     highlight: set[str] = set()
     if args.person:
-        from ._roadmap import generate_roadmap
         from cohorts import load_person
+
+        from ._roadmap import generate_roadmap
 
         roadmap = generate_roadmap(load_person(args.person), as_of=date.today(), pathway=pathway,
                                    source=args.person)
@@ -214,6 +216,25 @@ def cmd_graph(args: argparse.Namespace) -> int:
     else:
         write_output(render_dot(dot, args.format), args.output)
     return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from ._scenarios import run_scenario, scenario_files
+
+    failed = 0
+    files = [f for target in args.targets for f in scenario_files(Path(target))]
+    if not files:
+        raise InputError("no scenario files found", file=" ".join(args.targets))
+    for path in files:
+        if not path.is_file():
+            raise InputError("no such scenario file", file=str(path))
+        result = run_scenario(path)
+        print(f"{'PASS' if result.passed else 'FAIL'}  {path}  {result.name}")
+        for failure in result.failures:
+            print(f"      {failure}")
+        failed += not result.passed
+    print(f"{len(files) - failed} passed, {failed} failed")
+    return 1 if failed else 0
 
 
 #: Extra roadmap formats (html, svg) registered by other modules: name -> renderer(roadmap, args).
@@ -282,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("dot", "svg", "png"), default="dot")
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(handler=cmd_graph)
+
+    p = sub.add_parser("scenarios", help="run scenario files (person, as-of date, expected milestones and gaps)")
+    p.add_argument("targets", metavar="FILE_OR_DIR", nargs="+", help="scenario YAML files or folders of them")
+    p.set_defaults(handler=cmd_scenarios)
 
     for name, help_text, add_arguments, handler in COMMANDS:
         p = sub.add_parser(name, help=help_text)

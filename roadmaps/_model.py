@@ -149,3 +149,35 @@ class Roadmap:
     def milestone(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    # ------------------------------------------------------------ notebooks
+
+    def to_pandas(self) -> Any:
+        """The timeline as a pandas DataFrame (one row per entry); needs the pandas extra."""
+        from pathways._frames import to_frame
+
+        return to_frame(
+            {
+                "id": e.id, "date": e.date, "age_years": e.age_years, "age_months": e.age_months,
+                "status": e.status, "kind": e.kind, "title": e.title, "agency": e.agency, "owner": e.owner,
+                "rule": e.rule.id, "rule_status": e.rule.status, "citation": e.rule.cite(),
+            }
+            for e in self.entries
+        )
+
+    def gaps_to_pandas(self) -> Any:
+        """The gaps as a pandas DataFrame; needs the pandas extra."""
+        from pathways._frames import to_frame
+
+        return to_frame(
+            ({"rule": g.rule, "severity": g.severity, "since": g.since, "days_overdue": g.days_overdue,
+              "message": g.message, "action": g.action, "owner": g.owner, "duty": g.duty.cite()}
+             for g in self.gaps),
+            columns=["rule", "severity", "since", "days_overdue", "message", "action", "owner", "duty"],
+        )
+
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: the timeline picture, the gaps and the dated list."""
+        from ._notebook import roadmap_html
+
+        return roadmap_html(self)

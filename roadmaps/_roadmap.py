@@ -104,9 +104,14 @@ class _Plan:
     lead_param: Mapping[str, str]
 
 
-def _rule_ref(pathway: PathwayGraph, rule_id: str, status: str, refs: tuple[Reference, ...], param_ids: tuple[str, ...]) -> RuleRef:
+def _rule_ref(
+    pathway: PathwayGraph, rule_id: str, status: str, refs: tuple[Reference, ...], param_ids: tuple[str, ...],
+    milestone_ids: tuple[str, ...] = (),
+) -> RuleRef:
+    """Citations of the rule and its parameters; the status is the weakest of everything behind it."""
     params = [pathway.rules.parameters[p] for p in param_ids]
-    statuses = [status, *(p.status for p in params)]
+    milestones = [pathway.rules.nodes[m] for m in milestone_ids]
+    statuses = [status, *(p.status for p in params), *(m.status for m in milestones)]
     citations: dict[Citation, None] = {}
     for ref in (*refs, *(r for p in params for r in p.references)):
         citations[_citation(ref)] = None
@@ -137,6 +142,7 @@ def _plan(pathway: PathwayGraph) -> _Plan:
         if node.date is None:
             continue
         behind = compiled.parameters_behind(node.date, node.window_start)
+        depends = compiled.milestones_behind(node.date)
         source = pathway.rules.source(node.id)
         explain = [f"Rule {node.id} ({source}), status {node.status}."]
         explain.append(f"Date: {describe_date(node.date, params)}.")
@@ -153,7 +159,7 @@ def _plan(pathway: PathwayGraph) -> _Plan:
                 window_start=compiled.date(node.window_start) if node.window_start else None,
                 completed_from=compiled.date(node.completed_from) if node.completed_from else None,
                 until=compiled.date(node.until) if node.until else None,
-                rule=_rule_ref(pathway, node.id, node.status, node.references, behind),
+                rule=_rule_ref(pathway, node.id, node.status, node.references, behind, depends),
                 explain=tuple(explain),
                 owner_label=owner,
                 birthday_based=any(
@@ -164,6 +170,7 @@ def _plan(pathway: PathwayGraph) -> _Plan:
     gaps: list[_GapPlan] = []
     for gap in pathway.gap_rules():
         behind = compiled.parameters_behind(gap.due, gap.until, gap.applies_when)
+        depends = compiled.milestones_behind(gap.due, gap.until, gap.applies_when)
         if gap.lead_months:
             behind = (*behind, gap.lead_months)
         source = pathway.rules.source(gap.id)
@@ -185,7 +192,7 @@ def _plan(pathway: PathwayGraph) -> _Plan:
                 until=compiled.date(gap.until) if gap.until else None,
                 event_from=compiled.date(missing.on_or_after) if missing and missing.on_or_after else None,
                 event_before=compiled.date(missing.before) if missing and missing.before else None,
-                rule=_rule_ref(pathway, gap.id, gap.status, gap.references, behind),
+                rule=_rule_ref(pathway, gap.id, gap.status, gap.references, behind, depends),
                 owner_label=pathway.rules.nodes[gap.owner].label if gap.owner else _agency_owner(gap.agency),
                 explain=tuple(explain),
             )
@@ -243,7 +250,7 @@ def _node_status(plan: _NodePlan, ctx: Context, when: date, window: date | None)
 
 
 def _entries(
-    plan: _Plan, ctx: Context, only: frozenset[str] | None, alt: Context | None
+    plan: _Plan, ctx: Context, only: frozenset[str] | None, alternatives: list[tuple[str, Context]]
 ) -> list[Entry]:
     out: list[Entry] = []
     for p in plan.nodes:
@@ -270,13 +277,13 @@ def _entries(
             explain.append(f"Done: event recorded on {done_on.isoformat()}.")
         elif node.completed_by and status == "overdue":
             explain.append(f"No {' or '.join(node.completed_by)} event recorded by {ctx.as_of.isoformat()}.")
-        if alt is not None and p.birthday_based:
-            other = p.date(alt)
+        for setting_id, alt in alternatives:
+            other = p.date(alt) if p.birthday_based else None
             if other is not None and other != when:
                 rule = RuleRef(rule.id, "ambiguous", rule.citations)
                 explain.append(
-                    f"Born on 29 February: leap-day policy {ctx.leap_day_policy} gives {when.isoformat()}; "
-                    f"{alt.leap_day_policy} would give {other.isoformat()}."
+                    f"The setting {setting_id} decides this date: {ctx.settings[setting_id]} gives "
+                    f"{when.isoformat()}; {alt.settings[setting_id]} would give {other.isoformat()}."
                 )
         out.append(
             Entry(
@@ -428,6 +435,24 @@ def _handover_gaps(p: _GapPlan, pathway: PathwayGraph, ctx: Context, spans: list
     return out
 
 
+def _ambiguous_for(pathway: PathwayGraph, settings: Mapping[str, str], dob: date) -> list[tuple[str, str]]:
+    """Ambiguous date settings that can change this person's dates, with the other choice.
+
+    The leap-day policy matters only for a 29 February birth; the 1 September reading of
+    compulsory school age only for a birthday on the first day of the school year.
+    """
+    affected = {
+        "leap-day-policy": (dob.month, dob.day) == (2, 29),
+        "csa-first-september-birthday": (dob.month, dob.day) == pathway.rules.calendar.school_year_start,
+    }
+    out = []
+    for setting_id, matters in affected.items():
+        setting = pathway.rules.settings.get(setting_id)
+        if matters and setting is not None:
+            out.extend((setting_id, choice) for choice in setting.choices if choice != settings[setting_id])
+    return out
+
+
 def generate_roadmap(
     person: Person,
     *,
@@ -463,15 +488,15 @@ def generate_roadmap(
     plan = _plan(pathway)
     only = frozenset(cohorts) if cohorts is not None else None
 
-    alt: Context | None = None
     dob = person.date_of_birth
-    if dob.month == 2 and dob.day == 29:
-        other = "feb28" if ctx.leap_day_policy == "mar1" else "mar1"
-        alt, _ = person_context(pathway, person, as_of, {**resolved, "leap-day-policy": other}, params)
+    alternatives = [
+        (setting_id, person_context(pathway, person, as_of, {**resolved, setting_id: other}, params)[0])
+        for setting_id, other in _ambiguous_for(pathway, resolved, dob)
+    ]
 
     start_age = int(value_on(params["leaving-care-count-from-age"], as_of))
     start = min(as_of, ctx.birthday(start_age))
-    entries = _entries(plan, ctx, only, alt)
+    entries = _entries(plan, ctx, only, alternatives)
     spans, service_entries = _services(plan, ctx, only)
     entries.extend(service_entries)
     entries.sort(key=lambda e: (e.date, e.kind.startswith("service"), e.id))

@@ -82,7 +82,7 @@ def test_unknown_fact_is_rejected(rules_dir: Path) -> None:
 
 def test_cycle_in_edges_is_rejected(rules_dir: Path) -> None:
     (rules_dir / "england" / "extra.yaml").write_text("edges:\n  - {from: age-25, to: age-14, kind: triggers}\n")
-    with pytest.raises(GraphError, match="cycle in edges: .*age-14"):
+    with pytest.raises(GraphError, match=r"cycle in edges: .*age-14"):
         load_rules(rules_dir, "england", facts=FACT_TYPES)
 
 

@@ -135,3 +135,18 @@ def test_graph_dot_needs_no_binary() -> None:
 def test_usage_errors_are_one_line() -> None:
     assert_one_line_error(run("roadmap"), "PERSON_FILE")
     assert_one_line_error(run("frobnicate"), "invalid choice")
+
+
+def test_scenarios_command_runs_user_scenarios(tmp_path: Path) -> None:
+    good = run("scenarios", "tests/scenarios")
+    assert good.returncode == 0 and "0 failed" in good.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: wrong\nperson: {id: b, date_of_birth: 2009-01-10}\nas_of: 2026-11-23\n"
+                   "expect:\n  milestones:\n    age-18: 2027-01-11\n")
+    result = run("scenarios", str(bad))
+    assert result.returncode == 1
+    assert "FAIL" in result.stdout and "age-18: date 2027-01-10 != expected 2027-01-11" in result.stdout
+
+
+def test_roadmap_rejects_an_unknown_cohort() -> None:
+    assert_one_line_error(run("roadmap", str(EXAMPLE), "--cohort", "pirates"), "unknown cohort 'pirates'")
