@@ -40,7 +40,6 @@ from ._models import (
 from ._yaml import load_yaml_text
 
 __all__ = [
-    "LEAP_DAY_POLICIES",
     "CompiledRules",
     "Condition",
     "Context",
@@ -49,6 +48,7 @@ __all__ = [
     "GapRule",
     "GraphError",
     "InputError",
+    "LEAP_DAY_POLICIES",
     "LeapDayPolicy",
     "Node",
     "Parameter",

@@ -214,7 +214,15 @@ def _citations(rule: RuleRef) -> str:
         if key and key not in seen:
             seen.add(key)
             parts.append(markup)
-    return "; ".join(parts)
+    if len(parts) <= _PRINTED_CITATIONS:
+        return "; ".join(parts)
+    # The printed copy keeps the first citations; the screen shows them all.
+    shown = "; ".join(parts[:_PRINTED_CITATIONS])
+    return f'{shown}<span class="no-print">; {"; ".join(parts[_PRINTED_CITATIONS:])}</span>'
+
+
+#: Citations per rule on the printed practitioner copy (all of them are on screen and in JSON).
+_PRINTED_CITATIONS = 2
 
 
 def _frequency(probability: float) -> str:
@@ -469,8 +477,10 @@ def _dates_section(roadmap: Roadmap, audience: Audience, heading: str, text: Fam
         if audience == "practitioner":
             agency = AGENCY_NAMES["practitioner"][entry.agency]
             who += f'<span class="{detail}">{_esc(agency)}</span>'
+        # Service starts and ends are also in the services table, so print them once.
+        service_row = " service-row" if entry.kind.startswith("service") else ""
         row = (
-            f'<tr class="status-row-{entry.status}">'
+            f'<tr class="status-row-{entry.status}{service_row}">'
             f"<td>{_when(entry)}</td>"
             f"<td>{_esc(_age_text(entry, audience))}</td>"
             f'<th scope="row">{_esc(entry.title)}{description}</th>'
@@ -794,6 +804,7 @@ footer { margin-top: 2rem; color: $muted; font-size: .85rem; border-top: 1px sol
   h2 { font-size: 12pt; margin: .6rem 0 .3rem; break-after: avoid; page-break-after: avoid; }
   h3 { font-size: 10pt; break-after: avoid; }
   .no-print { display: none !important; }
+  tr.service-row { display: none; }
   table { font-size: 8pt; }
   table.entries.practitioner, table.gaps, table.services { font-size: 7.5pt; }
   th, td { padding: .06rem .25rem; line-height: 1.18; }

@@ -349,7 +349,7 @@ def _services(
                     age_years=years,
                     age_months=months,
                     title=f"{node.label} {verb}",
-                    description=(node.note or "").strip() + after if kind == "service-end" else (node.note or ""),
+                    description=(node.description + after).strip() if kind == "service-end" else node.description,
                     agency=node.agency,
                     owner=node.label,
                     owner_id=node.id,

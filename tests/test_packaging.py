@@ -56,8 +56,9 @@ def test_wheel_contains_the_rule_data(tmp_path: Path) -> None:
 
 def test_examples_run() -> None:
     for person in sorted((ROOT / "examples" / "people").glob("*.yaml")):
+        area = next((a for a in ("leicester", "peterborough") if a in person.stem), "england")
         result = subprocess.run(
-            [sys.executable, "-m", "roadmaps._cli", "roadmap", str(person), "--as-of", "2026-11-23"],
+            [sys.executable, "-m", "roadmaps._cli", "roadmap", str(person), "--as-of", "2026-11-23", "--area", area],
             capture_output=True, text=True, timeout=60,
         )
         assert result.returncode == 0, (person, result.stderr)
@@ -65,3 +66,9 @@ def test_examples_run() -> None:
     for script in sorted((ROOT / "examples").glob("*.py")):
         result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
         assert result.returncode == 0, (script, result.stderr[-2000:])
+
+
+def test_committed_example_outputs_are_current() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_examples.py"), "--check"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
