@@ -224,3 +224,16 @@ def test_artifacts_directory_is_ignored_by_git() -> None:
     if not gitignore.is_file():
         pytest.skip("no .gitignore to check")
     assert "test-artifacts/" in gitignore.read_text(encoding="utf-8").split()
+
+
+EXAMPLE_PAGES = sorted(Path(__file__).resolve().parents[2].glob("examples/output/*/roadmap.html"))
+
+
+@pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=lambda p: p.parent.name)
+def test_real_example_roadmaps_print_on_three_pages(chromium: str, page: Path) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf_path = ARTIFACTS / f"{page.parent.name}.pdf"
+    pdf_path.unlink(missing_ok=True)
+    _run_chromium(chromium, "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", page.as_uri())
+    pages = _page_count(pdf_path.read_bytes())
+    assert 1 <= pages <= MAX_PAGES["practitioner"], f"{page.parent.name} prints on {pages} pages"
