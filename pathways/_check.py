@@ -6,7 +6,13 @@ load but deserve attention (warnings):
 * ``service-without-successor``: a children's service ends with no adult service after it;
 * ``unreachable``: a node no trigger or universal milestone leads to;
 * ``uncited``: a rule (parameter, setting, cohort, node, gap, conditional edge) with no reference;
-* ``stale-review``: the area's ``reviewed_on`` is older than the review interval.
+* ``stale-review``: the area's ``reviewed_on`` is older than the review interval;
+* ``stale-probability``: a route branch's probability table was last reviewed
+  longer ago than the review interval;
+* ``unreachable-option``: a route branch option that no probability table lists.
+
+A branch whose probabilities do not sum to 1, or a probability with no source,
+does not load at all: ``pathways check`` reports it as an error (exit 2).
 """
 
 from __future__ import annotations
@@ -57,13 +63,18 @@ def check_pathway(graph: PathwayGraph, *, today: date) -> list[Finding]:
             findings.append(Finding("unreachable", node.id, f"no trigger or milestone leads to this {node.kind}",
                                     rules.source(node.id)))
 
-    cited = [
-        *rules.parameters.values(), *rules.settings.values(), *rules.cohorts.values(),
-        *rules.nodes.values(), *rules.gaps.values(),
+    cited: list[tuple[str, tuple[object, ...]]] = [
+        (item.id, item.references)
+        for group in (rules.parameters, rules.settings, rules.cohorts, rules.nodes, rules.gaps)
+        for item in group.values()
     ]
-    for item in cited:
-        if not item.references:
-            findings.append(Finding("uncited", item.id, "rule has no citation (references)", rules.source(item.id)))
+    for item_id, references in cited:
+        if not references:
+            findings.append(Finding("uncited", item_id, "rule has no citation (references)", rules.source(item_id)))
+    for branch in rules.branches.values():
+        if not branch.references:
+            findings.append(Finding("uncited", branch.id, "route branch has no citation (references)",
+                                    rules.branch_source(branch.id)))
     for edge in rules.edges:
         if edge.when is not None and not edge.references:
             findings.append(Finding("uncited", f"{edge.from_}->{edge.to}", "conditional edge has no citation", None))
@@ -79,5 +90,22 @@ def check_pathway(graph: PathwayGraph, *, today: date) -> list[Finding]:
                     f"master pathway last reviewed {area.reviewed_on.isoformat()}, more than {months} months ago",
                     None,
                 ))
+        for branch in rules.branches.values():
+            where = rules.sources.get(f"probabilities:{branch.id}") or rules.branch_source(branch.id)
+            for index, table in enumerate(branch.probabilities):
+                if today > add_months(table.reviewed_on, months):
+                    findings.append(Finding(
+                        "stale-probability", branch.id,
+                        f"probabilities[{index}] ({table.source}) last reviewed {table.reviewed_on.isoformat()}, "
+                        f"more than {months} months ago",
+                        where,
+                    ))
+    for branch in rules.branches.values():
+        listed = {option for table in branch.probabilities for option in table.values}
+        for option in branch.options:
+            if option.id not in listed:
+                findings.append(Finding("unreachable-option", branch.id,
+                                        f"no probability table lists option '{option.id}'",
+                                        rules.branch_source(branch.id)))
     findings.sort(key=lambda f: (f.code, f.id))
     return findings

@@ -128,4 +128,5 @@ def render_dot(dot: str, fmt: str) -> bytes:
         raise PathwaysError(INSTALL_HINT)
     import graphviz  # the Python package; imported late to keep start-up fast
 
-    return graphviz.Source(dot).pipe(format=fmt)
+    rendered: bytes = graphviz.Source(dot).pipe(format=fmt)
+    return rendered

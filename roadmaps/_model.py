@@ -8,6 +8,7 @@ from users, so they need no validation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date
 from typing import Any, Literal
 
@@ -75,8 +76,8 @@ class Entry:
     status: Status
     rule: RuleRef
     cohorts: tuple[str, ...]
-    window_start: date | None = None
-    done_on: date | None = None
+    window_start: dt.date | None = None
+    done_on: dt.date | None = None
     pfa_area: str | None = None
     explanation: tuple[str, ...] = ()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from cohorts import Person, check_person, load_pathway, person_context, resolve_settings
@@ -407,6 +407,10 @@ def _gaps(
     return out
 
 
+def _shift_months(anchor: date, sign: int, months: object) -> date:
+    return add_months(anchor, sign * int(str(months)))
+
+
 def _handover_gaps(p: _GapPlan, pathway: PathwayGraph, ctx: Context, spans: list[ServiceSpan]) -> list[Gap]:
     """One gap per children's service that ends with no adult service after it."""
     gap = p.gap
@@ -417,8 +421,8 @@ def _handover_gaps(p: _GapPlan, pathway: PathwayGraph, ctx: Context, spans: list
         if node.phase != (gap.phase or "children") or span.end is None or span.successors:
             continue
         end = span.end
-        opens = dated(lead, lambda v, end=end: add_months(end, int(v)))
-        closes = dated(lead, lambda v, end=end: add_months(end, -int(v)))
+        opens = dated(lead, partial(_shift_months, end, 1))
+        closes = dated(lead, partial(_shift_months, end, -1))
         if opens is None or closes is None or not (opens <= ctx.as_of <= closes):
             continue
         explain = (*p.explain, f"{span.id} ends {end.isoformat()} and has no hands-over-to successor in area {pathway.area}.")
@@ -445,7 +449,7 @@ def _ambiguous_for(pathway: PathwayGraph, settings: Mapping[str, str], dob: date
         "leap-day-policy": (dob.month, dob.day) == (2, 29),
         "csa-first-september-birthday": (dob.month, dob.day) == pathway.rules.calendar.school_year_start,
     }
-    out = []
+    out: list[tuple[str, str]] = []
     for setting_id, matters in affected.items():
         setting = pathway.rules.settings.get(setting_id)
         if matters and setting is not None:
