@@ -26,6 +26,8 @@ from ._errors import GraphError, RuleDataError
 from ._models import (
     CYCLIC_EDGE_KINDS,
     Area,
+    Branch,
+    BranchOverride,
     Cohort,
     Condition,
     DateExpr,
@@ -87,9 +89,14 @@ class RuleSet:
     data_root: Path | None = None
     edge_sources: tuple[Source, ...] = ()
     reforms: tuple[str, ...] = ()
+    branches: Mapping[str, Branch] = field(default_factory=dict)
 
     def source(self, rule_id: str) -> Source | None:
         return self.sources.get(rule_id)
+
+    def branch_source(self, branch_id: str) -> Source | None:
+        """Where a route branch was defined (its probabilities may come from an overlay)."""
+        return self.sources.get(f"branch:{branch_id}")
 
 
 def area_ids(data_root: Path) -> tuple[str, ...]:
@@ -154,6 +161,8 @@ class _Collector:
         self.overrides: list[tuple[Override, Source]] = []
         self.sources: dict[str, Source] = {}
         self.files: list[str] = []
+        self.branches: dict[str, Branch] = {}
+        self.branch_overrides: list[tuple[BranchOverride, Source]] = []
 
     @classmethod
     def from_rules(cls, rules: RuleSet) -> _Collector:
@@ -169,6 +178,7 @@ class _Collector:
         c.gaps = dict(rules.gaps)
         c.sources = dict(rules.sources)
         c.files = list(rules.files)
+        c.branches = dict(rules.branches)
         return c
 
     def add_file(self, rules: RuleFile, raw: Any, display: str) -> None:
@@ -180,14 +190,15 @@ class _Collector:
             ("events", self.events),
             ("nodes", self.nodes),
             ("gaps", self.gaps),
+            ("branches", self.branches),
         )
         for name, target in sections:
             lines = getattr(raw.get(name), "item_lines", None) or []
             for index, item in enumerate(getattr(rules, name)):
                 source = Source(display, lines[index] if index < len(lines) else None)
                 # Event types are a vocabulary of their own: an event 'pathway-plan'
-                # completes the plan node 'pathway-plan'.
-                key = f"event:{item.id}" if name == "events" else item.id
+                # completes the plan node 'pathway-plan'. So are route branches.
+                key = {"events": "event:", "branches": "branch:"}.get(name, "") + item.id
                 if key in self.sources:
                     raise RuleDataError(
                         f"duplicate id (first defined at {self.sources[key]})",
@@ -203,6 +214,9 @@ class _Collector:
             lines = getattr(raw.get(section), "item_lines", None) or []
             for index, item in enumerate(getattr(rules, section)):
                 sink.append((item, Source(display, lines[index] if index < len(lines) else None)))  # type: ignore[arg-type]
+        lines = getattr(raw.get("branch_overrides"), "item_lines", None) or []
+        for index, override in enumerate(rules.branch_overrides):
+            self.branch_overrides.append((override, Source(display, lines[index] if index < len(lines) else None)))
 
 
 def _calendar(area: Area, params: Mapping[str, Parameter], file: str) -> SchoolCalendar:
@@ -442,7 +456,88 @@ def _apply_overrides(c: _Collector) -> dict[str, Override]:
                 raise RuleDataError(f"default must be one of {base_setting.choices}", file=src.file, line=src.line, id=setting_id)
             c.settings[setting_id] = base_setting.model_copy(update={"default": override.default})
             applied[setting_id] = override
+    _apply_branch_overrides(c)
     return applied
+
+
+def replace_branch_tables(branch: Branch, tables: list[dict[str, Any]], src: Source) -> Branch:
+    """The branch with new probability tables, validated afresh (errors name ``src``)."""
+    data = {**branch.model_dump(by_alias=True, exclude={"probabilities"}), "probabilities": tables}
+    try:
+        return Branch.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        problem = err["msg"].removeprefix("Value error, ")
+        raise RuleDataError(f"{where}: {problem}" if where else problem,
+                            file=src.file, line=src.line, id=branch.id) from None
+
+
+def _apply_branch_overrides(c: _Collector) -> None:
+    """Replace baseline branches' probability tables with an overlay's (local figures)."""
+    for override, src in c.branch_overrides:
+        base = c.branches.get(override.branch)
+        if base is None:
+            raise GraphError(f"branch override names unknown branch '{override.branch}'",
+                             file=src.file, line=src.line, id=override.branch)
+        tables = [t.model_dump(by_alias=True, exclude_none=True) for t in override.probabilities]
+        c.branches[base.id] = replace_branch_tables(base, tables, src)
+        c.sources[f"probabilities:{base.id}"] = src
+    c.branch_overrides = []
+
+
+def _check_branches(c: _Collector, facts: FactTypes) -> None:
+    """Route branches: references resolve, option ids are unique, ``after`` looks back.
+
+    An option id names one option of one branch across the whole pathway, and an
+    event type records at most one option, so a case log maps to options without
+    ambiguity. A table's ``after`` options must belong to branches defined before
+    this one (in load order), which is also how branches reached on the same day
+    are ordered on a route.
+    """
+    owner: dict[str, str] = {}
+    recorded_by: dict[str, str] = {}
+    for branch in c.branches.values():
+        src = c.sources.get(f"branch:{branch.id}")
+        tables_src = c.sources.get(f"probabilities:{branch.id}", src)
+
+        def fail(problem: str, where: Source | None, branch_id: str = branch.id) -> None:
+            raise GraphError(problem, file=where.file if where else None,
+                             line=where.line if where else None, id=branch_id)
+
+        refs = [*iter_date_refs(branch.at)]
+        if branch.applies_when is not None:
+            refs += iter_condition_refs(branch.applies_when)
+        refs += [("event", event) for event in branch.requires]
+        for kind, ref in refs:
+            if problem := _resolve(kind, ref, c, facts):
+                fail(f"dangling reference: {problem}", src)
+        for option in branch.options:
+            if option.id in owner:
+                raise RuleDataError(f"option '{option.id}' is already an option of branch '{owner[option.id]}'",
+                                    file=src.file if src else None, line=src.line if src else None, id=branch.id)
+            for event in option.events:
+                if event not in c.events:
+                    fail(f"dangling reference: option '{option.id}' names unknown event type '{event}'", src)
+                if event in recorded_by:
+                    fail(f"event type '{event}' already records option '{recorded_by[event]}'", src)
+                if event in branch.requires:
+                    fail(f"event type '{event}' is both an option event and a required step", src)
+                recorded_by[event] = option.id
+        for index, table in enumerate(branch.probabilities):
+            if table.when is not None:
+                for kind, ref in iter_condition_refs(table.when):
+                    if problem := _resolve(kind, ref, c, facts):
+                        fail(f"dangling reference in probabilities[{index}]: {problem}", tables_src)
+            for option_id in table.after:
+                if option_id in (o.id for o in branch.options):
+                    fail(f"probabilities[{index}] 'after' names '{option_id}', an option of this same branch",
+                         tables_src)
+                if option_id not in owner:
+                    fail(f"dangling reference in probabilities[{index}]: 'after' names '{option_id}', which is "
+                         "not an option of a branch defined before this one", tables_src)
+        for option in branch.options:
+            owner[option.id] = branch.id
 
 
 def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet:
@@ -510,6 +605,7 @@ def finish_rules(
     """Check references and cycles, then freeze the collections into a :class:`RuleSet`."""
     _check_references(collector, facts)
     _check_cycles(collector)
+    _check_branches(collector, facts)
     return RuleSet(
         area=area.id,
         label=area.label,
@@ -531,4 +627,5 @@ def finish_rules(
         data_root=data_root,
         edge_sources=tuple(src for _, src in collector.edges),
         reforms=reforms,
+        branches=dict(collector.branches),
     )

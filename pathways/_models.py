@@ -3,7 +3,8 @@
 All models are frozen and forbid unknown keys. Collections are tuples. A rule
 file holds any of these sections (see docs/rule-data.md)::
 
-    parameters, settings, cohorts, events, nodes, edges, gaps, overrides
+    parameters, settings, cohorts, events, nodes, edges, gaps, overrides,
+    branches, branch_overrides
 
 Ids are kebab-case. Every parameter, node, edge with a condition, and gap rule
 carries ``references`` and a ``status``; ``pathways check`` warns about any
@@ -12,8 +13,9 @@ that have none.
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -406,6 +408,156 @@ class Area(Frozen):
     _id = field_validator("id")(_check_id)
 
 
+# ---------------------------------------------------------------- route branches (issue 3)
+
+#: Where a branch probability comes from. ``seed`` is a figure in a seed document
+#: (cite it with a quote); ``expert-prior`` a labelled estimate (say whose, and why,
+#: in ``rationale``); ``calibrated`` an estimate from an event log (``pathways
+#: calibrate``); ``reform`` a value set by a reform.
+ProbabilitySource = Literal["seed", "expert-prior", "calibrated", "reform"]
+PROBABILITY_SOURCES: tuple[ProbabilitySource, ...] = ("seed", "expert-prior", "calibrated", "reform")
+#: How far a table's probabilities may stray from summing to 1 (floating-point allowance).
+BRANCH_SUM_TOLERANCE = 1e-9
+
+
+class ProbabilityTable(Frozen):
+    """The option probabilities of a branch for the young people one situation describes.
+
+    A branch lists its tables in order; the first that fits the young person is
+    used, and the last must be ``otherwise: true``. A table fits when its
+    ``when`` condition holds for the person and, if ``after`` is given, the route
+    so far passed one of the ``after`` options (of earlier branches). The options
+    a table lists are the options open in that situation, and their probabilities
+    must sum to 1.
+    """
+
+    when: Condition | None = None
+    after: tuple[str, ...] = ()
+    otherwise: bool | None = None
+    situation: str | None = None
+    values: dict[str, float]
+    source: ProbabilitySource
+    rationale: str | None = None
+    references: tuple[Reference, ...] = ()
+    reviewed_on: dt.date
+    prior_cases: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _valid_table(self) -> ProbabilityTable:
+        if self.otherwise is not None:
+            if self.otherwise is not True:
+                raise ValueError("'otherwise' can only be true")
+            if self.when is not None or self.after:
+                raise ValueError("an 'otherwise' table takes no 'when' or 'after'")
+        elif self.when is None and not self.after:
+            raise ValueError("a probability table needs 'when', 'after' or 'otherwise: true'")
+        if not self.values:
+            raise ValueError("a probability table needs at least one option in 'values'")
+        for option, value in self.values.items():
+            if not (0.0 <= value <= 1.0):  # also rejects NaN
+                raise ValueError(f"option '{option}' has probability {value!r}, expected a number in [0, 1]")
+        total = math.fsum(self.values.values())
+        if abs(total - 1.0) > BRANCH_SUM_TOLERANCE:
+            raise ValueError(
+                f"probabilities sum to {total!r}, expected 1 (within {BRANCH_SUM_TOLERANCE}): "
+                + ", ".join(f"{option}={value}" for option, value in self.values.items())
+            )
+        if self.source == "seed" and not any(ref.seed for ref in self.references):
+            raise ValueError("a 'seed' probability needs a seed reference with the quote it relies on")
+        if self.source != "seed" and not (self.rationale and self.rationale.strip()):
+            raise ValueError(f"a '{self.source}' probability needs a 'rationale' saying whose estimate it is and why")
+        return self
+
+    @property
+    def is_default(self) -> bool:
+        """True for the ``otherwise`` table, the values for young people in general."""
+        return self.otherwise is True
+
+
+class BranchOption(Frozen):
+    """One way a branch can go, with the outcome states it sets and how a case log records it."""
+
+    id: str
+    label: str
+    family_text: str
+    outcomes: dict[PfaArea, str] = Field(default_factory=dict)
+    events: tuple[str, ...] = ()
+
+    _id = field_validator("id")(_check_id)
+
+    @field_validator("outcomes")
+    @classmethod
+    def _states_are_ids(cls, outcomes: dict[str, str]) -> dict[str, str]:
+        for state in outcomes.values():
+            _check_id(state)
+        return outcomes
+
+
+class Branch(Cited):
+    """A branch point on the routes from 14 to 25: where a journey can go more than one way.
+
+    ``at`` is when the branch point is usually reached (a date worked out for the
+    person); ``applies_when`` says which young people meet it. ``requires`` lists
+    event types a case log must record before an option event (conformance).
+    """
+
+    id: str
+    label: str
+    question: str | None = None
+    at: DateExpr
+    applies_when: Condition | None = None
+    options: tuple[BranchOption, ...]
+    probabilities: tuple[ProbabilityTable, ...]
+    requires: tuple[str, ...] = ()
+
+    _id = field_validator("id")(_check_id)
+
+    @model_validator(mode="after")
+    def _options_and_tables(self) -> Branch:
+        ids = [option.id for option in self.options]
+        if len(ids) < 2:
+            raise ValueError("a branch needs at least two options")
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"option '{repeated[0]}' is listed twice")
+        _check_tables(self.probabilities, frozenset(ids))
+        return self
+
+    def option(self, option_id: str) -> BranchOption:
+        """The option with this id (KeyError if none)."""
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+    @property
+    def default_table(self) -> ProbabilityTable:
+        """The ``otherwise`` table: the values for young people in general."""
+        return self.probabilities[-1]
+
+
+def _check_tables(tables: tuple[ProbabilityTable, ...], options: frozenset[str]) -> None:
+    if not tables:
+        raise ValueError("a branch needs at least one probability table ('probabilities')")
+    for index, table in enumerate(tables):
+        unknown = sorted(set(table.values) - options)
+        if unknown:
+            raise ValueError(
+                f"probabilities[{index}] names '{unknown[0]}', which is not an option of this branch "
+                f"(options: {', '.join(sorted(options))})"
+            )
+        if table.is_default != (index == len(tables) - 1):
+            raise ValueError("the last probability table, and only the last, must be 'otherwise: true'")
+
+
+class BranchOverride(Frozen):
+    """An overlay's replacement for a baseline branch's probability tables (local figures)."""
+
+    branch: str
+    probabilities: tuple[ProbabilityTable, ...]
+    note: str | None = None
+
+
 class RuleFile(Frozen):
     """One rule-data YAML file: any of the sections below."""
 
@@ -419,6 +571,8 @@ class RuleFile(Frozen):
     edges: tuple[Edge, ...] = ()
     gaps: tuple[GapRule, ...] = ()
     overrides: tuple[Override, ...] = ()
+    branches: tuple[Branch, ...] = ()
+    branch_overrides: tuple[BranchOverride, ...] = ()
 
 
 DateExpr.model_rebuild()

@@ -23,13 +23,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
 from ._errors import GraphError, RuleDataError
 from ._graph import PathwayGraph
-from ._loader import RuleSet, Source, _Collector, _read_rule_file, _validate, _apply_overrides, finish_rules
+from ._loader import (
+    RuleSet,
+    Source,
+    _apply_overrides,
+    _Collector,
+    _read_rule_file,
+    _validate,
+    finish_rules,
+    replace_branch_tables,
+)
 from ._models import Edge, Frozen, GapRule, Node, Parameter
 from ._yaml import load_yaml_text
 
@@ -63,9 +72,33 @@ class EdgeRef(Frozen):
 
 
 class ProbabilityChange(Frozen):
+    """A change to a route branch's probabilities (``set_probability``).
+
+    Either one option (``option`` and ``value``): in every table of the branch
+    that lists the option, it takes ``value`` and the other options are scaled so
+    the table still sums to 1. Or every option at once (``values``), replacing the
+    branch's default (``otherwise``) table, as ``pathways calibrate`` writes. The
+    changed tables take ``source`` (``reform`` unless given), the ``rationale``
+    and, when given, ``reviewed_on`` and ``prior_cases``.
+    """
+
     branch: str
-    option: str
-    value: float = Field(ge=0, le=1)
+    option: str | None = None
+    value: float | None = Field(default=None, ge=0, le=1)
+    values: dict[str, float] | None = None
+    source: Literal["reform", "calibrated"] = "reform"
+    rationale: str | None = None
+    reviewed_on: dt.date | None = None
+    prior_cases: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ProbabilityChange:
+        single = self.option is not None or self.value is not None
+        if single == (self.values is not None):
+            raise ValueError("set_probability needs either 'option' and 'value', or 'values'")
+        if single and (self.option is None or self.value is None):
+            raise ValueError("set_probability needs both 'option' and 'value'")
+        return self
 
 
 class Change(Frozen):
@@ -157,7 +190,7 @@ def _set_parameter(c: _Collector, change: Change, src: Source) -> None:
     c.sources[base.id] = src
 
 
-def _apply_change(c: _Collector, rules: RuleSet, change: Change, src: Source) -> None:  # noqa: C901
+def _apply_change(c: _Collector, rules: RuleSet, change: Change, src: Source) -> None:
     op = change.operator
     if op == "parameter":
         _set_parameter(c, change, src)
@@ -199,10 +232,54 @@ def _apply_change(c: _Collector, rules: RuleSet, change: Change, src: Source) ->
             raise _fail("remove_gap: unknown gap rule", src, change.remove_gap)
         del c.gaps[change.remove_gap or ""]
     elif op == "set_probability":
-        raise _fail("set_probability: this pathway has no route branches", src, change.set_probability.branch
-                    if change.set_probability else None)
+        assert change.set_probability is not None
+        _set_probability(c, change.set_probability, src)
     elif op == "apply_overlay":
         _apply_overlay(c, rules, change.apply_overlay or "", src)
+
+
+def _set_probability(c: _Collector, change: ProbabilityChange, src: Source) -> None:
+    branch = c.branches.get(change.branch)
+    if branch is None:
+        known = ", ".join(sorted(c.branches)) or "none"
+        raise _fail(f"set_probability: unknown branch (known: {known})", src, change.branch)
+    options = [o.id for o in branch.options]
+    stamp: dict[str, Any] = {"source": change.source}
+    stamp["rationale"] = change.rationale or f"set by a reform ({src})"
+    if change.reviewed_on is not None:
+        stamp["reviewed_on"] = change.reviewed_on
+    if change.prior_cases is not None:
+        stamp["prior_cases"] = change.prior_cases
+    tables = [t.model_dump(by_alias=True, exclude_none=True) for t in branch.probabilities]
+    if change.values is not None:
+        unknown = sorted(set(change.values) - set(options))
+        if unknown:
+            raise _fail(f"set_probability: '{unknown[0]}' is not an option (options: {', '.join(options)})",
+                        src, change.branch)
+        tables[-1] = {**tables[-1], **stamp, "values": dict(change.values)}
+    else:
+        option, value = change.option or "", float(change.value or 0.0)
+        if option not in options:
+            raise _fail(f"set_probability: '{option}' is not an option (options: {', '.join(options)})",
+                        src, change.branch)
+        listed = [i for i, t in enumerate(tables) if option in t["values"]]
+        if not listed:
+            raise _fail(f"set_probability: no probability table lists option '{option}'", src, change.branch)
+        for index in listed:
+            old = tables[index]["values"]
+            rest = 1.0 - old[option]
+            if rest <= 0.0 and value < 1.0:
+                raise _fail(f"set_probability: option '{option}' has probability 1 in probabilities[{index}], "
+                            "so the other options cannot be scaled up; give every option with 'values'",
+                            src, change.branch)
+            scale = (1.0 - value) / rest if rest > 0.0 else 0.0
+            new = {k: (value if k == option else v * scale) for k, v in old.items()}
+            tables[index] = {**tables[index], **stamp, "values": new}
+    try:
+        c.branches[branch.id] = replace_branch_tables(branch, tables, src)
+    except RuleDataError as exc:
+        raise _fail(f"set_probability: {exc.message}", src, change.branch) from None
+    c.sources[f"probabilities:{branch.id}"] = src
 
 
 def _apply_overlay(c: _Collector, rules: RuleSet, area: str, src: Source) -> None:

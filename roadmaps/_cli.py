@@ -329,4 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # Run the imported module's main, not this __main__ copy: extension modules register
+    # their commands and formats into ``roadmaps._cli``.
+    from roadmaps._cli import main as _main
+
+    sys.exit(_main())
