@@ -23,7 +23,7 @@ def _values(param: Parameter) -> str:
     return ", ".join(f"{v} from {d.isoformat()}" for d, v in items)
 
 
-def describe_date(expr: DateExpr, params: Mapping[str, Parameter]) -> str:  # noqa: C901
+def describe_date(expr: DateExpr, params: Mapping[str, Parameter]) -> str:
     """Describe how a date is worked out, naming the parameters and their values."""
 
     def p(param_id: str) -> str:
@@ -76,7 +76,7 @@ def describe_date(expr: DateExpr, params: Mapping[str, Parameter]) -> str:  # no
     return text
 
 
-def describe_condition(cond: Condition, params: Mapping[str, Parameter] | None = None) -> str:  # noqa: C901
+def describe_condition(cond: Condition, params: Mapping[str, Parameter] | None = None) -> str:
     """Describe a condition in words (``params`` names values in date comparisons)."""
     params = params or {}
     op = cond.operator

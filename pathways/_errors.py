@@ -30,7 +30,7 @@ class PathwaysError(Exception):
         *,
         file: str | None = None,
         line: int | None = None,
-        id: str | None = None,  # noqa: A002 - "id" is the domain word used in every file
+        id: str | None = None,
     ) -> None:
         self.message = message
         self.file = file

@@ -23,8 +23,8 @@ collects them from ``tests/scenarios/``; users can run their own with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

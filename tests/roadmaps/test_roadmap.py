@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohorts import Event, Person, load_pathway, load_person
-from pathways import InputError
 from cohorts.testing import as_of_dates, people
+from pathways import InputError
 from roadmaps import generate_roadmap, render_json
 
 EXAMPLE = "examples/people/yp-001-in-care-with-ehcp.yaml"
