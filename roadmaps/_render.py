@@ -174,7 +174,12 @@ def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
         lines.append(f"    Owner: {g.owner}. Duty: {_short_cite(g.duty)} [{g.duty.status}]")
         if explain:
             lines.extend(f"    - {x}" for x in g.explanation)
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if "routes" in roadmap.extras:
+        from ._routes_view import render_routes_text
+
+        text += "\n" + render_routes_text(roadmap.extras["routes"], sources=False)
+    return text
 
 
 # ---------------------------------------------------------------- Markdown
@@ -213,4 +218,9 @@ def render_markdown(roadmap: Roadmap) -> str:
             f"| `{e.rule.id}` ({e.rule.status}) {_md(e.rule.cite())} |"
         )
     out += ["", f"Settings: {_settings_line(roadmap)}.", ""]
-    return "\n".join(out)
+    text = "\n".join(out)
+    if "routes" in roadmap.extras:
+        from ._routes_view import render_routes_markdown
+
+        text += "\n" + render_routes_markdown(roadmap.extras["routes"], heading_level=2)
+    return text
