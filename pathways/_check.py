@@ -5,7 +5,7 @@ load but deserve attention (warnings):
 
 * ``service-without-successor``: a children's service ends with no adult service after it;
 * ``unreachable``: a node no trigger or universal milestone leads to;
-* ``uncited``: a rule (parameter, setting, cohort, node, gap, conditional edge) with no reference;
+* ``uncited``: a rule (parameter, setting, cohort, node, gap, route branch) with no reference;
 * ``stale-review``: the area's ``reviewed_on`` is older than the review interval;
 * ``stale-probability``: a route branch's probability table was last reviewed
   longer ago than the review interval;
@@ -75,9 +75,6 @@ def check_pathway(graph: PathwayGraph, *, today: date) -> list[Finding]:
         if not branch.references:
             findings.append(Finding("uncited", branch.id, "route branch has no citation (references)",
                                     rules.branch_source(branch.id)))
-    for edge in rules.edges:
-        if edge.when is not None and not edge.references:
-            findings.append(Finding("uncited", f"{edge.from_}->{edge.to}", "conditional edge has no citation", None))
 
     review = rules.parameters.get(REVIEW_PARAMETER)
     if review is not None:

@@ -99,6 +99,14 @@ class RuleSet:
         return self.sources.get(f"branch:{branch_id}")
 
 
+def display_path(path: Path) -> str:
+    """How a rule file is named in messages: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def area_ids(data_root: Path) -> tuple[str, ...]:
     """The areas available under a rule-data directory (folders with an ``area.yaml``)."""
     return tuple(sorted(p.parent.name for p in data_root.glob("*/area.yaml")))
@@ -138,9 +146,9 @@ def _read_rule_file(path: Path, display: str) -> tuple[RuleFile, Any]:
     return _validate(RuleFile, data, file=display), data
 
 
-def _read_area(directory: Path, display_root: Path) -> Area:
+def _read_area(directory: Path) -> Area:
     path = directory / "area.yaml"
-    display = str(path.relative_to(display_root)) if path.is_relative_to(display_root) else str(path)
+    display = display_path(path)
     if not path.is_file():
         raise RuleDataError("no area.yaml in this rule-data directory", file=str(directory))
     data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
@@ -298,10 +306,10 @@ def iter_condition_refs(cond: Condition) -> Iterator[tuple[str, str]]:
 
 
 def _refs_of_node(node: Node) -> Iterator[tuple[str, str]]:
-    for cond in (node.when, node.applies_when):
+    for cond in (node.when, node.applies_when, node.not_applicable_when):
         if cond is not None:
             yield from iter_condition_refs(cond)
-    for expr in (node.date, node.window_start, node.completed_from, node.until, node.starts, node.ends):
+    for expr in (node.date, node.window_start, node.completed_from, node.completed_before, node.until, node.starts, node.ends):
         if expr is not None:
             yield from iter_date_refs(expr)
     for event in node.completed_by:
@@ -385,10 +393,6 @@ def _check_references(c: _Collector, facts: FactTypes) -> None:
                     f"dangling reference: edge {edge.from_} -> {edge.to} names unknown node '{end}'",
                     file=src.file, line=src.line, id=end,
                 )
-        if edge.when is not None:
-            for kind, ref in iter_condition_refs(edge.when):
-                if problem := _resolve(kind, ref, c, facts):
-                    raise GraphError(f"dangling reference: {problem}", file=src.file, line=src.line, id=edge.from_)
 
 
 def _check_cycles(c: _Collector) -> None:
@@ -565,7 +569,7 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
         if not directory.is_dir():
             known = ", ".join(area_ids(root)) or "none"
             raise RuleDataError(f"unknown area '{current}' (known areas: {known})", file=str(root))
-        meta = _read_area(directory, root.parent)
+        meta = _read_area(directory)
         if meta.id != current:
             raise RuleDataError(f"area id '{meta.id}' does not match its folder '{current}'",
                                 file=str(directory / "area.yaml"), id=meta.id)
@@ -578,7 +582,7 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
         for path in sorted((root / meta.id).glob("*.yaml")):
             if path.name == "area.yaml":
                 continue
-            display = str(path.relative_to(root.parent))
+            display = display_path(path)
             rules, raw = _read_rule_file(path, display)
             collector.add_file(rules, raw, display)
 

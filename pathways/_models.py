@@ -289,6 +289,8 @@ class Node(Cited):
     date: DateExpr | None = None
     window_start: DateExpr | None = None
     completed_from: DateExpr | None = None
+    completed_before: DateExpr | None = None
+    not_applicable_when: Condition | None = None
     until: DateExpr | None = None
     deadline: Literal["before", "by"] | None = None
     completed_by: tuple[str, ...] = ()
@@ -322,7 +324,6 @@ class Edge(Cited):
     to: str
     kind: EdgeKind
     label: str | None = None
-    when: Condition | None = None
     status: Status = "verified"
 
 
@@ -340,8 +341,9 @@ class GapRule(Cited):
     It fires when ``applies_when`` holds, the as-of date has reached ``due``
     (strictly after it when ``strictly_after``), the as-of date is before
     ``until`` (when given), and no event in ``missing_event`` is recorded. The
-    ``handover`` kind instead fires once per received children's service that
-    ends with no adult successor, from ``lead_months`` before it ends.
+    ``handover`` kind instead fires once per children's service the young person
+    has that ends with no adult successor, within ``lead_months`` either side of
+    the end (NICE NG43: support from 6 months before to 6 months after transfer).
     """
 
     id: str

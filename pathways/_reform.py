@@ -36,6 +36,7 @@ from ._loader import (
     _Collector,
     _read_rule_file,
     _validate,
+    display_path,
     finish_rules,
     replace_branch_tables,
 )
@@ -293,7 +294,7 @@ def _apply_overlay(c: _Collector, rules: RuleSet, area: str, src: Source) -> Non
     c.overrides = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name != "area.yaml":
-            display = str(path.relative_to(rules.data_root.parent))
+            display = display_path(path)
             parsed, raw = _read_rule_file(path, display)
             try:
                 c.add_file(parsed, raw, display)

@@ -66,6 +66,8 @@ class _NodePlan:
     date: DateFn
     window_start: DateFn | None
     completed_from: DateFn | None
+    completed_before: DateFn | None
+    not_applicable: CondFn | None
     until: DateFn | None
     rule: RuleRef
     explain: tuple[str, ...]
@@ -150,6 +152,8 @@ def _plan(pathway: PathwayGraph) -> _Plan:
             explain.append(f"Applies when {describe_condition(node.applies_when, params)}.")
         if node.completed_by:
             explain.append(f"Done when a {' or '.join(node.completed_by)} event is recorded.")
+        if node.not_applicable_when is not None:
+            explain.append(f"Not applicable when {describe_condition(node.not_applicable_when, params)}.")
         owner = pathway.rules.nodes[node.owner].label if node.owner else _agency_owner(node.agency)
         nodes.append(
             _NodePlan(
@@ -158,6 +162,8 @@ def _plan(pathway: PathwayGraph) -> _Plan:
                 date=compiled.date(node.date),
                 window_start=compiled.date(node.window_start) if node.window_start else None,
                 completed_from=compiled.date(node.completed_from) if node.completed_from else None,
+                completed_before=compiled.date(node.completed_before) if node.completed_before else None,
+                not_applicable=compiled.condition(node.not_applicable_when) if node.not_applicable_when else None,
                 until=compiled.date(node.until) if node.until else None,
                 rule=_rule_ref(pathway, node.id, node.status, node.references, behind, depends),
                 explain=tuple(explain),
@@ -230,9 +236,12 @@ def _node_status(plan: _NodePlan, ctx: Context, when: date, window: date | None)
     as_of = ctx.as_of
     if node.completed_by:
         start = plan.completed_from(ctx) if plan.completed_from else None
-        done = _event_in(ctx, node.completed_by, start, None)
+        before = plan.completed_before(ctx) if plan.completed_before else None
+        done = _event_in(ctx, node.completed_by, start, before)
         if done is not None:
             return "done", done
+        if plan.not_applicable is not None and plan.not_applicable(ctx):
+            return "not-applicable", None
         late = as_of >= when if node.deadline == "before" else as_of > when
         if late:
             return "overdue", None

@@ -55,7 +55,8 @@ def test_duplicate_id_across_files(rules_dir: Path) -> None:
                     " references: [{url: 'https://example.org'}]}\n")
     with pytest.raises(RuleDataError) as err:
         load_rules(rules_dir, "england", facts=FACT_TYPES)
-    assert "extra.yaml:2: 'age-18': duplicate id (first defined at data/england/common.yaml:" in str(err.value)
+    assert "extra.yaml:2: 'age-18': duplicate id (first defined at " in str(err.value)
+    assert "data/england/common.yaml:" in str(err.value)
 
 
 def test_dangling_parameter_reference(rules_dir: Path) -> None:
@@ -64,7 +65,8 @@ def test_dangling_parameter_reference(rules_dir: Path) -> None:
                     "    date: {birthday: no-such-parameter}\n")
     with pytest.raises(GraphError) as err:
         load_rules(rules_dir, "england", facts=FACT_TYPES)
-    assert str(err.value) == "data/england/extra.yaml:2: 'age-99': dangling reference: unknown parameter 'no-such-parameter'"
+    assert str(err.value).endswith(
+        "data/england/extra.yaml:2: 'age-99': dangling reference: unknown parameter 'no-such-parameter'")
 
 
 def test_dangling_edge_end(rules_dir: Path) -> None:
