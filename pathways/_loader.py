@@ -99,10 +99,15 @@ class RuleSet:
         return self.sources.get(f"branch:{branch_id}")
 
 
-def display_path(path: Path) -> str:
-    """How a rule file is named in messages: relative to the working directory when inside it."""
+def display_path(path: Path, data_root: Path) -> str:
+    """How a rule file is named in messages and explanations, the same on every machine.
+
+    Relative to the folder above the rule-data directory's parent, so the shipped
+    data reads ``cohorts/data/england/send.yaml`` wherever the package is installed.
+    """
+    base = data_root.resolve().parent.parent
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(base))
     except ValueError:
         return str(path)
 
@@ -146,9 +151,9 @@ def _read_rule_file(path: Path, display: str) -> tuple[RuleFile, Any]:
     return _validate(RuleFile, data, file=display), data
 
 
-def _read_area(directory: Path) -> Area:
+def _read_area(directory: Path, data_root: Path) -> Area:
     path = directory / "area.yaml"
-    display = display_path(path)
+    display = display_path(path, data_root)
     if not path.is_file():
         raise RuleDataError("no area.yaml in this rule-data directory", file=str(directory))
     data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
@@ -569,7 +574,7 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
         if not directory.is_dir():
             known = ", ".join(area_ids(root)) or "none"
             raise RuleDataError(f"unknown area '{current}' (known areas: {known})", file=str(root))
-        meta = _read_area(directory)
+        meta = _read_area(directory, root)
         if meta.id != current:
             raise RuleDataError(f"area id '{meta.id}' does not match its folder '{current}'",
                                 file=str(directory / "area.yaml"), id=meta.id)
@@ -582,7 +587,7 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
         for path in sorted((root / meta.id).glob("*.yaml")):
             if path.name == "area.yaml":
                 continue
-            display = display_path(path)
+            display = display_path(path, root)
             rules, raw = _read_rule_file(path, display)
             collector.add_file(rules, raw, display)
 

@@ -294,7 +294,7 @@ def _apply_overlay(c: _Collector, rules: RuleSet, area: str, src: Source) -> Non
     c.overrides = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name != "area.yaml":
-            display = display_path(path)
+            display = display_path(path, rules.data_root)
             parsed, raw = _read_rule_file(path, display)
             try:
                 c.add_file(parsed, raw, display)
