@@ -1,0 +1,183 @@
+"""The ``population`` and ``synth`` sub-commands (issue 4); registered when imported.
+
+``pathways population PEOPLE_CSV [--episodes EPISODES_CSV] [--events EVENTS_CSV]
+[--as-of YYYY-MM-DD] [--area AREA] [--workers N] --out DIR`` runs every young
+person through the roadmap generator and writes ``summary.json``, the tables,
+``rejected.csv`` and the report into ``DIR``. It exits 0 when the run
+completes, even with rejected rows, and 2 (one ``error:`` line, nothing
+written) for unusable arguments or files. The row accounting goes to stdout;
+a progress bar goes to stderr only when stderr is a terminal.
+
+``pathways synth --n N --seed S --out DIR [--as-of …] [--bad-fraction F]``
+writes a synthetic population (the three CSV files).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from pathways import InputError
+
+from ._cli import COMMANDS, parse_date
+
+
+def _add_population_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("people_csv", metavar="PEOPLE_CSV", help="people.csv: one row per young person")
+    p.add_argument("--episodes", metavar="EPISODES_CSV", help="episodes.csv: looked-after episodes")
+    p.add_argument("--events", metavar="EVENTS_CSV", help="events.csv: recorded events")
+    p.add_argument(
+        "--as-of", type=parse_date, default=None, help="date of the run (default: today)"
+    )
+    p.add_argument(
+        "--area",
+        default="england",
+        help="rules for young people with no area column value (default: england)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="processes to use (default: all processors)"
+    )
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the outputs")
+    p.add_argument(
+        "--threshold",
+        type=int,
+        default=None,
+        help="disclosure control: counts below this are hidden (default: 5)",
+    )
+    p.add_argument(
+        "--suppression",
+        choices=("primary+secondary", "primary"),
+        default=None,
+        help="disclosure control method (default: primary+secondary)",
+    )
+    p.add_argument(
+        "--leap-day",
+        choices=("mar1", "feb28"),
+        default=None,
+        help="birthday of someone born on 29 February in other years (default: mar1)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        default=None,
+        help="run on Dask: 'local' for a local cluster or a scheduler address "
+        "(needs the pathways[dask] extra)",
+    )
+    p.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (default: auto, only on a terminal)",
+    )
+
+
+def cmd_population(args: argparse.Namespace) -> int:
+    from cohorts._disclosure import DisclosureSettings
+
+    from ._population_run import run_population_files
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {args.workers})", id="--workers")
+    if args.threshold is not None and args.threshold < 1:
+        raise InputError(f"--threshold must be at least 1 (got {args.threshold})", id="--threshold")
+    options: dict[str, object] = {}
+    if args.threshold is not None:
+        options["threshold"] = args.threshold
+    if args.suppression is not None:
+        options["method"] = args.suppression
+    settings = DisclosureSettings(**options)
+    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    client = None
+    if args.dask is not None:
+        from cohorts._dask import connect
+
+        client = connect(args.dask, workers=args.workers)
+    try:
+        run = run_population_files(
+            args.people_csv,
+            args.episodes,
+            args.events,
+            as_of=args.as_of or date.today(),
+            area=args.area,
+            workers=args.workers,
+            out_dir=args.out,
+            settings=settings,
+            roadmap_settings={"leap-day-policy": args.leap_day} if args.leap_day else None,
+            progress=progress,
+            dask_client=client,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    accounting = run.accounting
+    print(
+        f"rows_in={accounting.rows_in} rows_processed={accounting.rows_processed} "
+        f"rows_rejected={accounting.rows_rejected} "
+        "(rows_in = rows_processed + rows_rejected: checked)"
+    )
+    print(f"wrote {len(run.written)} files to {args.out}: summary.json, report.html, report.md, "
+          "rejected.csv and tables/")  # fmt: skip
+    return 0
+
+
+def _add_synth_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n", type=int, required=True, help="how many young people")
+    p.add_argument("--seed", type=int, required=True, help="random seed: same seed, same files")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the three CSV files")
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=None,
+        help="as-of date of the population (default: today)",
+    )
+    p.add_argument(
+        "--bad-fraction",
+        type=float,
+        default=0.0,
+        help="share of rows broken on purpose, to test rejection (default: 0)",
+    )
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from cohorts._synth import synthesise
+
+    if args.n < 0:
+        raise InputError(f"--n must be at least 0 (got {args.n})", id="--n")
+    if not 0 <= args.bad_fraction <= 1:
+        raise InputError(
+            f"--bad-fraction must be between 0 and 1 (got {args.bad_fraction})", id="--bad-fraction"
+        )
+    try:
+        result = synthesise(
+            args.n,
+            seed=args.seed,
+            out_dir=args.out,
+            as_of=args.as_of or date.today(),
+            bad_fraction=args.bad_fraction,
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write the files ({exc.strerror})", file=args.out) from None
+    print(
+        f"wrote {result.people} young people to {args.out}: people.csv ({result.people_rows} rows), "
+        f"episodes.csv ({result.episode_rows} rows), events.csv ({result.event_rows} rows); "
+        f"{result.expected_rejected} rows should be rejected"
+    )
+    return 0
+
+
+COMMANDS.append(
+    (
+        "population",
+        "gap counts and forecasts for a whole population, with disclosure control",
+        _add_population_arguments,
+        cmd_population,
+    )
+)
+COMMANDS.append(
+    (
+        "synth",
+        "write a synthetic population (people.csv, episodes.csv, events.csv)",
+        _add_synth_arguments,
+        cmd_synth,
+    )
+)
