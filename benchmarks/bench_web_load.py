@@ -1,0 +1,248 @@
+"""A bounded load test of the web app on loopback (issue 7): not a test, it prints figures.
+
+It starts ``pathways serve`` (waitress, the production server) in a subprocess on
+a free loopback port, then runs 50 concurrent clients for 30 seconds. Each
+client fetches the form once (for its CSRF cookie and token), then posts the
+form of a young person in care with an EHC plan again and again, each time
+with another date of birth, and reads the whole roadmap page. It stops by
+itself and prints p50/p95/p99 latency, the throughput and the error count (any
+status but 200, or a page without the roadmap, or a connection error).
+
+Targets (issue 7): p95 ≤ 200 ms and zero errors on a 2-core machine.
+
+    python benchmarks/bench_web_load.py                 # 50 clients, 30 s
+    python benchmarks/bench_web_load.py --clients 10 --duration 5
+    python benchmarks/bench_web_load.py --think 1.0     # each client pauses 1 s between roadmaps
+
+The clients run in this process (threads with keep-alive connections), the
+server in its own, so they do not share an interpreter lock. ``--think`` adds
+a pause between a client's requests (0 by default: every client posts again as
+soon as its page arrives, the hardest case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 11, 23)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(port: int, threads: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from roadmaps._cli import main; sys.exit(main())",
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/health")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start within 30 s")
+
+
+def person_form(rng: random.Random, token: str) -> str:
+    """The form of a young person in care with an EHC plan (another birthday each time)."""
+    dob = date(2008, 9, 1) + timedelta(days=rng.randrange(0, 3 * 365))
+    care_start = dob + timedelta(days=14 * 365 + rng.randrange(0, 300))
+    issued = dob + timedelta(days=7 * 365)
+    review = dob + timedelta(days=14 * 365 + 100)
+    fields = {
+        "csrf_token": token,
+        "action": "generate",
+        "person_id": f"load-{rng.randrange(10**6):06d}",
+        "date_of_birth-day": dob.day,
+        "date_of_birth-month": dob.month,
+        "date_of_birth-year": dob.year,
+        "has_ehcp": "yes",
+        "ehcp_issued-day": issued.day,
+        "ehcp_issued-month": issued.month,
+        "ehcp_issued-year": issued.year,
+        "ehcp_setting": "further-education",
+        "episode-count": 1,
+        "episode-1-start-day": care_start.day,
+        "episode-1-start-month": care_start.month,
+        "episode-1-start-year": care_start.year,
+        "event-count": 2,
+        "event-1-type": "ehcp-annual-review",
+        "event-1-date-day": review.day,
+        "event-1-date-month": review.month,
+        "event-1-date-year": review.year,
+        "event-2-type": "personal-adviser-appointed",
+        "event-2-date-day": 10,
+        "event-2-date-month": 2,
+        "event-2-date-year": 2025,
+        "service-count": 1,
+        "service-1-service": "camhs",
+        "care_needs_likely": "yes",
+        "continuing_care": "no",
+        "primary_need": "ASD",
+        "year_group_offset": 0,
+        "area": "england",
+        "as_of-day": AS_OF.day,
+        "as_of-month": AS_OF.month,
+        "as_of-year": AS_OF.year,
+    }
+    return urllib.parse.urlencode(fields)
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def client(number: int, port: int, stop_at: float, think: float, results: Results) -> None:
+    rng = random.Random(number)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/")
+        response = response_body = None
+        response = connection.getresponse()
+        response_body = response.read().decode("utf-8")
+        cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+        found = re.search(r'name="csrf_token" value="([^"]+)"', response_body)
+        if response.status != 200 or not cookie or found is None:
+            raise RuntimeError(f"form: status {response.status}")
+        token = found.group(1)
+    except (OSError, RuntimeError, http.client.HTTPException) as exc:
+        with results.lock:
+            results.errors.append(f"client {number}: {exc}")
+        return
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    if think:  # clients start at random moments, as people do, not all in the same millisecond
+        time.sleep(rng.uniform(0, think))
+    while time.monotonic() < stop_at:
+        body = person_form(rng, token)
+        started = time.perf_counter()
+        try:
+            connection.request("POST", "/", body=body, headers=headers)
+            response = connection.getresponse()
+            page = response.read()
+            elapsed = time.perf_counter() - started
+            ok = response.status == 200 and b"Transition roadmap" in page
+            problem = None if ok else f"status {response.status}"
+        except (OSError, http.client.HTTPException) as exc:
+            elapsed = time.perf_counter() - started
+            problem = f"{type(exc).__name__}: {exc}"
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        with results.lock:
+            results.latencies.append(elapsed)
+            if problem:
+                results.errors.append(problem)
+        if think:
+            time.sleep(rng.uniform(0.5 * think, 1.5 * think))
+    connection.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds (default 30)")
+    parser.add_argument("--threads", type=int, default=8, help="server threads (default 8)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause between one client's requests, seconds (default 0)",
+    )
+    args = parser.parse_args()
+
+    load_before = os.getloadavg()[0]
+    port = free_port()
+    server = start_server(port, args.threads)
+    try:
+        results = Results()
+        stop_at = time.monotonic() + args.duration
+        started = time.monotonic()
+        workers = [
+            threading.Thread(target=client, args=(n, port, stop_at, args.think, results))
+            for n in range(args.clients)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=args.duration + 60)
+        wall = time.monotonic() - started
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    latencies = results.latencies
+    if not latencies:
+        print(f"no request completed; errors: {results.errors[:5]}")
+        return 1
+    ms = [v * 1000 for v in latencies]
+    print(
+        f"web load test: {args.clients} clients, {args.duration:.0f} s, think {args.think:g} s, "
+        f"waitress with {args.threads} threads, {os.cpu_count()} CPUs"
+    )
+    print(f"  requests: {len(ms)} roadmaps in {wall:.1f} s ({len(ms) / wall:.1f} per second)")
+    print(
+        f"  latency: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+        f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
+    )
+    print(
+        f"  errors: {len(results.errors)}"
+        + (f" (first: {results.errors[0]})" if results.errors else "")
+    )
+    print(
+        f"  machine load average: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+        "(other work on the machine slows the server down)"
+    )
+    target = percentile(ms, 0.95) <= 200 and not results.errors
+    print(f"  target p95 <= 200 ms and 0 errors: {'met' if target else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
