@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from dateutil.relativedelta import relativedelta
 
 LeapDayPolicy = Literal["mar1", "feb28"]
 LEAP_DAY_POLICIES: tuple[LeapDayPolicy, ...] = ("mar1", "feb28")
@@ -104,7 +103,10 @@ def age_years_months(
     if years < 0:
         return years, 0
     last = birthday(date_of_birth, years, leap_day_policy)
-    return years, relativedelta(on, last).months
+    months = (on.year - last.year) * 12 + on.month - last.month
+    if months > 0 and add_months(last, months) > on:
+        months -= 1
+    return years, months
 
 
 def add_months(start: date, months: int) -> date:
