@@ -65,7 +65,13 @@ AUTISM_NEEDS = frozenset({"ASD", "autism"})
 
 def available_areas(data_root: Path | None = None) -> tuple[str, ...]:
     """The areas with rule data (``england``, ``leicester``, ``peterborough``)."""
-    return area_ids(data_root or DATA_ROOT)
+    return _areas(Path(data_root) if data_root is not None else DATA_ROOT)
+
+
+@lru_cache(maxsize=16)
+def _areas(data_root: Path) -> tuple[str, ...]:
+    # One directory scan per data root and process: population runs ask once per person.
+    return area_ids(data_root)
 
 
 @lru_cache(maxsize=16)
@@ -80,7 +86,7 @@ def load_pathway(area: str = "england", data_root: str | Path | None = None) -> 
         InputError: the area is unknown.
     """
     root = Path(data_root) if data_root is not None else DATA_ROOT
-    known = available_areas(root)
+    known = _areas(root)
     if area not in known:
         raise InputError(f"unknown area '{area}' (choose from {', '.join(known)})", id="--area")
     return _cached(root, area)

@@ -242,7 +242,7 @@ def summarise_row(
     if isinstance(area, str):
         return _rejected(row, area)
     pathway_area, report_area = area
-    pathway = _pathway(pathway_area)
+    pathway = load_pathway(pathway_area)
     try:
         person = row.to_person()
         roadmap = generate_roadmap(
@@ -376,20 +376,8 @@ def _gap_rule_ids(areas: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(rules))
 
 
-@functools.lru_cache(maxsize=1)
 def _known_areas() -> frozenset[str]:
     return frozenset(available_areas())
-
-
-@functools.lru_cache(maxsize=16)
-def _pathway(area: str) -> PathwayGraph:
-    """The compiled pathway of an area, once per process.
-
-    :func:`cohorts.load_pathway` is cached too, but checks the area against
-    the data folder on every call (a directory scan); a population run asks
-    once per young person, so the answer is kept here.
-    """
-    return load_pathway(area)
 
 
 def run_population_files(
@@ -441,10 +429,10 @@ def run_population_files(
         from ._population_report import check_out_dir
 
         check_out_dir(out_dir)  # fail before a long run, not after it
-    default = _pathway(area)  # compiled once here; forked workers inherit the cache
+    default = load_pathway(area)  # compiled once here; forked workers inherit the cache
     areas = available_areas() if _has_area_column(people_path) else (default.area,)
     for other in areas:
-        _pathway(other)
+        load_pathway(other)
     accounting = Accounting()
     rows = iter_person_rows(
         people_path,
