@@ -30,12 +30,9 @@ def table(headers: list[str], rows: list[list[Any]], *, status_column: int | Non
 def roadmap_html(roadmap: Roadmap) -> str:
     """The timeline SVG (when the SVG renderer is available), the gaps and the dated entries."""
     parts = [f"<h3>Roadmap for {escape(roadmap.person_id)} as of {roadmap.as_of.isoformat()} ({escape(roadmap.area)})</h3>"]
-    try:
-        from ._svg import render_svg
-    except ImportError:  # pragma: no cover - the SVG renderer ships with the package
-        render_svg = None  # type: ignore[assignment]
-    if render_svg is not None:
-        parts.append(render_svg(roadmap))
+    from ._svg import render_svg
+
+    parts.append(render_svg(roadmap))
     parts.append(f"<h4>Gaps ({len(roadmap.gaps)})</h4>")
     parts.append(table(["severity", "rule", "since", "message", "action"],
                        [[g.severity, g.rule, g.since, g.message, g.action] for g in roadmap.gaps]))

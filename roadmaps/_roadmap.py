@@ -103,7 +103,6 @@ class _Plan:
     nodes: tuple[_NodePlan, ...]
     services: tuple[_ServicePlan, ...]
     gaps: tuple[_GapPlan, ...]
-    lead_param: Mapping[str, str]
 
 
 def _rule_ref(
@@ -203,7 +202,7 @@ def _plan(pathway: PathwayGraph) -> _Plan:
                 explain=tuple(explain),
             )
         )
-    return _Plan(tuple(nodes), tuple(services), tuple(gaps), {})
+    return _Plan(tuple(nodes), tuple(services), tuple(gaps))
 
 
 def _agency_owner(agency: str) -> str:
