@@ -54,7 +54,14 @@ class Context:
 
 
 def dated(param: Parameter, fn: Callable[[Any], date | None]) -> date | None:
-    """Apply ``fn`` to a dated parameter by the in-force-on-the-date rule."""
+    """Apply ``fn`` to a dated parameter by the in-force-on-the-date rule.
+
+    Each value gives a date; a value counts only for dates while it is in
+    force: a date before a later value's start moves to that start, a date on
+    or after the next value's start is dropped. The first value is in force
+    for every date before the second (as :func:`value_on` reads it), so its
+    dates are never moved. The earliest date that counts wins.
+    """
     items = list(param.values.items())
     if len(items) == 1:
         return fn(items[0][1])
@@ -64,7 +71,8 @@ def dated(param: Parameter, fn: Callable[[Any], date | None]) -> date | None:
         candidate = fn(value)
         if candidate is None:
             continue
-        candidate = max(candidate, start)
+        if index > 0:
+            candidate = max(candidate, start)
         if (end is None or candidate < end) and (best is None or candidate < best):
             best = candidate
     return best

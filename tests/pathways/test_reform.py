@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohorts import Person, load_pathway, load_person
-from pathways import GraphError, RuleDataError
+from pathways import GraphError, RuleDataError, birthday
 from pathways._reform import Reform, apply_reforms, diff_rules, load_reform, reformed_pathway
 from roadmaps import generate_roadmap, render_json
 
@@ -97,7 +97,24 @@ def test_apply_overlay() -> None:
     new = reformed_pathway(load_pathway("leicester"), [load_reform(REFORMS / "leicester-adopts-peterborough-offer.yaml")])
     assert "childrens-community-nursing" in new.rules.nodes and "lac-nursing-service" in new.rules.nodes
     with pytest.raises(GraphError, match="already part of this pathway"):
-        reformed_pathway(load_pathway("peterborough"), [load_reform(REFORMS / "leicester-adopts-peterborough-offer.yaml")])
+        reformed_pathway(load_pathway("peterborough"), [reform({"apply_overlay": "peterborough"})])
+
+
+def test_a_reform_limited_to_areas_leaves_other_areas_unchanged() -> None:
+    limited = load_reform(REFORMS / "leicester-adopts-peterborough-offer.yaml")
+    assert limited.areas == ("leicester",)
+    for area in ("england", "peterborough"):
+        base = load_pathway(area)
+        assert reformed_pathway(base, [limited]) is base
+    assert reformed_pathway(load_pathway("leicester"), [limited]).rules.reforms == (limited.name,)
+
+
+def test_a_reform_limited_to_an_unknown_area_is_rejected() -> None:
+    bad = Reform.model_validate(
+        {"name": "x", "areas": ["atlantis"], "changes": [{"parameter": "transition-assessment-age", "value": 16}]}
+    )
+    with pytest.raises(GraphError, match="unknown area 'atlantis'"):
+        reformed_pathway(load_pathway("england"), [bad])
 
 
 def test_composition_is_ordered_and_deterministic() -> None:
@@ -168,3 +185,22 @@ def test_the_baseline_is_unchanged_after_any_reform(parameter: str, value: int, 
     assert {k: v.model_dump() for k, v in base.rules.parameters.items()} == before_rules
     assert render_json(generate_roadmap(PERSON, as_of=AS_OF, pathway=base)) == before
     assert load_pathway("england") is base
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(min_value=date(1995, 1, 1), max_value=date(2020, 12, 31)))
+def test_a_dated_lower_age_never_moves_a_deadline_later(birth: date) -> None:
+    """In force from 2027-09-01: a 17th birthday before then keeps its date (the old rule
+    was in force on it); from then the deadline is the 16th birthday or the start date."""
+    base = load_pathway("england")
+    reformed = reformed_pathway(base, [load_reform(REFORMS / "transition-assessment-by-16.yaml")])
+    person = Person(id="p", date_of_birth=birth, care_needs_likely=True)
+    before = generate_roadmap(person, as_of=AS_OF, pathway=base).milestone("transition-assessment")
+    after = generate_roadmap(person, as_of=AS_OF, pathway=reformed).milestone("transition-assessment")
+    assert before is not None and after is not None
+    start = date(2027, 9, 1)
+    assert before.date == birthday(birth, 17)
+    if before.date < start:
+        assert after.date == before.date
+    else:
+        assert after.date == max(birthday(birth, 16), start)
