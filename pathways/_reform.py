@@ -13,7 +13,11 @@ references and an ordered list of changes::
 
 Other changes: ``add_node``, ``remove_node``, ``add_edge``, ``remove_edge``,
 ``add_gap``, ``remove_gap``, ``set_probability`` (a route branch option) and
-``apply_overlay`` (another area's local overlay). Reforms compose in order; a
+``apply_overlay`` (another area's local overlay). An optional ``areas`` list
+limits a reform to the pathways of those areas (``areas: [leicester]`` for
+"what if Leicester adopted Peterborough's offer"): on any other area's pathway
+the reform changes nothing, so in a population comparison young people of
+other areas keep their baseline roadmaps. Reforms compose in order; a
 reform that names an unknown id or leaves the graph invalid is rejected with
 the same message ``pathways check`` gives.
 """
@@ -31,6 +35,7 @@ from ._errors import GraphError, RuleDataError
 from ._graph import PathwayGraph
 from ._loader import (
     RuleSet,
+    area_ids,
     Source,
     _apply_overrides,
     _Collector,
@@ -134,14 +139,24 @@ class Change(Frozen):
 
 
 class Reform(Frozen):
-    """A named, cited set of ordered changes to the pathway."""
+    """A named, cited set of ordered changes to the pathway.
+
+    ``areas``, when given, limits the reform to those areas' pathways
+    (:meth:`applies_to`); by default it applies to every pathway.
+    """
 
     name: str = Field(min_length=1)
     description: str = ""
     references: tuple[ReformReference, ...] = ()
     changes: tuple[Change, ...] = Field(min_length=1)
+    areas: tuple[str, ...] = ()
     _file: str | None = PrivateAttr(default=None)
     _lines: tuple[int, ...] = PrivateAttr(default=())
+
+
+    def applies_to(self, area: str) -> bool:
+        """Whether the reform changes the pathway of ``area``."""
+        return not self.areas or area in self.areas
 
 
 def load_reform(path: str | Path) -> Reform:
@@ -310,6 +325,10 @@ def apply_reforms(rules: RuleSet, reforms: Sequence[Reform]) -> RuleSet:
         GraphError: a change names an unknown id, or the result is invalid
             (dangling references, cycles), with the reform file and line.
     """
+    _check_areas(rules, reforms)
+    reforms = [r for r in reforms if r.applies_to(rules.area)]
+    if not reforms:
+        return rules
     c = _Collector.from_rules(rules)
     for reform in reforms:
         for index, change in enumerate(reform.changes):
@@ -327,9 +346,26 @@ def apply_reforms(rules: RuleSet, reforms: Sequence[Reform]) -> RuleSet:
                          file=exc.file, line=exc.line, id=exc.id) from None
 
 
+def _check_areas(rules: RuleSet, reforms: Sequence[Reform]) -> None:
+    """Every area a reform is limited to must have rule data."""
+    known = set(rules.areas) | set(area_ids(rules.data_root) if rules.data_root else ())
+    for reform in reforms:
+        for area in reform.areas:
+            if area not in known:
+                raise GraphError(
+                    f"reform '{reform.name}': unknown area '{area}' in areas "
+                    f"(choose from {', '.join(sorted(known))})",
+                    file=reform._file, id=area,
+                )
+
+
 def reformed_pathway(pathway: PathwayGraph, reforms: Sequence[Reform]) -> PathwayGraph:
-    """The pathway with reforms applied (the baseline graph is untouched)."""
-    return PathwayGraph(apply_reforms(pathway.rules, reforms)) if reforms else pathway
+    """The pathway with reforms applied (the baseline graph is untouched).
+
+    Returns the same pathway object when no reform applies to its area.
+    """
+    rules = apply_reforms(pathway.rules, reforms)
+    return pathway if rules is pathway.rules else PathwayGraph(rules)
 
 
 def diff_rules(before: RuleSet, after: RuleSet) -> dict[str, Any]:
