@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from pathways import InputError
 
 from ._cli import COMMANDS, parse_date
 
+if TYPE_CHECKING:
+    from cohorts._population_io import Accounting
 
-def _add_population_arguments(p: argparse.ArgumentParser) -> None:
+
+def add_population_inputs(p: argparse.ArgumentParser) -> None:
+    """The arguments shared by ``population`` and ``compare``: the files, dates and disclosure."""
     p.add_argument("people_csv", metavar="PEOPLE_CSV", help="people.csv: one row per young person")
     p.add_argument("--episodes", metavar="EPISODES_CSV", help="episodes.csv: looked-after episodes")
     p.add_argument("--events", metavar="EVENTS_CSV", help="events.csv: recorded events")
@@ -57,13 +62,6 @@ def _add_population_arguments(p: argparse.ArgumentParser) -> None:
         help="birthday of someone born on 29 February in other years (default: mar1)",
     )
     p.add_argument(
-        "--dask",
-        metavar="SCHEDULER",
-        default=None,
-        help="run on Dask: 'local' for a local cluster or a scheduler address "
-        "(needs the pathways[dask] extra)",
-    )
-    p.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
@@ -71,10 +69,13 @@ def _add_population_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_population(args: argparse.Namespace) -> int:
-    from cohorts._disclosure import DisclosureSettings
+def population_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Checked keyword arguments from :func:`add_population_inputs`'s options.
 
-    from ._population_run import run_population_files
+    Raises:
+        InputError: ``--workers`` or ``--threshold`` below 1.
+    """
+    from cohorts._disclosure import DisclosureSettings
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1 (got {args.workers})", id="--workers")
@@ -85,8 +86,40 @@ def cmd_population(args: argparse.Namespace) -> int:
         options["threshold"] = args.threshold
     if args.suppression is not None:
         options["method"] = args.suppression
-    settings = DisclosureSettings(**options)
-    progress = {"auto": None, "always": True, "never": False}[args.progress]
+    return {
+        "as_of": args.as_of or date.today(),
+        "area": args.area,
+        "workers": args.workers,
+        "settings": DisclosureSettings(**options),
+        "roadmap_settings": {"leap-day-policy": args.leap_day} if args.leap_day else None,
+        "progress": {"auto": None, "always": True, "never": False}[args.progress],
+    }
+
+
+def print_accounting(accounting: Accounting) -> None:
+    """The row accounting line on stdout."""
+    print(
+        f"rows_in={accounting.rows_in} rows_processed={accounting.rows_processed} "
+        f"rows_rejected={accounting.rows_rejected} "
+        "(rows_in = rows_processed + rows_rejected: checked)"
+    )
+
+
+def _add_population_arguments(p: argparse.ArgumentParser) -> None:
+    add_population_inputs(p)
+    p.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        default=None,
+        help="run on Dask: 'local' for a local cluster or a scheduler address "
+        "(needs the pathways[dask] extra)",
+    )
+
+
+def cmd_population(args: argparse.Namespace) -> int:
+    from ._population_run import run_population_files
+
+    options = population_options(args)
     client = None
     if args.dask is not None:
         from cohorts._dask import connect
@@ -97,24 +130,14 @@ def cmd_population(args: argparse.Namespace) -> int:
             args.people_csv,
             args.episodes,
             args.events,
-            as_of=args.as_of or date.today(),
-            area=args.area,
-            workers=args.workers,
             out_dir=args.out,
-            settings=settings,
-            roadmap_settings={"leap-day-policy": args.leap_day} if args.leap_day else None,
-            progress=progress,
             dask_client=client,
+            **options,
         )
     finally:
         if client is not None:
             client.close()
-    accounting = run.accounting
-    print(
-        f"rows_in={accounting.rows_in} rows_processed={accounting.rows_processed} "
-        f"rows_rejected={accounting.rows_rejected} "
-        "(rows_in = rows_processed + rows_rejected: checked)"
-    )
+    print_accounting(run.accounting)
     print(f"wrote {len(run.written)} files to {args.out}: summary.json, report.html, report.md, "
           "rejected.csv and tables/")  # fmt: skip
     return 0

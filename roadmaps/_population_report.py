@@ -47,7 +47,7 @@ from cohorts._population import (
     PublishedTable,
 )
 from cohorts._population_io import Accounting, write_rejected_csv
-from pathways import InputError
+from pathways import InputError, PathwayGraph
 
 if TYPE_CHECKING:
     from ._population_run import PopulationRun
@@ -73,16 +73,24 @@ _LABEL_CHARS = 60  # longest bar label before it is shortened (the table has the
 # --- labels -------------------------------------------------------------------------------
 
 
-def rule_labels(area: str) -> dict[str, str]:
-    """Plain-English titles of gap rules and roadmap entries, from the rule data."""
+def rule_labels(area: str, *, pathways: Iterable[PathwayGraph] = ()) -> dict[str, str]:
+    """Plain-English titles of gap rules and roadmap entries, from the rule data.
+
+    Args:
+        area: the area whose titles win; the other areas' fill the rest.
+        pathways: pathways whose titles come first (e.g. reformed pathways
+            with nodes of their own).
+    """
     labels: dict[str, str] = {}
-    areas = [area, *(a for a in available_areas() if a != area)]
-    for name in areas:
-        pathway = load_pathway(name)
+    chosen = [*pathways, *(load_pathway(a) for a in (area, *(a for a in available_areas() if a != area)))]
+    for pathway in chosen:
         for gap in pathway.gap_rules():
             labels.setdefault(gap.id, gap.title)
         for node in pathway.nodes():
             labels.setdefault(node.id, node.label)
+            if node.kind == "service":  # the roadmap's service entries (roadmaps._roadmap)
+                labels.setdefault(f"{node.id}-start", f"{node.label} starts")
+                labels.setdefault(f"{node.id}-end", f"{node.label} ends")
     return labels
 
 
