@@ -37,6 +37,7 @@ from ._models import (
     RuleFile,
     Setting,
 )
+from ._reform import Reform, apply_reforms, diff_rules, load_reform, reformed_pathway
 from ._yaml import load_yaml_text
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "PathwayGraph",
     "PathwaysError",
     "Reference",
+    "Reform",
     "RuleDataError",
     "RuleFile",
     "RuleSet",
@@ -66,14 +68,18 @@ __all__ = [
     "add_weeks",
     "age_on",
     "age_years_months",
+    "apply_reforms",
     "area_ids",
     "birthday",
     "compulsory_school_age_end",
     "dated",
+    "diff_rules",
     "fe_year_end_containing",
     "load_pathway",
+    "load_reform",
     "load_rules",
     "load_yaml_text",
+    "reformed_pathway",
     "school_leaving_date",
     "school_year_end",
     "school_year_start",

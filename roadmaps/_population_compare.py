@@ -566,6 +566,13 @@ class ScenarioResult:
 
     to_pandas = gaps_frame
 
+    def __repr__(self) -> str:
+        return (
+            f"ScenarioResult(name={self.name!r}, people_changed={self.people_changed!r}, "
+            f"gap_rules_changed={sum(1 for c in self.gaps.values() if c.delta != 0)}, "
+            f"milestones_moved={len(self.milestone_moves)})"
+        )
+
     def _repr_html_(self) -> str:
         from ._compare_report import scenario_html_fragment
 
@@ -727,6 +734,12 @@ class ComparisonRun:
         )
 
     to_pandas = gaps_frame
+
+    def __repr__(self) -> str:
+        return (
+            f"ComparisonRun(as_of={self.as_of.isoformat()!r}, area={self.area!r}, "
+            f"young_people={self.baseline.young_people!r}, scenarios={list(self.scenarios)!r})"
+        )
 
     def _repr_html_(self) -> str:
         from ._compare_report import run_html_fragment
