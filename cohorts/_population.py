@@ -56,6 +56,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from ._disclosure import (
     DEFAULT_SETTINGS,
@@ -410,6 +411,23 @@ class PopulationResult:
     tables: dict[str, PublishedTable]
     suppression: SuppressionSummary
     notes: tuple[str, ...] = ()
+
+    def to_pandas(self) -> Any:
+        """The gap counts as a pandas DataFrame: rule, young people, share (needs pandas)."""
+        from ._population_view import gaps_frame
+
+        return gaps_frame(self)
+
+    def forecast_frame(self) -> Any:
+        """The forecast as a tidy pandas DataFrame: year, milestone, young people."""
+        from ._population_view import forecast_frame
+
+        return forecast_frame(self)
+
+    def _repr_html_(self) -> str:
+        from ._population_view import population_html
+
+        return population_html(self)
 
 
 def aggregate(

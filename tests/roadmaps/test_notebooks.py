@@ -43,6 +43,7 @@ def test_the_reform_notebook_runs_and_compares_three_reforms() -> None:
                  "Leicester adopts Peterborough&#x27;s offer"):  # fmt: skip
         assert name in html
     assert "<svg" in html  # the comparison's difference charts
+    assert "Young people with each gap" in html  # the baseline population result
     text = "\n".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
     assert "rows in 12900 = processed 12900 + rejected 0" in text
     assert "Changes under reform: Transitions assessment by 16" in text
