@@ -41,6 +41,7 @@ from ._reform import Reform, apply_reforms, diff_rules, load_reform, reformed_pa
 from ._yaml import load_yaml_text
 
 __all__ = [
+    "LEAP_DAY_POLICIES",
     "CompiledRules",
     "Condition",
     "Context",
@@ -49,7 +50,6 @@ __all__ = [
     "GapRule",
     "GraphError",
     "InputError",
-    "LEAP_DAY_POLICIES",
     "LeapDayPolicy",
     "Node",
     "Parameter",

@@ -39,7 +39,8 @@ def _add_compare_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     from pathways._reform import load_reform
 
-    from ._compare_report import check_out_dir, write_comparison_report
+    from ._compare_report import write_comparison_report
+    from ._population_report import check_out_dir
     from ._population_compare import Scenario, compare_population_files
 
     options = population_options(args)

@@ -31,8 +31,7 @@ Files are written atomically and the same input gives the same bytes.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,7 @@ from ._population_report import (
     _share,
     check_out_dir,
     rejected_by_reason,
+    write_files_atomically,
 )
 
 COMPARE_JSON = "compare.json"
@@ -411,7 +411,6 @@ def _scenario_sections(scenario: ScenarioResult, baseline: PopulationResult) -> 
 def report_html(run: ComparisonRun) -> str:
     """The readable report as one self-contained HTML page."""
     scenario = _single(run)
-    labels = scenario.labels
     body = [
         f"<header><h1>Reform comparison: {_esc(scenario.name)}</h1>",
         f"<p>As of <strong>{_esc(run.as_of.isoformat())}</strong>. Rules: "
@@ -490,36 +489,6 @@ def run_html_fragment(run: ComparisonRun) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _write_atomically(out: Path, texts: dict[str, str], extra: Iterable[tuple[str, Any]]) -> tuple[Path, ...]:
-    """Write every text (and each ``(relative path, writer)``) under temporary names, then rename."""
-    suffix = f".tmp-{os.getpid()}"
-    pending: list[tuple[Path, Path]] = []
-    try:
-        for relative, text in texts.items():
-            target = out / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}{suffix}")
-            pending.append((tmp, target))
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        for relative, writer in extra:
-            target = out / relative
-            tmp = target.with_name(f".{target.name}{suffix}")
-            pending.append((tmp, target))
-            writer(tmp)
-        for tmp, target in pending:
-            tmp.replace(target)
-    except OSError as exc:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write the output files ({exc.strerror})", file=str(out)) from None
-    except BaseException:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-        raise
-    return tuple(sorted(target for _, target in pending))
-
-
 def write_comparison_report(
     run: ComparisonRun, out_dir: str | Path, *, people_list: bool = True
 ) -> tuple[Path, ...]:
@@ -539,8 +508,13 @@ def write_comparison_report(
         texts[f"{TABLES_DIR}/{name}.csv"] = text
     if people_list:
         texts[PEOPLE_CHANGED] = people_changed_csv(run)
-    extra: list[tuple[str, Any]] = []
+    writers: list[tuple[str, Callable[[Path], None]]] = []
     accounting = run.accounting
     if accounting is not None:
-        extra.append((REJECTED_FILE, lambda path: write_rejected_csv(path, accounting.rejections)))
-    return _write_atomically(out, texts, extra)
+        rejections = accounting.rejections
+
+        def rejected(path: Path) -> None:
+            write_rejected_csv(path, rejections)
+
+        writers.append((REJECTED_FILE, rejected))
+    return write_files_atomically(out, texts, writers)

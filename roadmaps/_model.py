@@ -7,8 +7,8 @@ from users, so they need no validation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime as dt
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 

@@ -68,6 +68,7 @@ from cohorts._population_io import run_population as map_population
 from pathways import InputError, PathwayGraph, PathwaysError
 from pathways._reform import Reform, diff_rules, reformed_pathway
 
+from ._population_report import rule_labels
 from ._population_run import (
     RejectedPerson,
     _account_rejection,
@@ -83,7 +84,6 @@ from ._population_run import (
     generator_reason,
     summarise_roadmap,
 )
-from ._population_report import rule_labels
 from ._roadmap import generate_roadmap
 
 MOVE_BINS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -270,7 +270,7 @@ def compare_person(
     scenario_pathways: Sequence[PathwayGraph],
     area: str | None = None,
     settings: Mapping[str, str] | None = None,
-    source: str | None = None,
+    source: str = "<person>",
 ) -> PersonComparison:
     """One baseline roadmap and one roadmap per scenario for a young person, compared.
 
@@ -489,16 +489,16 @@ def published_gain_loss(
     >>> published_gain_loss(3, 20, -17, s), published_gain_loss(3, 0, 3, s)
     (('<5', '<5'), ('<5', 0))
     """
-    g, l = suppress_count(gained, settings), suppress_count(lost, settings)
+    shown_gained, shown_lost = suppress_count(gained, settings), suppress_count(lost, settings)
     if settings.method == "primary":
-        return g, l
+        return shown_gained, shown_lost
     if is_suppressed(delta):
         return (settings.placeholder if gained else 0), (settings.placeholder if lost else 0)
-    if is_suppressed(g) and not is_suppressed(l) and lost:
-        l = settings.placeholder
-    elif is_suppressed(l) and not is_suppressed(g) and gained:
-        g = settings.placeholder
-    return g, l
+    if is_suppressed(shown_gained) and not is_suppressed(shown_lost) and lost:
+        shown_lost = settings.placeholder
+    elif is_suppressed(shown_lost) and not is_suppressed(shown_gained) and gained:
+        shown_gained = settings.placeholder
+    return shown_gained, shown_lost
 
 
 def _median(days: Counter[int]) -> float:
@@ -624,13 +624,11 @@ def publish_scenario(
         expected_delta = {}
         for year, after_e in result.expected_eligible.items():
             before_e = baseline.expected_eligible.get(year)
-            ok = before_e is not None and not isinstance(before_e.expected, str)
-            ok = ok and not isinstance(after_e.expected, str)
-            expected_delta[year] = (
-                round(float(after_e.expected) - float(before_e.expected), 2)  # type: ignore[union-attr,arg-type]
-                if ok
-                else None
-            )
+            shown = before_e is not None and not isinstance(before_e.expected, str)
+            if shown and not isinstance(after_e.expected, str):
+                expected_delta[year] = round(after_e.expected - before_e.expected, 2)  # type: ignore[union-attr,operator]
+            else:
+                expected_delta[year] = None
     moves: dict[str, MilestoneMoves] = {}
     for entry_id in sorted({e for e, _ in tally.moves}):
         table = suppress_table_1d({label: tally.moves[entry_id, label] for label in MOVE_LABELS}, settings)

@@ -645,21 +645,41 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
     texts[REPORT_MD] = report_markdown(result, accounting, area, labels)
     texts[REPORT_HTML] = report_html(result, accounting, area, labels)
 
+    def rejected(path: Path) -> None:
+        written = write_rejected_csv(path, accounting.rejections)
+        if written != accounting.rows_rejected:  # pragma: no cover - a bug, not a user error
+            raise RuntimeError("rejected.csv does not match rows_rejected")
+
+    return write_files_atomically(out, texts, [(REJECTED_FILE, rejected)])
+
+
+def write_files_atomically(
+    out: Path, texts: Mapping[str, str], writers: Iterable[tuple[str, Callable[[Path], None]]] = ()
+) -> tuple[Path, ...]:
+    """Write each text (relative path -> text) and run each ``(relative path, writer)``
+    under a temporary name in ``out``, then rename them all into place.
+
+    Returns:
+        the paths written, sorted.
+
+    Raises:
+        InputError: a file cannot be written; nothing is left half-written.
+    """
     suffix = f".tmp-{os.getpid()}"
     pending: list[tuple[Path, Path]] = []
     try:
         for relative, text in texts.items():
             target = out / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}{suffix}")
             pending.append((tmp, target))
             with open(tmp, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
-        target = out / REJECTED_FILE
-        tmp = target.with_name(f".{target.name}{suffix}")
-        pending.append((tmp, target))
-        written = write_rejected_csv(tmp, accounting.rejections)
-        if written != accounting.rows_rejected:  # pragma: no cover - a bug, not a user error
-            raise RuntimeError("rejected.csv does not match rows_rejected")
+        for relative, writer in writers:
+            target = out / relative
+            tmp = target.with_name(f".{target.name}{suffix}")
+            pending.append((tmp, target))
+            writer(tmp)
         for tmp, target in pending:
             tmp.replace(target)
     except OSError as exc:

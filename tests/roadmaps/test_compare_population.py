@@ -292,15 +292,15 @@ def test_gained_and_lost_are_never_left_one_hidden_beside_a_published_difference
         return
     b, a = suppress_count(before, settings), suppress_count(after, settings)
     delta = published_delta(before, after, b, a, settings.placeholder)
-    g, l = published_gain_loss(gained, lost, delta, settings)
-    for value in (g, l):
+    shown_g, shown_l = published_gain_loss(gained, lost, delta, settings)
+    for value in (shown_g, shown_l):
         assert value == settings.placeholder or not 0 < value < 5  # type: ignore[operator]
     if isinstance(delta, int) and delta != 0:
-        hidden = [isinstance(g, str), isinstance(l, str)]
+        hidden = [isinstance(shown_g, str), isinstance(shown_l, str)]
         if hidden == [True, False]:
-            assert l == 0  # the published difference is then all there is to know
+            assert shown_l == 0  # the published difference is then all there is to know
         if hidden == [False, True]:
-            assert g == 0
+            assert shown_g == 0
 
 
 # --- reports and notebooks -------------------------------------------------------------------------
