@@ -35,12 +35,12 @@ from ._errors import GraphError, RuleDataError
 from ._graph import PathwayGraph
 from ._loader import (
     RuleSet,
-    area_ids,
     Source,
     _apply_overrides,
     _Collector,
     _read_rule_file,
     _validate,
+    area_ids,
     display_path,
     finish_rules,
     replace_branch_tables,
