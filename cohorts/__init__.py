@@ -31,13 +31,13 @@ from ._person import (
 )
 
 __all__ = [
-    "DATA_ROOT",
-    "EHCP_SETTINGS",
-    "FACT_TYPES",
     "CareEpisode",
     "CareStatus",
+    "DATA_ROOT",
+    "EHCP_SETTINGS",
     "EhcPlan",
     "Event",
+    "FACT_TYPES",
     "Person",
     "ServiceUse",
     "available_areas",

@@ -41,7 +41,6 @@ from ._reform import Reform, apply_reforms, diff_rules, load_reform, reformed_pa
 from ._yaml import load_yaml_text
 
 __all__ = [
-    "LEAP_DAY_POLICIES",
     "CompiledRules",
     "Condition",
     "Context",
@@ -50,6 +49,7 @@ __all__ = [
     "GapRule",
     "GraphError",
     "InputError",
+    "LEAP_DAY_POLICIES",
     "LeapDayPolicy",
     "Node",
     "Parameter",

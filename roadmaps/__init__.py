@@ -19,13 +19,13 @@ from ._svg import render_svg
 
 __all__ = [
     "AGENCIES",
-    "STATUSES",
     "CareLeaverStatus",
     "Citation",
     "Entry",
     "Gap",
     "Roadmap",
     "RuleRef",
+    "STATUSES",
     "ScenarioResult",
     "ServiceSpan",
     "generate_roadmap",
