@@ -119,14 +119,16 @@ def child(folder: Path, workers: int) -> None:
     kib = 1024  # ru_maxrss is in KiB on Linux
     own = resource.getrusage(resource.RUSAGE_SELF)
     workers_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + workers_usage.ru_utime + workers_usage.ru_stime
+    parent_cpu = own.ru_utime + own.ru_stime - cpu_before
+    cpu = parent_cpu + workers_usage.ru_utime + workers_usage.ru_stime
     print(
         json.dumps(
             {
                 "people": run.accounting.people,
                 "rows": run.accounting.rows_in,
                 "seconds": elapsed,
-                "cpu_seconds": cpu - cpu_before,
+                "cpu_seconds": cpu,
+                "parent_cpu_seconds": parent_cpu,
                 "peak_tree_bytes": peak,
                 "maxrss_self_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib,
                 "maxrss_children_bytes": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -205,26 +207,30 @@ def main() -> None:
     print(f"population run, --workers {args.workers}, {os.cpu_count()} processors, "
           f"load average before: {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"{'young people':>13} {'rows':>10} {'seconds':>8} {'people/s':>9} {'CPU ms/yp':>9} "
-          f"{'idle-core/s':>11} {'peak MB':>8} {'parent MB':>9} {'worker MB':>9}")  # fmt: skip
+          f"{'parent %':>8} {'idle-core/s':>11} {'peak MB':>8} {'parent MB':>9} "
+          f"{'worker MB':>9}")  # fmt: skip
     rates = []
     for size in sizes:
         f = measure(size, args.workers, args.seed)
         rate = f["people"] / f["seconds"]
         rates.append(rate)
         cpu_ms = 1000 * f["cpu_seconds"] / f["people"]
+        parent_share = f["parent_cpu_seconds"] / f["cpu_seconds"]
         # What the CPU time allows when every core is free for this run: a figure
         # that other jobs on a shared machine do not distort.
         idle_rate = f["people"] * cores / f["cpu_seconds"]
         print(
             f"{int(f['people']):>13,} {int(f['rows']):>10,} {f['seconds']:>8.1f} {rate:>9,.0f} "
-            f"{cpu_ms:>9.2f} {idle_rate:>11,.0f} "
+            f"{cpu_ms:>9.2f} {parent_share:>8.0%} {idle_rate:>11,.0f} "
             f"{f['peak_tree_bytes'] / 1e6:>8.0f} {f['maxrss_self_bytes'] / 1e6:>9.0f} "
             f"{f['maxrss_children_bytes'] / 1e6:>9.0f}",
             flush=True,
         )
     print("targets: >= 5,000 young people/s; linear scaling; peak <= 500 MB at 1,000,000")
-    print("CPU ms/yp: CPU time of the run and its workers per young person; idle-core/s: the")
-    print("throughput that CPU time allows on otherwise idle cores (other jobs slow people/s)")
+    print("CPU ms/yp: CPU time of the run and its workers per young person; parent %: the share")
+    print("of it in the run's own process (reading, sorting, joining, adding up, writing);")
+    print("idle-core/s: the throughput that CPU time allows on otherwise idle cores (other jobs")
+    print("slow people/s)")
     if len(rates) > 1:
         print(
             f"scaling: the largest size runs at {rates[-1] / rates[0]:.0%} of the smallest's rate"

@@ -280,6 +280,12 @@ class PersonRow:
             text), already checked as strictly as :class:`Person` checks it.
         extras: other non-empty cells of ``people.csv`` by column name (e.g. ``area``).
         line: the line of the person's row in ``people.csv``.
+        episode_lines: the lines of the young person's rows in ``episodes.csv``
+            that went into ``data``, in line order.
+        event_lines: the lines of their rows in ``events.csv``, likewise.
+
+    The lines let a population run reject every row of a young person whom
+    the roadmap generator refuses, so that no row is lost.
 
     Plain data pickles about eight times faster than a :class:`Person`, so a
     population run can send these to worker processes and build the model
@@ -289,6 +295,8 @@ class PersonRow:
     data: dict[str, Any]
     extras: dict[str, str]
     line: int
+    episode_lines: tuple[int, ...] = ()
+    event_lines: tuple[int, ...] = ()
 
     def to_person(self) -> Person:
         """Validate into a :class:`Person` (raises :class:`InputError` if invalid)."""
@@ -962,7 +970,13 @@ def _person_row(
     if offset:
         data["year_group_offset"] = offset
     extras = {k: v for k, v in zip(extra_names, extra_values, strict=True) if v}
-    return PersonRow(data=data, extras=extras, line=used[1])
+    return PersonRow(
+        data=data,
+        extras=extras,
+        line=used[1],
+        episode_lines=tuple(item[1] for item in episodes),
+        event_lines=tuple(item[1] for item in events),
+    )
 
 
 # --- running a function over a population ------------------------------------------------

@@ -5,6 +5,7 @@ live in :mod:`cohorts`.
 """
 
 from ._dates import (
+    DateOutOfRangeError,
     LEAP_DAY_POLICIES,
     LeapDayPolicy,
     SchoolCalendar,
@@ -45,6 +46,7 @@ __all__ = [
     "Condition",
     "Context",
     "DateExpr",
+    "DateOutOfRangeError",
     "Edge",
     "GapRule",
     "GraphError",

@@ -11,21 +11,56 @@ test suite runs them with it).
 
 All dates are :class:`datetime.date`; a person attains an age at the start of
 the birthday (Family Law Reform Act 1969 s.9), so "on or after the birthday"
-is the test for having reached an age.
+is the test for having reached an age. A date after 9999-12-31 (or before
+0001-01-01) cannot be represented: every function here raises
+:class:`DateOutOfRangeError`, an :class:`~pathways.InputError`, when its result
+would fall outside that range, so a record with dates near the year 9999 is a
+user error, never a crash.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from typing import Literal
 
+from ._errors import InputError
 
 LeapDayPolicy = Literal["mar1", "feb28"]
 LEAP_DAY_POLICIES: tuple[LeapDayPolicy, ...] = ("mar1", "feb28")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class DateOutOfRangeError(InputError):
+    """A date rule gave a date outside what :class:`datetime.date` holds (0001-01-01 to 9999-12-31).
+
+    Raised by the functions of this module instead of Python's plain
+    ``ValueError`` or ``OverflowError``; :func:`roadmaps.generate_roadmap`
+    re-raises it naming the field of the record that takes the roadmap there.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a date falls outside the dates this library can represent "
+            f"({date.min.isoformat()} to {date.max.isoformat()})"
+        )
+
+
+def make_date(year: int, month: int, day: int) -> date:
+    """``date(year, month, day)`` for a valid month and day, or :class:`DateOutOfRangeError`."""
+    if not MINYEAR <= year <= MAXYEAR:
+        raise DateOutOfRangeError
+    return date(year, month, day)
+
+
+def _plus_days(start: date, days: int) -> date:
+    """``start + timedelta(days=days)``, or :class:`DateOutOfRangeError`."""
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        raise DateOutOfRangeError from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +103,10 @@ def birthday(date_of_birth: date, years: int, leap_day_policy: LeapDayPolicy = "
     if leap_day_policy not in LEAP_DAY_POLICIES:
         raise ValueError(f"unknown leap-day policy {leap_day_policy!r}")
     year = date_of_birth.year + years
-    if date_of_birth.month == 2 and date_of_birth.day == 29 and not _calendar.isleap(year):
-        return date(year, 3, 1) if leap_day_policy == "mar1" else date(year, 2, 28)
-    return date_of_birth.replace(year=year)
+    month, day = date_of_birth.month, date_of_birth.day
+    if month == 2 and day == 29 and not _calendar.isleap(year):
+        return make_date(year, 3, 1) if leap_day_policy == "mar1" else make_date(year, 2, 28)
+    return make_date(year, month, day)
 
 
 def age_on(date_of_birth: date, on: date, leap_day_policy: LeapDayPolicy = "mar1") -> int:
@@ -82,11 +118,14 @@ def age_on(date_of_birth: date, on: date, leap_day_policy: LeapDayPolicy = "mar1
     17
     """
     years = on.year - date_of_birth.year
-    if years > 0 and birthday(date_of_birth, years, leap_day_policy) > on:
-        years -= 1
-    elif years <= 0:
-        years = 0 if on >= date_of_birth else -1
-    return years
+    if years <= 0:
+        return 0 if on >= date_of_birth else -1
+    month, day = date_of_birth.month, date_of_birth.day
+    if month == 2 and day == 29:
+        # The anniversary in a common year depends on the leap-day policy.
+        return years - 1 if birthday(date_of_birth, years, leap_day_policy) > on else years
+    # Any other birthday falls on the same month and day every year.
+    return years - 1 if (month, day) > (on.month, on.day) else years
 
 
 def age_years_months(
@@ -102,9 +141,22 @@ def age_years_months(
     years = age_on(date_of_birth, on, leap_day_policy)
     if years < 0:
         return years, 0
-    last = birthday(date_of_birth, years, leap_day_policy)
-    months = (on.year - last.year) * 12 + on.month - last.month
-    if months > 0 and add_months(last, months) > on:
+    if date_of_birth.month == 2 and date_of_birth.day == 29:
+        last = birthday(date_of_birth, years, leap_day_policy)
+        months = (on.year - last.year) * 12 + on.month - last.month
+        if months > 0 and add_months(last, months) > on:
+            months -= 1
+        return years, months
+    # The last birthday fell on the day and month of birth. Counting whole months from
+    # it lands on that day of ``on``'s month, or on the month's last day when the month
+    # is shorter (``add_months``), so the last month is incomplete exactly when ``on``
+    # is before that day and is not the month's last day.
+    months = (on.year - date_of_birth.year - years) * 12 + on.month - date_of_birth.month
+    if (
+        months > 0
+        and date_of_birth.day > on.day
+        and (on.day < 28 or on.day < _calendar.monthrange(on.year, on.month)[1])
+    ):
         months -= 1
     return years, months
 
@@ -125,6 +177,8 @@ def add_months(start: date, months: int) -> date:
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise DateOutOfRangeError
     day = min(start.day, _calendar.monthrange(year, month)[1]) if start.day > 28 else start.day
     return date(year, month, day)
 
@@ -135,12 +189,12 @@ def add_weeks(start: date, weeks: int) -> date:
     >>> add_weeks(date(2026, 1, 1), 20)
     datetime.date(2026, 5, 21)
     """
-    return start + timedelta(days=7 * weeks)
+    return _plus_days(start, 7 * weeks)
 
 
 def add_days(start: date, days: int) -> date:
     """Add calendar days."""
-    return start + timedelta(days=days)
+    return _plus_days(start, days)
 
 
 def school_year_start(on: date, cal: SchoolCalendar) -> date:
@@ -151,13 +205,13 @@ def school_year_start(on: date, cal: SchoolCalendar) -> date:
     """
     month, day = cal.school_year_start
     start = date(on.year, month, day)
-    return start if on >= start else date(on.year - 1, month, day)
+    return start if on >= start else make_date(on.year - 1, month, day)
 
 
 def school_year_end(on: date, cal: SchoolCalendar) -> date:
     """The last day of the school year containing ``on``."""
     start = school_year_start(on, cal)
-    return date(start.year + 1, start.month, start.day) - timedelta(days=1)
+    return make_date(start.year + 1, start.month, start.day) - timedelta(days=1)
 
 
 def year_group_start(
@@ -185,7 +239,7 @@ def year_group_start(
     age = year_group + cal.year_group_age_offset
     attained = birthday(date_of_birth, age, leap_day_policy)
     start = school_year_start(attained, cal)
-    return start.replace(year=start.year - offset)
+    return make_date(start.year - offset, start.month, start.day)
 
 
 def year_group_end(
@@ -211,6 +265,8 @@ def school_leaving_date(year: int, cal: SchoolCalendar) -> date:
     """
     weekday = WEEKDAYS.index(cal.school_leaving_weekday)
     month = cal.school_leaving_month
+    if not MINYEAR <= year <= MAXYEAR:
+        raise DateOutOfRangeError
     last = date(year, month, _calendar.monthrange(year, month)[1])
     return last - timedelta(days=(last.weekday() - weekday) % 7)
 
@@ -262,5 +318,5 @@ def fe_year_end_containing(on: date, cal: SchoolCalendar) -> date:
     """
     month, day = cal.fe_year_end
     end = date(on.year, month, day)
-    return end if on <= end else date(on.year + 1, month, day)
+    return end if on <= end else make_date(on.year + 1, month, day)
 

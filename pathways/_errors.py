@@ -8,6 +8,7 @@ exits with code 2. Anything else is a bug and keeps its traceback.
     PathwaysError
     ├── RuleDataError      a rule-data file is malformed, uncited or inconsistent
     ├── InputError         a person file, CSV row or argument is unusable
+    │   └── DateOutOfRangeError  a date rule runs past 9999-12-31 (pathways._dates)
     └── GraphError         the pathway graph is structurally invalid (cycles, dangling ids)
 """
 

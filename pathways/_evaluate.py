@@ -44,9 +44,17 @@ class Context:
     cohorts: frozenset[str] = frozenset()
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
+    birthdays: dict[int, date] = field(default_factory=dict)
 
     def birthday(self, years: int) -> date:
-        return dates.birthday(self.date_of_birth, years, self.leap_day_policy)
+        """The date the young person attains ``years`` (remembered: rules ask for the
+        same few birthdays many times)."""
+        found = self.birthdays.get(years)
+        if found is None:
+            found = self.birthdays[years] = dates.birthday(
+                self.date_of_birth, years, self.leap_day_policy
+            )
+        return found
 
     def latest_event(self, *types: str) -> date | None:
         found = [self.events[t][-1] for t in types if self.events.get(t)]
@@ -62,9 +70,11 @@ def dated(param: Parameter, fn: Callable[[Any], date | None]) -> date | None:
     for every date before the second (as :func:`value_on` reads it), so its
     dates are never moved. The earliest date that counts wins.
     """
-    items = list(param.values.items())
-    if len(items) == 1:
-        return fn(items[0][1])
+    values = param.values
+    if len(values) == 1:
+        for value in values.values():
+            return fn(value)
+    items = list(values.items())
     best: date | None = None
     for index, (start, value) in enumerate(items):
         end = items[index + 1][0] if index + 1 < len(items) else None
@@ -140,17 +150,22 @@ class CompiledRules:
 
     def _date_operator(self, expr: DateExpr) -> DateFn:
         op = expr.operator
-        if op in ("birthday", "day_before_birthday"):
-            param_id: str = getattr(expr, op)
-            minus = 1 if op == "day_before_birthday" else 0
+        if op == "birthday":
+            param_id: str = expr.birthday or ""
 
             def birthday_fn(ctx: Context) -> date | None:
-                return dated(
-                    ctx.parameters[param_id],
-                    lambda v: dates.add_days(ctx.birthday(int(v)), -minus),
-                )
+                return dated(ctx.parameters[param_id], lambda v: ctx.birthday(int(v)))
 
             return birthday_fn
+        if op == "day_before_birthday":
+            param_id = expr.day_before_birthday or ""
+
+            def day_before_fn(ctx: Context) -> date | None:
+                return dated(
+                    ctx.parameters[param_id], lambda v: dates.add_days(ctx.birthday(int(v)), -1)
+                )
+
+            return day_before_fn
         if op in ("year_group_start", "year_group_end"):
             param_id = getattr(expr, op)
             fn = dates.year_group_start if op == "year_group_start" else dates.year_group_end
@@ -192,7 +207,7 @@ class CompiledRules:
                     return None
                 month, day = (int(p) for p in str(value_on(ctx.parameters[param_id], anchor)).split("-"))
                 candidate = date(anchor.year, month, day)
-                return candidate if candidate >= anchor else date(anchor.year + 1, month, day)
+                return candidate if candidate >= anchor else dates.make_date(anchor.year + 1, month, day)
 
             return month_day_fn
         if op == "fact":

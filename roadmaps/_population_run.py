@@ -15,9 +15,10 @@ in flight at a time, and a tally's size does not depend on the population.
 file, line and reason. A young person whose rows are valid but whom the
 generator refuses (for example a care episode that starts before the date of
 birth) is rejected too, never dropped: their people row goes into the log with
-the generator's reason, with no value from the record, and the row counts are
-moved from processed to rejected, so ``rows_in == rows_processed +
-rows_rejected`` still holds; it is checked at the end of every run.
+the generator's reason, with no value from the record, their episode and event
+rows with "person row rejected", and those rows are moved from processed to
+rejected, so ``rows_in == rows_processed + rows_rejected`` still holds; it is
+checked at the end of every run.
 
 **Areas.** When ``people.csv`` has an ``area`` column, a young person with an
 area that has rule data (``england``, ``leicester``, ``peterborough``) is run
@@ -178,14 +179,14 @@ class RejectedPerson:
     Attributes:
         line: the line of their row in ``people.csv``.
         reason: why, with no value from the record.
-        episode_lines: lines of their episode rows, when the reader gives them.
-        event_lines: lines of their event rows, when the reader gives them.
+        episode_lines: the lines of their rows in ``episodes.csv``.
+        event_lines: the lines of their rows in ``events.csv``.
     """
 
     line: int
     reason: str
-    episode_lines: tuple[int, ...] | None = None
-    event_lines: tuple[int, ...] | None = None
+    episode_lines: tuple[int, ...] = ()
+    event_lines: tuple[int, ...] = ()
 
 
 def generator_reason(error: PathwaysError) -> str:
@@ -252,22 +253,23 @@ def summarise_row(
             settings=settings,
             source=f"people.csv:{row.line}",
         )
+        # The routes work from the same record, so they can refuse it too (for
+        # example with dates near the year 9999).
+        probability = adult_social_care_probability(
+            person, roadmap, pathway=pathway, settings=settings
+        )
     except PathwaysError as error:
         return _rejected(row, generator_reason(error))
-    probability = adult_social_care_probability(person, roadmap, pathway=pathway, settings=settings)
     return summarise_roadmap(roadmap, area=report_area, asc_eligible_probability=probability)
 
 
 def _rejected(row: PersonRow, reason: str) -> RejectedPerson:
-    # PersonRow may carry the lines of its episode and event rows (a later
-    # addition to the reader); without them only the people row can be listed.
-    episode_lines = getattr(row, "episode_lines", None)
-    event_lines = getattr(row, "event_lines", None)
+    """A refused young person, with the lines of all their rows (all are rejected)."""
     return RejectedPerson(
         line=row.line,
         reason=reason,
-        episode_lines=None if episode_lines is None else tuple(episode_lines),
-        event_lines=None if event_lines is None else tuple(event_lines),
+        episode_lines=row.episode_lines,
+        event_lines=row.event_lines,
     )
 
 
@@ -499,7 +501,7 @@ def _account_rejection(
         (episodes_name, rejected.episode_lines),
         (events_name, rejected.event_lines),
     ):
-        for line in lines or ():
+        for line in lines:
             log.add(name, line, _REASON_PERSON_REJECTED)
             moved += 1
     accounting.rows_processed -= moved
@@ -536,11 +538,11 @@ def run_population(
             roadmap = generate_roadmap(
                 person, as_of=as_of, pathway=pathway, settings=roadmap_settings
             )
+            probability = adult_social_care_probability(
+                person, roadmap, pathway=pathway, settings=roadmap_settings
+            )
         except PathwaysError as error:
             raise InputError(f"young person {index}: {generator_reason(error)}") from None
-        probability = adult_social_care_probability(
-            person, roadmap, pathway=pathway, settings=roadmap_settings
-        )
         tally.add(summarise_roadmap(roadmap, asc_eligible_probability=probability))
     gap_rules = tuple(sorted(g.id for g in pathway.gap_rules()))
     return tally.publish(settings, gap_rules=gap_rules)

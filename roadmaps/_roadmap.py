@@ -18,14 +18,17 @@ Statuses, relative to the as-of date (events after the as-of date are ignored):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any
 
 from cohorts import Person, check_person, load_pathway, person_context, resolve_settings
 from pathways import (
+    CompiledRules,
     Context,
+    InputError,
+    Parameter,
     PathwayGraph,
     Reference,
     add_months,
@@ -34,6 +37,7 @@ from pathways import (
     value_on,
     weakest_status,
 )
+from pathways._dates import DateOutOfRangeError
 from pathways._describe import describe_condition, describe_date
 from pathways._models import GapRule, Node
 
@@ -76,6 +80,16 @@ class _NodePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class _ServiceLine:
+    """The fixed text of a service's start or end line on the timeline."""
+
+    id: str
+    title: str
+    description: str
+    explanation: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _ServicePlan:
     node: Node
     applies: CondFn | None
@@ -83,6 +97,8 @@ class _ServicePlan:
     ends: DateFn | None
     successors: tuple[str, ...]
     rule: RuleRef
+    start_line: _ServiceLine
+    end_line: _ServiceLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +112,17 @@ class _GapPlan:
     rule: RuleRef
     owner_label: str
     explain: tuple[str, ...]
+    catalogue: str | None
+    lead: Parameter | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoped:
+    """The parts of a plan in scope for one combination of cohorts."""
+
+    nodes: tuple[_NodePlan, ...]
+    services: tuple[_ServicePlan, ...]
+    gaps: tuple[_GapPlan, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +130,26 @@ class _Plan:
     nodes: tuple[_NodePlan, ...]
     services: tuple[_ServicePlan, ...]
     gaps: tuple[_GapPlan, ...]
+    phases: Mapping[str, str | None]
+    default_settings: Mapping[str, str]
+    scoped: dict[tuple[frozenset[str], frozenset[str] | None], _Scoped] = field(
+        default_factory=dict
+    )
+
+    def in_scope(self, cohorts: frozenset[str], only: frozenset[str] | None) -> _Scoped:
+        """The nodes, services and gap rules that apply to members of ``cohorts``.
+
+        Worked out once per combination (there are few) rather than per person.
+        """
+        key = (cohorts, only)
+        found = self.scoped.get(key)
+        if found is None:
+            found = self.scoped[key] = _Scoped(
+                nodes=tuple(p for p in self.nodes if _in_scope(p.node.cohorts, cohorts, only)),
+                services=tuple(p for p in self.services if _in_scope(p.node.cohorts, cohorts, only)),
+                gaps=tuple(p for p in self.gaps if _in_scope(p.gap.cohorts, cohorts, only)),
+            )
+        return found
 
 
 def _rule_ref(
@@ -129,14 +176,28 @@ def _plan(pathway: PathwayGraph) -> _Plan:
         applies = compiled.condition(node.applies_when) if node.applies_when else None
         if node.kind == "service":
             behind = compiled.parameters_behind(node.starts, node.ends)
+            successors = pathway.handover_successors(node.id)
             services.append(
                 _ServicePlan(
                     node=node,
                     applies=applies,
                     starts=compiled.date(node.starts) if node.starts else None,
                     ends=compiled.date(node.ends) if node.ends else None,
-                    successors=pathway.handover_successors(node.id),
+                    successors=successors,
                     rule=_rule_ref(pathway, node.id, node.status, node.references, behind),
+                    start_line=_service_line(node, "start", node.description),
+                    end_line=_service_line(
+                        node,
+                        "end",
+                        (
+                            node.description
+                            + (
+                                " Handed over to: " + ", ".join(successors) + "."
+                                if successors
+                                else " No adult service takes over in this area."
+                            )
+                        ).strip(),
+                    ),
                 )
             )
             continue
@@ -158,7 +219,7 @@ def _plan(pathway: PathwayGraph) -> _Plan:
             _NodePlan(
                 node=node,
                 applies=applies,
-                date=compiled.date(node.date),
+                date=partial(_milestone_date, compiled, node.id),
                 window_start=compiled.date(node.window_start) if node.window_start else None,
                 completed_from=compiled.date(node.completed_from) if node.completed_from else None,
                 completed_before=compiled.date(node.completed_before) if node.completed_before else None,
@@ -200,9 +261,29 @@ def _plan(pathway: PathwayGraph) -> _Plan:
                 rule=_rule_ref(pathway, gap.id, gap.status, gap.references, behind, depends),
                 owner_label=pathway.rules.nodes[gap.owner].label if gap.owner else _agency_owner(gap.agency),
                 explain=tuple(explain),
+                catalogue=", ".join(gap.catalogue) or None,
+                lead=params[gap.lead_months or ""] if gap.kind == "handover" else None,
             )
         )
-    return _Plan(tuple(nodes), tuple(services), tuple(gaps))
+    phases = {p.node.id: p.node.phase for p in services}
+    return _Plan(
+        tuple(nodes), tuple(services), tuple(gaps), phases, resolve_settings(pathway)
+    )
+
+
+def _service_line(node: Node, verb: str, description: str) -> _ServiceLine:
+    """The text of a service's ``start`` or ``end`` line (only the date and age vary)."""
+    return _ServiceLine(
+        id=f"{node.id}-{verb}",
+        title=f"{node.label} {verb}s",
+        description=description,
+        explanation=(f"Service {node.id} ({node.phase}) {verb}s on this date.",),
+    )
+
+
+def _milestone_date(compiled: CompiledRules, milestone_id: str, ctx: Context) -> date | None:
+    """A node's date through the context's memo, shared with the rules that refer to it."""
+    return compiled.milestone_date(ctx, milestone_id)
 
 
 def _agency_owner(agency: str) -> str:
@@ -261,10 +342,8 @@ def _entries(
     plan: _Plan, ctx: Context, only: frozenset[str] | None, alternatives: list[tuple[str, Context]]
 ) -> list[Entry]:
     out: list[Entry] = []
-    for p in plan.nodes:
+    for p in plan.in_scope(ctx.cohorts, only).nodes:
         node = p.node
-        if not _in_scope(node.cohorts, ctx.cohorts, only):
-            continue
         if p.applies is not None and not p.applies(ctx):
             continue
         when = p.date(ctx)
@@ -280,18 +359,22 @@ def _entries(
         status, done_on = _node_status(p, ctx, when, window)
         years, months = age_years_months(ctx.date_of_birth, when, ctx.leap_day_policy)
         rule = p.rule
-        explain = list(p.explain)
+        explain = p.explain
         if done_on is not None:
-            explain.append(f"Done: event recorded on {done_on.isoformat()}.")
+            explain = (*explain, f"Done: event recorded on {done_on.isoformat()}.")
         elif node.completed_by and status == "overdue":
-            explain.append(f"No {' or '.join(node.completed_by)} event recorded by {ctx.as_of.isoformat()}.")
+            explain = (
+                *explain,
+                f"No {' or '.join(node.completed_by)} event recorded by {ctx.as_of.isoformat()}.",
+            )
         for setting_id, alt in alternatives:
             other = p.date(alt) if p.birthday_based else None
             if other is not None and other != when:
                 rule = RuleRef(rule.id, "ambiguous", rule.citations)
-                explain.append(
+                explain = (
+                    *explain,
                     f"The setting {setting_id} decides this date: {ctx.settings[setting_id]} gives "
-                    f"{when.isoformat()}; {alt.settings[setting_id]} would give {other.isoformat()}."
+                    f"{when.isoformat()}; {alt.settings[setting_id]} would give {other.isoformat()}.",
                 )
         out.append(
             Entry(
@@ -311,7 +394,7 @@ def _entries(
                 window_start=window,
                 done_on=done_on,
                 pfa_area=node.pfa_area,
-                explanation=tuple(explain),
+                explanation=explain,
             )
         )
     return out
@@ -322,10 +405,9 @@ def _services(
 ) -> tuple[list[ServiceSpan], list[Entry]]:
     spans: list[ServiceSpan] = []
     entries: list[Entry] = []
-    for p in plan.services:
+    as_of = ctx.as_of
+    for p in plan.in_scope(ctx.cohorts, only).services:
         node = p.node
-        if not _in_scope(node.cohorts, ctx.cohorts, only):
-            continue
         if p.applies is not None and not p.applies(ctx):
             continue
         begins = p.starts(ctx) if p.starts else None
@@ -339,32 +421,26 @@ def _services(
                 beyond_statutory=node.beyond_statutory,
             )
         )
-        for kind, when, verb in (("service-start", begins, "starts"), ("service-end", ends, "ends")):
+        for kind, when, line in (("service-start", begins, p.start_line), ("service-end", ends, p.end_line)):
             if when is None:
                 continue
             years, months = age_years_months(ctx.date_of_birth, when, ctx.leap_day_policy)
-            after = ""
-            if kind == "service-end":
-                after = (
-                    " Handed over to: " + ", ".join(p.successors) + "."
-                    if p.successors else " No adult service takes over in this area."
-                )
             entries.append(
                 Entry(
-                    id=f"{node.id}-{verb[:-1] if verb.endswith('s') else verb}",
+                    id=line.id,
                     kind=kind,
                     date=when,
                     age_years=years,
                     age_months=months,
-                    title=f"{node.label} {verb}",
-                    description=(node.description + after).strip() if kind == "service-end" else node.description,
+                    title=line.title,
+                    description=line.description,
                     agency=node.agency,
                     owner=node.label,
                     owner_id=node.id,
-                    status="done" if when <= ctx.as_of else "upcoming",
+                    status="done" if when <= as_of else "upcoming",
                     rule=p.rule,
                     cohorts=node.cohorts,
-                    explanation=(f"Service {node.id} ({node.phase}) {verb} on this date.",),
+                    explanation=line.explanation,
                 )
             )
     return spans, entries
@@ -376,12 +452,10 @@ def _gaps(
 ) -> list[Gap]:
     out: list[Gap] = []
     as_of = ctx.as_of
-    for p in plan.gaps:
+    for p in plan.in_scope(ctx.cohorts, only).gaps:
         gap = p.gap
-        if not _in_scope(gap.cohorts, ctx.cohorts, only):
-            continue
         if gap.kind == "handover":
-            out.extend(_handover_gaps(p, pathway, ctx, spans))
+            out.extend(_handover_gaps(p, plan, pathway, ctx, spans))
             continue
         if p.applies is not None and not p.applies(ctx):
             continue
@@ -400,16 +474,16 @@ def _gaps(
             before = p.event_before(ctx) if p.event_before else None
             if _event_in(ctx, gap.missing_event.types, start, before) is not None:
                 continue
-        explain = list(p.explain)
+        explain = p.explain
         if due is not None:
-            explain.append(f"Due {due.isoformat()}; as of {as_of.isoformat()}.")
+            explain = (*explain, f"Due {due.isoformat()}; as of {as_of.isoformat()}.")
         out.append(
             Gap(
                 rule=gap.id, severity=gap.severity, title=gap.title, message=gap.message,
                 action=gap.action, duty=p.rule, owner=p.owner_label, agency=gap.agency,
                 since=due, days_overdue=(as_of - due).days if due is not None else None,
-                milestone=gap.milestone, catalogue=", ".join(gap.catalogue) or None,
-                explanation=tuple(explain), family_message=gap.family_message,
+                milestone=gap.milestone, catalogue=p.catalogue,
+                explanation=explain, family_message=gap.family_message,
             )
         )
     return out
@@ -419,14 +493,17 @@ def _shift_months(anchor: date, sign: int, months: object) -> date:
     return add_months(anchor, sign * int(str(months)))
 
 
-def _handover_gaps(p: _GapPlan, pathway: PathwayGraph, ctx: Context, spans: list[ServiceSpan]) -> list[Gap]:
+def _handover_gaps(
+    p: _GapPlan, plan: _Plan, pathway: PathwayGraph, ctx: Context, spans: list[ServiceSpan]
+) -> list[Gap]:
     """One gap per children's service that ends with no adult service after it."""
     gap = p.gap
     out: list[Gap] = []
-    lead = pathway.rules.parameters[gap.lead_months or ""]
+    lead = p.lead
+    assert lead is not None, "a handover gap rule is planned with its lead time"
+    phase = gap.phase or "children"
     for span in spans:
-        node = pathway.rules.nodes[span.id]
-        if node.phase != (gap.phase or "children") or span.end is None or span.successors:
+        if span.end is None or span.successors or plan.phases[span.id] != phase:
             continue
         end = span.end
         opens = dated(lead, partial(_shift_months, end, 1))
@@ -440,7 +517,7 @@ def _handover_gaps(p: _GapPlan, pathway: PathwayGraph, ctx: Context, spans: list
                 message=gap.message.format(service=span.label, date=end.isoformat()),
                 action=gap.action, duty=p.rule, owner=span.label, agency=span.agency,
                 since=opens, days_overdue=(ctx.as_of - opens).days, milestone=span.id,
-                catalogue=", ".join(gap.catalogue) or None, explanation=explain,
+                catalogue=p.catalogue, explanation=explain,
                 family_message=(gap.family_message or "").format(service=span.label, date=end.isoformat()) or None,
             )
         )
@@ -490,16 +567,65 @@ def generate_roadmap(
 
     Raises:
         InputError: the person cannot be evaluated (for example a date of birth
-            after the as-of date, or an unknown event type).
+            after the as-of date, an unknown event type, or dates so near the
+            year 9999 that the roadmap would run past 9999-12-31).
     """
     pathway = pathway or load_pathway(area)
-    resolved = resolve_settings(pathway, settings)
+    plan = _plan(pathway)
+    resolved = resolve_settings(pathway, settings) if settings else dict(plan.default_settings)
     check_person(pathway, person, as_of, source=source)
     params = pathway.rules.parameters if parameters is None else {**pathway.rules.parameters, **parameters}
-    ctx, status = person_context(pathway, person, as_of, resolved, params)
-    plan = _plan(pathway)
     only = frozenset(cohorts) if cohorts is not None else None
+    try:
+        return _draw(plan, pathway, person, as_of, resolved, params, only)
+    except DateOutOfRangeError:
+        end_age = int(value_on(params["care-leaver-support-age"], as_of))
+        raise InputError(
+            f"field '{_field_past_the_end(person, end_age)}' is too late: the roadmap runs past "
+            f"the last date this library can represent ({date.max.isoformat()})",
+            file=source,
+        ) from None
 
+
+def _field_past_the_end(person: Person, end_age: int) -> str:
+    """The field whose date takes a roadmap past the last date :class:`datetime.date` holds.
+
+    The roadmap runs to the ``end_age`` birthday, and its other dates follow the
+    record's own dates (the plan, care episodes, events, services): the field
+    with the latest of these is named, the date of birth counting as the
+    ``end_age`` birthday (on a tie, the date of birth).
+    """
+    dob = person.date_of_birth
+    found: list[tuple[tuple[int, int, int], str]] = [
+        ((dob.year + end_age, dob.month, dob.day), "date_of_birth")
+    ]
+    dated_fields: list[tuple[date | None, str]] = []
+    if person.ehcp is not None:
+        dated_fields += [(person.ehcp.issued, "ehcp.issued"), (person.ehcp.setting_end, "ehcp.setting_end")]
+    for index, episode in enumerate(person.care_episodes):
+        dated_fields += [
+            (episode.start, f"care_episodes[{index}].start"),
+            (episode.end, f"care_episodes[{index}].end"),
+        ]
+    dated_fields += [(event.date, f"events[{index}].date") for index, event in enumerate(person.events)]
+    dated_fields += [
+        (use.planned_end, f"services[{index}].planned_end") for index, use in enumerate(person.services)
+    ]
+    found += [((day.year, day.month, day.day), name) for day, name in dated_fields if day is not None]
+    return max(found, key=lambda item: item[0])[1]
+
+
+def _draw(
+    plan: _Plan,
+    pathway: PathwayGraph,
+    person: Person,
+    as_of: date,
+    resolved: dict[str, str],
+    params: Mapping[str, Any],
+    only: frozenset[str] | None,
+) -> Roadmap:
+    """The roadmap of a checked young person (see :func:`generate_roadmap`)."""
+    ctx, status = person_context(pathway, person, as_of, resolved, params)
     dob = person.date_of_birth
     alternatives = [
         (setting_id, person_context(pathway, person, as_of, {**resolved, setting_id: other}, params)[0])

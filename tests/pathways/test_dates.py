@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from cohorts import load_pathway
 from pathways import (
+    InputError,
+    add_days,
     add_months,
     add_weeks,
     age_on,
@@ -23,6 +25,7 @@ from pathways import (
     year_group_end,
     year_group_start,
 )
+from pathways._dates import DateOutOfRangeError
 
 CAL = load_pathway("england").rules.calendar
 
@@ -192,3 +195,60 @@ def test_doctests_with_the_calendar_from_rule_data() -> None:
 
     result = doctest.testmod(_dates, extraglobs={"CAL": CAL})
     assert result.attempted >= 15 and result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("dob", "on", "expected"),
+    [
+        # A month is complete on the last day of a shorter month (the corresponding-date rule).
+        (date(2004, 1, 31), date(2021, 2, 28), (17, 1)),
+        (date(2004, 1, 31), date(2021, 2, 27), (17, 0)),
+        (date(2004, 1, 30), date(2024, 2, 29), (20, 1)),
+        (date(2004, 1, 30), date(2024, 2, 28), (20, 0)),
+        (date(2004, 3, 31), date(2021, 4, 30), (17, 1)),
+        (date(2004, 3, 31), date(2021, 5, 30), (17, 1)),
+        (date(2004, 3, 31), date(2021, 5, 31), (17, 2)),
+        (date(2004, 2, 29), date(2021, 3, 28), (17, 0)),
+        (date(2004, 2, 29), date(2021, 3, 31), (17, 0)),
+    ],
+)
+def test_age_in_years_and_months_at_month_ends(dob: date, on: date, expected: tuple[int, int]) -> None:
+    assert age_years_months(dob, on) == expected
+
+
+@given(st.dates(min_value=date(1995, 1, 1), max_value=date(2015, 12, 31)),
+       st.dates(min_value=date(1990, 1, 1), max_value=date(2045, 12, 31)), st.sampled_from(["mar1", "feb28"]))
+def test_age_agrees_with_counting_birthdays(dob: date, on: date, policy: str) -> None:
+    years = 0
+    while birthday(dob, years + 1, policy) <= on:  # type: ignore[arg-type]
+        years += 1
+    assert age_on(dob, on, policy) == (years if on >= dob else -1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "compute",
+    [
+        lambda: birthday(date(9990, 1, 1), 25),
+        lambda: birthday(date(9996, 2, 29), 5),
+        lambda: add_months(date(9999, 12, 1), 1),
+        lambda: add_months(date(1, 1, 31), -1),
+        lambda: add_weeks(date(9999, 12, 30), 1),
+        lambda: add_days(date.max, 1),
+        lambda: add_days(date.min, -1),
+        lambda: fe_year_end_containing(date(9999, 8, 1), CAL),
+        lambda: school_year_start(date(1, 8, 31), CAL),
+        lambda: year_group_end(date(9984, 9, 1), 11, CAL),
+        lambda: compulsory_school_age_end(date(9983, 9, 2), CAL),
+    ],
+)
+def test_a_date_past_9999_is_an_input_error_not_a_crash(compute: object) -> None:
+    with pytest.raises(DateOutOfRangeError, match=r"outside the dates this library can represent \(0001-01-01 to 9999-12-31\)"):
+        compute()  # type: ignore[operator]
+    assert issubclass(DateOutOfRangeError, InputError)
+
+
+def test_the_last_representable_dates_are_still_computed() -> None:
+    assert birthday(date(9974, 12, 31), 25) == date(9999, 12, 31)
+    assert add_months(date(9999, 11, 30), 1) == date(9999, 12, 30)
+    assert add_days(date(9999, 12, 30), 1) == date.max
+    assert fe_year_end_containing(date(9999, 7, 31), CAL) == date(9999, 7, 31)

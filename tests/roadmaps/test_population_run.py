@@ -148,6 +148,82 @@ def test_the_refused_persons_rows_move_to_rejected_when_their_lines_are_known() 
     ]
 
 
+PEOPLE_HEADER = (
+    "id,date_of_birth,ehcp_issued,ehcp_setting,ehcp_setting_end,care_needs_likely,continuing_care\n"
+)
+
+
+def _write_population(folder: Path, people: list[str], episodes: list[str], events: list[str]) -> tuple[Path, Path, Path]:
+    paths = (folder / "people.csv", folder / "episodes.csv", folder / "events.csv")
+    for path, header, rows in zip(
+        paths, (PEOPLE_HEADER, "id,start,end\n", "id,type,date\n"), (people, episodes, events), strict=True
+    ):
+        path.write_text(header + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return paths
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_all_rows_of_a_refused_young_person_are_rejected(tmp_path: Path, workers: int) -> None:
+    files = _write_population(
+        tmp_path,
+        ["ok-1,2010-03-01,,,,yes,no", "refused,2012-05-05,,,,no,no", "ok-2,2011-04-02,,,,no,no"],
+        # The refused young person's care starts before their date of birth (lines 3 and 5).
+        ["ok-1,2020-01-01,2021-01-01", "refused,2011-01-01,2013-01-01", "ok-2,2020-01-01,",
+         "refused,2014-01-01,2015-01-01"],
+        ["refused,transition-planning,2025-01-01", "ok-1,transition-planning,2024-05-01"],
+    )
+    out = tmp_path / "out"
+    run = run_population_files(*files, as_of=AS_OF, workers=workers, out_dir=out, progress=False)
+    accounting = run.accounting
+    assert (accounting.rows_in, accounting.rows_processed, accounting.rows_rejected) == (9, 5, 4)
+    assert accounting.balanced and accounting.people == 2
+    assert _read_csv(out / "rejected.csv") == [
+        {"file": "people.csv", "line": "3", "reason": REFUSED_REASON},
+        {"file": "episodes.csv", "line": "3", "reason": "person row rejected"},
+        {"file": "episodes.csv", "line": "5", "reason": "person row rejected"},
+        {"file": "events.csv", "line": "2", "reason": "person row rejected"},
+    ]
+
+
+def test_person_rows_carry_the_lines_of_their_episodes_and_events(tmp_path: Path) -> None:
+    files = _write_population(
+        tmp_path,
+        ["b,2012-05-05,,,,no,no", "a,2010-03-01,,,,yes,no"],
+        ["a,2021-01-01,", "b,2020-01-01,2020-06-01", "a,2020-01-01,2020-02-01"],
+        ["a,transition-planning,2024-05-01"],
+    )
+    rows = {row.data["id"]: row for row in iter_person_rows(*files, as_of=AS_OF, accounting=Accounting())}
+    assert (rows["a"].line, rows["a"].episode_lines, rows["a"].event_lines) == (3, (2, 4), (2,))
+    assert (rows["b"].line, rows["b"].episode_lines, rows["b"].event_lines) == (2, (3,), ())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_dates_near_9999_are_rejected_with_a_reason_not_a_crash(tmp_path: Path, workers: int) -> None:
+    files = _write_population(
+        tmp_path,
+        ["ok,2010-03-01,,,,yes,no", "far,2010-01-01,9999-06-01,school,,no,no", "late,9980-01-01,,,,no,no"],
+        [],
+        ["far,transition-planning,2024-01-01"],
+    )
+    out = tmp_path / "out"
+    run = run_population_files(*files, as_of=AS_OF, workers=workers, out_dir=out, progress=False)
+    past = "is too late: the roadmap runs past the last date this library can represent"
+    assert _read_csv(out / "rejected.csv") == [
+        {"file": "people.csv", "line": "3", "reason": f"roadmap generator refused: field 'ehcp.issued' {past}"},
+        {"file": "people.csv", "line": "4", "reason": "date_of_birth is after the as-of date"},
+        {"file": "events.csv", "line": "2", "reason": "person row rejected"},
+    ]
+    assert run.accounting.balanced and run.accounting.people == 1
+    # With an as-of date late enough for the date of birth, the roadmap to 25 runs past 9999.
+    late = run_population_files(*files, as_of=date(9990, 1, 1), workers=workers, progress=False)
+    assert [tuple(r) for r in late.accounting.rejections] == [
+        ("people.csv", 3, f"roadmap generator refused: field 'ehcp.issued' {past}"),
+        ("people.csv", 4, f"roadmap generator refused: field 'date_of_birth' {past}"),
+        ("events.csv", 2, "person row rejected"),
+    ]
+    assert late.accounting.balanced and late.accounting.people == 1
+
+
 def test_generator_reasons_repeat_no_value() -> None:
     error = InputError(
         "field 'events[0].type' is an unknown event type 'home-visit' (known: a, b)",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cohorts import Event, Person, load_pathway, load_person
+from cohorts import CareEpisode, EhcPlan, Event, Person, load_pathway, load_person
 from cohorts.testing import as_of_dates, people
 from pathways import InputError
 from roadmaps import generate_roadmap, render_json
@@ -153,3 +156,83 @@ def test_roadmap_is_frozen() -> None:
     with pytest.raises(AttributeError):
         roadmap.entries[0].date = date(2000, 1, 1)  # type: ignore[misc]
     assert replace(roadmap.entries[0]).date == roadmap.entries[0].date
+
+
+# --- dates near the year 9999 ------------------------------------------------------------
+
+PAST_THE_END = "the roadmap runs past the last date this library can represent (9999-12-31)"
+
+
+@pytest.mark.parametrize(
+    ("person", "as_of", "field"),
+    [
+        (Person(id="x", date_of_birth=date(9990, 1, 1)), date(9995, 1, 1), "date_of_birth"),
+        (Person(id="x", date_of_birth=date(9975, 1, 1)), date(9999, 12, 31), "date_of_birth"),
+        (
+            Person(id="x", date_of_birth=date(2010, 1, 1), ehcp=EhcPlan(issued=date(9999, 6, 1), setting="school")),
+            date(2026, 1, 1),
+            "ehcp.issued",
+        ),
+        (
+            Person(id="x", date_of_birth=date(9960, 1, 1), ehcp=EhcPlan(issued=date(9980, 1, 1), setting="school"),
+                   events=(Event(type="ehcp-annual-review", date=date(9999, 6, 1)),)),
+            date(9999, 12, 31),
+            "events[0].date",
+        ),
+    ],
+)
+def test_a_roadmap_past_9999_is_an_input_error_naming_the_field(person: Person, as_of: date, field: str) -> None:
+    with pytest.raises(InputError) as caught:
+        generate_roadmap(person, as_of=as_of, source="yp.yaml")
+    assert str(caught.value) == f"yp.yaml: field '{field}' is too late: {PAST_THE_END}"
+
+
+def test_a_roadmap_ending_on_the_last_date_is_drawn() -> None:
+    roadmap = generate_roadmap(Person(id="x", date_of_birth=date(9974, 1, 1)), as_of=date(9990, 1, 1))
+    assert roadmap.end == date(9999, 1, 1)
+
+
+@st.composite
+def _people_near_the_end_of_time(draw: st.DrawFn) -> tuple[Person, date]:
+    """Young people whose dates reach into the last years :class:`datetime.date` holds."""
+    dob = draw(st.dates(min_value=date(9950, 1, 1), max_value=date(9999, 12, 31)))
+    as_of = draw(st.dates(min_value=dob, max_value=date.max))
+    ehcp = None
+    if draw(st.booleans()):
+        ehcp = EhcPlan(issued=draw(st.dates(min_value=dob, max_value=date.max)), setting="school")
+    episodes = tuple(
+        CareEpisode(start=draw(st.dates(min_value=dob, max_value=date.max))) for _ in range(draw(st.integers(0, 1)))
+    )
+    events = tuple(
+        Event(type=draw(st.sampled_from(("transition-planning", "transition-assessment", "pathway-plan"))),
+              date=draw(st.dates(min_value=dob, max_value=as_of)))
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    person = Person(
+        id="x", date_of_birth=dob, ehcp=ehcp, care_episodes=episodes, events=events,
+        care_needs_likely=draw(st.booleans()), continuing_care=draw(st.booleans()),
+    )
+    return person, as_of
+
+
+@PROPERTY
+@given(_people_near_the_end_of_time(), st.sampled_from(("england", "leicester", "peterborough")))
+def test_dates_near_9999_give_a_roadmap_or_an_input_error(case: tuple[Person, date], area: str) -> None:
+    person, as_of = case
+    try:
+        roadmap = generate_roadmap(person, as_of=as_of, area=area)
+    except InputError as error:
+        assert PAST_THE_END in str(error) and "\n" not in str(error)
+    else:
+        assert roadmap.end <= date.max
+
+
+def test_the_command_line_reports_a_roadmap_past_9999_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "person.yaml"
+    path.write_text("id: t1\ndate_of_birth: 9990-01-01\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "roadmaps._cli", "roadmap", str(path), "--as-of", "9995-01-01"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"error: {path}: field 'date_of_birth' is too late: {PAST_THE_END}\n"
