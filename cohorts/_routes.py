@@ -131,7 +131,7 @@ class PersonRoutes:
         Every branch point on the person's routes is reached by every route, so each
         branch's options sum to 1 (up to rounding). Options in rule order.
         """
-        reach = (analysis or self.graph.analyse(top=0)).node_probabilities
+        reach = analysis.node_probabilities if analysis is not None else _reach(self.graph)
         totals: dict[str, dict[str, list[float]]] = {
             point.branch.id: {option.id: [] for option in point.branch.options} for point in self.branch_points
         }
@@ -142,6 +142,19 @@ class PersonRoutes:
         for branch_id, options in totals.items():
             out[branch_id] = {option: math.fsum(values) for option, values in options.items() if values}
         return out
+
+
+@lru_cache(maxsize=4096)
+def _reach(graph: RouteGraph) -> Mapping[str, float]:
+    """The probability of reaching each node of a route graph.
+
+    Route graphs are shared between young people with the same branch points,
+    ages and recorded options (:func:`_build` is cached), so their analysis is
+    too: a population run works it out once per distinct graph. A graph is
+    immutable and hashed by identity, and the cache holds it, so a key cannot
+    be reused by another graph.
+    """
+    return MappingProxyType(graph.analyse(top=0).node_probabilities)
 
 
 # ---------------------------------------------------------------- compiled once per pathway
