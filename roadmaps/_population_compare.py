@@ -53,7 +53,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cohorts import Person, available_areas, load_pathway
+from cohorts import Person, load_pathway
 from cohorts._disclosure import (
     DEFAULT_SETTINGS,
     DisclosureSettings,
@@ -63,7 +63,7 @@ from cohorts._disclosure import (
     suppress_table_1d,
 )
 from cohorts._population import PersonSummary, PopulationResult, PopulationTally
-from cohorts._population_io import Accounting, PersonRow, ProgressBar, iter_person_rows
+from cohorts._population_io import Accounting, PersonRow, ProgressBar
 from cohorts._population_io import run_population as map_population
 from pathways import InputError, PathwayGraph, PathwaysError
 from pathways._reform import Reform, diff_rules, reformed_pathway
@@ -71,17 +71,15 @@ from pathways._reform import Reform, diff_rules, reformed_pathway
 from ._population_report import rule_labels
 from ._population_run import (
     RejectedPerson,
-    _account_rejection,
     _batched,
-    _event_types,
     _gap_rule_ids,
-    _has_area_column,
     _known_areas,
     _rejected,
     _row_area,
     adult_social_care_probability,
     default_workers,
     generator_reason,
+    open_population,
     summarise_roadmap,
 )
 from ._roadmap import generate_roadmap
@@ -795,53 +793,43 @@ def compare_population_files(
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
-    people_path = Path(people_csv)
-    default = load_pathway(area)
-    areas = available_areas() if _has_area_column(people_path) else (default.area,)
-    pathways = {a: load_pathway(a) for a in areas}
-    for scenario in chosen:  # check every reform on every pathway before reading a row
-        for a in areas:
-            scenario_pathway(a, scenario)
-    accounting = Accounting()
-    rows = iter_person_rows(
-        people_path,
-        None if episodes_csv is None else Path(episodes_csv),
-        None if events_csv is None else Path(events_csv),
-        as_of=as_of,
-        accounting=accounting,
-        known_event_types=_event_types(areas),
-    )
+    opened = open_population(people_csv, episodes_csv, events_csv, as_of=as_of, area=area)
+    pathways = {a: load_pathway(a) for a in opened.areas}
+    try:
+        for scenario in chosen:  # check every reform on every pathway before the run
+            for a in opened.areas:
+                scenario_pathway(a, scenario)
+    except PathwaysError:
+        opened.rows.close()
+        raise
     per_chunk = functools.partial(
         compare_rows,
         as_of=as_of,
         scenarios=chosen,
-        default_area=default.area,
+        default_area=opened.default_area,
         settings=dict(roadmap_settings) if roadmap_settings else None,
         list_changed=list_changed,
     )
     tally = CompareTally.empty(as_of, len(chosen))
     changed: list[ChangedPerson] = []
-    names = (
-        people_path.name,
-        Path(episodes_csv).name if episodes_csv else "",
-        Path(events_csv).name if events_csv else "",
-    )
     bar = ProgressBar(None, show=progress)
     results: Iterator[CompareChunk] = map_population(
-        _batched(rows, chunk_size), per_chunk, workers=workers, chunk_size=1, progress=False
+        _batched(opened.rows, chunk_size), per_chunk, workers=workers, chunk_size=1, progress=False
     )
     try:
         for chunk in results:
             tally.merge(chunk.tally)
             changed.extend(chunk.changed)
             for refused in chunk.rejected:
-                _account_rejection(accounting, refused, *names)
+                opened.reject(refused)
             bar.update(chunk.people)
     finally:
-        rows.close()
+        opened.rows.close()
         bar.close()
-    accounting.check()
-    return _publish_run(tally, chosen, accounting, default.area, as_of, settings, pathways, changed)
+    opened.accounting.check()
+    return _publish_run(
+        tally, chosen, opened.accounting, opened.default_area, as_of, settings, pathways, changed
+    )
 
 
 def compare_population(

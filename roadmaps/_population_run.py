@@ -36,7 +36,7 @@ import importlib
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -382,6 +382,65 @@ def _known_areas() -> frozenset[str]:
     return frozenset(available_areas())
 
 
+@dataclasses.dataclass(frozen=True)
+class OpenPopulation:
+    """The three CSV files opened for a run: the rows, their accounting and the pathways.
+
+    Attributes:
+        default_area: the area of young people with no area of their own.
+        areas: every area whose pathway the run may use (each already loaded).
+        accounting: the row counts and rejection log, filled as ``rows`` is read.
+        rows: the young people, streamed in id order.
+        names: the file names of people, episodes and events (empty when absent).
+    """
+
+    default_area: str
+    areas: tuple[str, ...]
+    accounting: Accounting
+    rows: Generator[PersonRow, None, None]
+    names: tuple[str, str, str]
+
+    def reject(self, refused: RejectedPerson) -> None:
+        """Move a young person the generator refused from processed to rejected."""
+        _account_rejection(self.accounting, refused, *self.names)
+
+
+def open_population(
+    people_csv: str | Path,
+    episodes_csv: str | Path | None,
+    events_csv: str | Path | None,
+    *,
+    as_of: date,
+    area: str,
+    accounting: Accounting | None = None,
+) -> OpenPopulation:
+    """Open a population's files for streaming, with every pathway it needs compiled.
+
+    The pathways are compiled here, in the parent, so that forked workers
+    inherit them.
+    """
+    people_path = Path(people_csv)
+    default = load_pathway(area)
+    areas = tuple(available_areas()) if _has_area_column(people_path) else (default.area,)
+    for other in areas:
+        load_pathway(other)
+    accounting = Accounting() if accounting is None else accounting
+    rows = iter_person_rows(
+        people_path,
+        None if episodes_csv is None else Path(episodes_csv),
+        None if events_csv is None else Path(events_csv),
+        as_of=as_of,
+        accounting=accounting,
+        known_event_types=_event_types(areas),
+    )
+    names = (
+        people_path.name,
+        Path(episodes_csv).name if episodes_csv is not None else "",
+        Path(events_csv).name if events_csv is not None else "",
+    )
+    return OpenPopulation(default.area, areas, accounting, rows, names)
+
+
 def run_population_files(
     people_csv: str | Path,
     episodes_csv: str | Path | None = None,
@@ -431,23 +490,12 @@ def run_population_files(
         from ._population_report import check_out_dir
 
         check_out_dir(out_dir)  # fail before a long run, not after it
-    default = load_pathway(area)  # compiled once here; forked workers inherit the cache
-    areas = available_areas() if _has_area_column(people_path) else (default.area,)
-    for other in areas:
-        load_pathway(other)
-    accounting = Accounting()
-    rows = iter_person_rows(
-        people_path,
-        episodes_path,
-        events_path,
-        as_of=as_of,
-        accounting=accounting,
-        known_event_types=_event_types(areas),
-    )
+    opened = open_population(people_path, episodes_path, events_path, as_of=as_of, area=area)
+    accounting, rows, default_area = opened.accounting, opened.rows, opened.default_area
     per_chunk = functools.partial(
         tally_rows,
         as_of=as_of,
-        default_area=default.area,
+        default_area=default_area,
         settings=dict(roadmap_settings) if roadmap_settings else None,
     )
     chunks = _batched(rows, chunk_size)
@@ -464,20 +512,17 @@ def run_population_files(
                 chunks, per_chunk, workers=workers, chunk_size=1, progress=False
             )
         tally = PopulationTally(as_of)
-        people_name = people_path.name
-        episodes_name = episodes_path.name if episodes_path else ""
-        events_name = events_path.name if events_path else ""
         for chunk in results:
             tally.merge(chunk.tally)
             for rejected in chunk.rejected:
-                _account_rejection(accounting, rejected, people_name, episodes_name, events_name)
+                opened.reject(rejected)
             bar.update(chunk.people)
     finally:
         rows.close()
         bar.close()
     accounting.check()
-    result = tally.publish(settings, gap_rules=_gap_rule_ids(areas))
-    run = PopulationRun(result, accounting, default.area, people_path, episodes_path, events_path)
+    result = tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas))
+    run = PopulationRun(result, accounting, default_area, people_path, episodes_path, events_path)
     if out_dir is not None:
         from ._population_report import write_population_report
 
@@ -561,17 +606,10 @@ def summaries_of_files(
 
     For checks and notebooks: the same per-person function as a population run.
     """
-    default = load_pathway(area)
-    areas = available_areas() if _has_area_column(Path(people_csv)) else (default.area,)
-    rows = iter_person_rows(
-        people_csv,
-        episodes_csv,
-        events_csv,
-        as_of=as_of,
-        accounting=accounting if accounting is not None else Accounting(),
-        known_event_types=_event_types(areas),
+    opened = open_population(
+        people_csv, episodes_csv, events_csv, as_of=as_of, area=area, accounting=accounting
     )
     summarise: Callable[[PersonRow], PersonSummary | RejectedPerson] = functools.partial(
-        summarise_row, as_of=as_of, default_area=default.area
+        summarise_row, as_of=as_of, default_area=opened.default_area
     )
-    return map(summarise, rows)
+    return map(summarise, opened.rows)
