@@ -53,6 +53,7 @@ from ._population_report import (
     _md_table,
     _share,
     check_out_dir,
+    expected_eligible_dict,
     rejected_by_reason,
     write_files_atomically,
 )
@@ -73,18 +74,12 @@ FEWER = "#1d4f91"
 
 
 def _side(result: PopulationResult) -> dict[str, Any]:
-    expected: dict[str, Any] | None = None
-    if result.expected_eligible is not None:
-        expected = {
-            year: {"expected": e.expected, "low": e.low, "high": e.high}
-            for year, e in result.expected_eligible.items()
-        }
     return {
         "young_people": result.young_people,
         "gaps": dict(sorted(result.gaps.items())),
         "gap_shares": {rule: _share(v) for rule, v in sorted(result.gap_shares.items())},
         "forecast": result.forecast,
-        "expected_eligible_for_adult_social_care": expected,
+        "expected_eligible_for_adult_social_care": expected_eligible_dict(result),
     }
 
 

@@ -113,15 +113,19 @@ def rejected_by_reason(
     return {reason: suppress_count(n, settings) for reason, n in counts.items()}
 
 
+def expected_eligible_dict(result: PopulationResult) -> dict[str, Any] | None:
+    """Year -> expected, low and high eligible for adult social care (None without routes)."""
+    if result.expected_eligible is None:
+        return None
+    return {
+        year: {"expected": e.expected, "low": e.low, "high": e.high}
+        for year, e in result.expected_eligible.items()
+    }
+
+
 def summary_dict(result: PopulationResult, accounting: Accounting, area: str) -> dict[str, Any]:
     """The content of ``summary.json`` (see the module docstring for the keys)."""
     suppression = result.suppression
-    expected: dict[str, Any] | None = None
-    if result.expected_eligible is not None:
-        expected = {
-            year: {"expected": e.expected, "low": e.low, "high": e.high}
-            for year, e in result.expected_eligible.items()
-        }
     return {
         "as_of": result.as_of.isoformat(),
         "area": area,
@@ -132,7 +136,7 @@ def summary_dict(result: PopulationResult, accounting: Accounting, area: str) ->
         "gaps": dict(sorted(result.gaps.items())),
         "gap_shares": {rule: _share(v) for rule, v in sorted(result.gap_shares.items())},
         "forecast": result.forecast,
-        "expected_eligible_for_adult_social_care": expected,
+        "expected_eligible_for_adult_social_care": expected_eligible_dict(result),
         "suppression": {
             "threshold": suppression.settings.threshold,
             "method": suppression.settings.method,
