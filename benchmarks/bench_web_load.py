@@ -1,30 +1,41 @@
 """A bounded load test of the web app on loopback (issue 7): not a test, it prints figures.
 
-It starts ``pathways serve`` (waitress, the production server) in a subprocess on
-a free loopback port, then runs 50 concurrent clients for 30 seconds. Each
-client fetches the form once (for its CSRF cookie and token), then posts the
-form of a young person in care with an EHC plan again and again, each time
-with another date of birth, and reads the whole roadmap page. It stops by
-itself and prints p50/p95/p99 latency, the throughput and the error count (any
-status but 200, or a page without the roadmap, or a connection error).
+It starts ``pathways serve`` (waitress, the production server, with its default
+worker processes and threads unless told otherwise) in a subprocess on a free
+loopback port, then runs 50 concurrent clients for 30 seconds. Each client
+fetches the form once (for its CSRF cookie and token), then posts the form of a
+young person in care with an EHC plan again and again, each time with another
+date of birth, and reads the whole roadmap page. By default it is a closed
+loop with no pause: each client posts again as soon as its page has arrived,
+so 50 requests are always in the server, the hardest case. It stops by itself
+and prints the configuration it ran, p50/p95/p99 latency, the throughput and
+the error count (any status but 200, or a page without the roadmap, or a
+connection error).
 
 Targets (issue 7): p95 ≤ 200 ms and zero errors on a 2-core machine.
 
-    python benchmarks/bench_web_load.py                 # 50 clients, 30 s
+    python benchmarks/bench_web_load.py                 # 50 clients, 30 s, no pause
     python benchmarks/bench_web_load.py --clients 10 --duration 5
-    python benchmarks/bench_web_load.py --think 1.0     # each client pauses 1 s between roadmaps
+    python benchmarks/bench_web_load.py --think 1.0     # each client pauses 1 s on average
+    python benchmarks/bench_web_load.py --workers 1     # one server process
+    python benchmarks/bench_web_load.py --profile 300   # where one roadmap request's time goes
 
 The clients run in this process (threads with keep-alive connections), the
-server in its own, so they do not share an interpreter lock. ``--think`` adds
-a pause between a client's requests (0 by default: every client posts again as
-soon as its page arrives, the hardest case).
+server in its own processes, so they do not share an interpreter lock; on a
+2-core machine they do share the cores, so other work on the machine (the
+script prints the load average) slows the server down. ``--profile`` runs no
+server: it posts the form that many times through Flask's test client under
+cProfile, and prints the time per request and the functions that take most.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import http.client
+import io
 import os
+import pstats
 import random
 import re
 import socket
@@ -39,6 +50,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from roadmaps._cli_serve import DEFAULT_THREADS, default_workers  # noqa: E402
+
 AS_OF = date(2026, 11, 23)
 
 
@@ -48,7 +63,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, threads: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     server = subprocess.Popen(
         [
@@ -58,6 +73,8 @@ def start_server(port: int, threads: int) -> subprocess.Popen[bytes]:
             "serve",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--threads",
             str(threads),
         ],
@@ -78,6 +95,47 @@ def start_server(port: int, threads: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     server.kill()
     raise SystemExit("the server did not start within 30 s")
+
+
+def processor_seconds(pids: list[int]) -> float:
+    """The processor time (user and system) the given processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(server: subprocess.Popen[bytes]) -> list[int]:
+    """The server process and its worker processes."""
+    pids = [server.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == server.pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue  # a process that has just ended
+    return pids
+
+
+def machine_busy_seconds() -> float:
+    """Processor time every process on the machine has used so far (from /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Processor seconds so far: the server's, this process's (the clients'), the machine's."""
+
+    server: float
+    clients: float
+    machine: float
+
+    @classmethod
+    def now(cls, pids: list[int]) -> Usage:
+        return cls(processor_seconds(pids), time.process_time(), machine_busy_seconds())
 
 
 def person_form(rng: random.Random, token: str) -> str:
@@ -181,35 +239,89 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def profile(requests: int) -> None:
+    """Post the form ``requests`` times through Flask's test client under cProfile."""
+    from roadmaps._web import create_app
+
+    app = create_app(secret=b"profile-secret-" * 3)
+    client = app.test_client()
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True))
+    assert found is not None
+    rng = random.Random(0)
+    bodies = [person_form(rng, found.group(1)) for _ in range(requests + 20)]
+
+    def post(body: str) -> None:
+        response = client.post("/", data=body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200, response.status_code
+
+    for body in bodies[:20]:  # templates compiled, rule data loaded
+        post(body)
+    started = time.process_time()
+    for body in bodies[20:]:
+        post(body)
+    per_request = (time.process_time() - started) / requests * 1000
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for body in bodies[20:]:
+        post(body)
+    profiler.disable()
+    print(f"one roadmap request: {per_request:.2f} ms of processor time (test client, no profiler)")
+    report = io.StringIO()
+    pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(
+        r"roadmaps|cohorts", 30
+    )
+    print(report.getvalue())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds (default 30)")
-    parser.add_argument("--threads", type=int, default=8, help="server threads (default 8)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"server worker processes (default {default_workers()}, as pathways serve)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"threads in each worker process (default {DEFAULT_THREADS}, as pathways serve)",
+    )
     parser.add_argument(
         "--think",
         type=float,
         default=0.0,
-        help="mean pause between one client's requests, seconds (default 0)",
+        help="mean pause between one client's requests, seconds (default 0: closed loop)",
+    )
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="profile N requests in-process instead"
     )
     args = parser.parse_args()
+    if args.profile:
+        profile(args.profile)
+        return 0
 
     load_before = os.getloadavg()[0]
     port = free_port()
-    server = start_server(port, args.threads)
+    server = start_server(port, args.workers, args.threads)
     try:
+        pids = server_processes(server)
         results = Results()
         stop_at = time.monotonic() + args.duration
         started = time.monotonic()
-        workers = [
+        usage_before = Usage.now(pids)
+        clients = [
             threading.Thread(target=client, args=(n, port, stop_at, args.think, results))
             for n in range(args.clients)
         ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=args.duration + 60)
+        for each in clients:
+            each.start()
+        for each in clients:
+            each.join(timeout=args.duration + 60)
         wall = time.monotonic() - started
+        usage_after = Usage.now(pids)
     finally:
         server.terminate()
         try:
@@ -222,9 +334,15 @@ def main() -> int:
         print(f"no request completed; errors: {results.errors[:5]}")
         return 1
     ms = [v * 1000 for v in latencies]
+    pause = (
+        f"pause {args.think:g} s on average between a client's requests"
+        if args.think
+        else "closed loop, no pause between a client's requests"
+    )
+    print(f"web load test: {args.clients} clients for {args.duration:g} s, {pause}")
     print(
-        f"web load test: {args.clients} clients, {args.duration:.0f} s, think {args.think:g} s, "
-        f"waitress with {args.threads} threads, {os.cpu_count()} CPUs"
+        f"  server: pathways serve --workers {args.workers} --threads {args.threads} "
+        f"(loopback); machine: {os.cpu_count()} CPUs"
     )
     print(f"  requests: {len(ms)} roadmaps in {wall:.1f} s ({len(ms) / wall:.1f} per second)")
     print(
@@ -234,6 +352,14 @@ def main() -> int:
     print(
         f"  errors: {len(results.errors)}"
         + (f" (first: {results.errors[0]})" if results.errors else "")
+    )
+    server_time = usage_after.server - usage_before.server
+    client_time = usage_after.clients - usage_before.clients
+    others = max(0.0, usage_after.machine - usage_before.machine - server_time - client_time)
+    print(
+        f"  processor time: server {server_time:.1f} s, clients {client_time:.1f} s, "
+        f"other processes {others:.1f} s, of {wall * (os.cpu_count() or 1):.1f} s "
+        f"({(server_time / len(ms)) * 1000:.1f} ms of server time per roadmap)"
     )
     print(
         f"  machine load average: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "

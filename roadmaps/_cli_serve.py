@@ -4,6 +4,9 @@
 default. Put the council's reverse proxy (sign-in, TLS) in front of it; see
 ``docs/web-app.md``. It needs the ``web`` extra: ``pip install
 'transition-pathways[web]'``.
+
+It serves from one worker process per processor core (``--workers``), each a
+waitress server with ``--threads`` threads, all on one listening socket.
 """
 
 from __future__ import annotations
@@ -11,12 +14,18 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import signal
 import sys
 
 from pathways import InputError
 
 from ._cli import COMMANDS
+
+#: Threads in each worker process. Four keep the time a roadmap page takes steady under
+#: load; with more, Python passes its interpreter lock among more threads and the slowest
+#: pages wait longer (docs/web-app.md, "Load").
+DEFAULT_THREADS = 4
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +35,19 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         help="address to listen on (default: 127.0.0.1, this machine only)",
     )
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default: 8)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes, sharing the port (default: one per processor core; "
+        "1 on systems without fork)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"threads in each worker process (default: {DEFAULT_THREADS})",
+    )
     p.add_argument(
         "--trusted-proxy",
         metavar="ADDRESS",
@@ -51,9 +72,18 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def default_workers() -> int:
+    """One worker process per processor core this process may use (1 without ``fork``)."""
+    if not hasattr(os, "fork"):
+        return 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from ._web import create_app, make_server
+        from ._web import create_app, listen_sockets, make_server, serve_workers
     except ModuleNotFoundError as exc:
         raise InputError(
             f"the web app needs the 'web' extra ({exc.name} is missing): "
@@ -63,6 +93,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise InputError(f"--port must be between 0 and 65535 (got {args.port})", id="--port")
     if args.threads < 1:
         raise InputError(f"--threads must be at least 1 (got {args.threads})", id="--threads")
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
+    if workers > 1 and not hasattr(os, "fork"):
+        raise InputError("--workers above 1 needs a system with fork (not Windows)", id="--workers")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queue depth says nothing useful
     if not _is_loopback(args.host):
@@ -71,7 +106,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "sign-in and TLS in front (see docs/web-app.md)",
             file=sys.stderr,
         )
+    # Made once, before any worker starts: every worker shares its CSRF secret.
     app = create_app(access_log=args.access_log)
+    if workers > 1:
+        try:
+            sockets = listen_sockets(args.host, args.port)
+        except OSError as exc:
+            raise InputError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
+        _announce(args.host, sockets[0].getsockname()[1], workers)
+        return serve_workers(
+            app, sockets, workers=workers, threads=args.threads, trusted_proxy=args.trusted_proxy
+        )
     try:
         server = make_server(
             app,
@@ -82,11 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise InputError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
-    print(
-        f"pathways web app on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)",
-        file=sys.stderr,
-        flush=True,
-    )
+    _announce(args.host, server.effective_port, workers)
     # systemd and container runtimes stop a service with SIGTERM: finish the requests in hand.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -96,6 +137,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         server.close()
     return 0
+
+
+def _announce(host: str, port: int, workers: int) -> None:
+    processes = "1 process" if workers == 1 else f"{workers} worker processes"
+    print(
+        f"pathways web app on http://{host}:{port}/ ({processes}; Ctrl+C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:

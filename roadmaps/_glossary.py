@@ -21,10 +21,6 @@ from pathways import RuleDataError, load_yaml_text
 
 GLOSSARY_FILE = "glossary.yaml"
 
-# Letter runs that do not follow a digit: "NG43" yields "NG", but the section
-# number "s.23CZA" yields nothing and "yp-001" yields "yp".
-_WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]+")
-
 
 class GlossaryTerm(BaseModel):
     """One acronym or short form, what it stands for, and what it means."""
@@ -78,20 +74,54 @@ def _as_acronym(word: str, known: dict[str, GlossaryTerm]) -> str | None:
     return None
 
 
+@cache
+def _candidate_words() -> re.Pattern[str]:
+    """The words of a text that :func:`_as_acronym` may accept, as one pattern.
+
+    A page has thousands of words and a few dozen acronyms, so the search only
+    stops at what can be one: a word that starts with a capital and has another
+    (``EHCP``, ``PfA``, ``SENCo``), or a glossary term of any other shape, with
+    its plural. A word is a run of letters that does not follow a letter or a
+    digit (checked after its first capital, which keeps the search fast).
+    """
+    other_shapes = sorted(
+        term
+        for term in load_glossary()
+        if re.fullmatch("[A-Za-z]+", term) and not re.fullmatch("[A-Z][a-z]*[A-Z][A-Za-z]*", term)
+    )
+    choices = [r"[A-Z](?<![0-9A-Za-z][A-Z])[a-z]*[A-Z][A-Za-z]*"]
+    if other_shapes:
+        choices.append(rf"(?<![0-9A-Za-z])(?:{'|'.join(other_shapes)})s?(?![A-Za-z])")
+    return re.compile("|".join(choices))
+
+
 def acronyms_in(text: str) -> tuple[str, ...]:
     """The acronyms used in ``text``, sorted, each once.
 
     An acronym is a run of two or more capital letters, or a glossary term
     written in mixed case (``PfA``, ``SENCo``); a plural ``s`` is dropped.
+    Letters glued after a digit are not a word (``s.23CZA`` has none), but
+    ``NG43`` has ``NG``.
 
     >>> acronyms_in("The PfA review, two EHCPs and a PA; not Year 9 or I.")
     ('EHCP', 'PA', 'PfA')
     """
     known = load_glossary()
     found = {
-        acronym for word in _WORD.findall(text) if (acronym := _as_acronym(word, known)) is not None
+        acronym
+        for word in set(_candidate_words().findall(text))
+        if (acronym := _as_acronym(word, known)) is not None
     }
     return tuple(sorted(found))
+
+
+@cache
+def _acronyms_in_meanings() -> dict[str, tuple[str, ...]]:
+    """For each glossary term, the acronyms its expansion and meaning use."""
+    return {
+        name: acronyms_in(f"{term.expansion} {term.meaning}")
+        for name, term in load_glossary().items()
+    }
 
 
 def glossary_for(text: str) -> tuple[tuple[GlossaryTerm, ...], tuple[str, ...]]:
@@ -101,13 +131,11 @@ def glossary_for(text: str) -> tuple[tuple[GlossaryTerm, ...], tuple[str, ...]]:
     ``DLA``, then ``DLA`` is listed too. Both tuples are sorted case-insensitively.
     """
     known = load_glossary()
+    used_by_meanings = _acronyms_in_meanings()
     wanted = set(acronyms_in(text))
     pending = list(wanted)
     while pending:
-        term = known.get(pending.pop())
-        if term is None:
-            continue
-        for acronym in acronyms_in(f"{term.expansion} {term.meaning}"):
+        for acronym in used_by_meanings.get(pending.pop(), ()):
             if acronym not in wanted:
                 wanted.add(acronym)
                 pending.append(acronym)

@@ -1,6 +1,7 @@
 """The practitioner's web app: enter a young person, see the roadmap, print it (issue 7).
 
-``pathways serve`` runs :func:`create_app` on waitress (:func:`make_server`).
+``pathways serve`` runs :func:`create_app` on waitress, in one worker process
+per processor core (:func:`serve_workers`) or in one process (:func:`make_server`).
 Pages are drawn on the server and work without JavaScript; the little script
 there is (print button, focus moves, a "processing" notice) only enhances
 them and runs under the Content-Security-Policy by nonce.
@@ -42,14 +43,17 @@ import hmac
 import html
 import io
 import logging
+import mmap
 import os
 import re
 import secrets
+import signal
+import socket
 import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -712,7 +716,9 @@ def _download(text: str, filename: str, mimetype: str) -> Response:
     return response
 
 
-_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+# A style attribute's value. The pattern starts with its literal text, which the regular
+# expression engine finds fast, and looks back for the space before it.
+_STYLE_ATTRIBUTE = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
 
 
 def adopt_page(document: str, *, bar: str, head: str = "") -> str:
@@ -860,10 +866,14 @@ def make_server(
     """
     from waitress.server import create_server
 
+    options = _waitress_options(threads, trusted_proxy, limits)
+    return create_server(app, host=host, port=port, **options)
+
+
+def _waitress_options(threads: int, trusted_proxy: str | None, limits: WebLimits) -> dict[str, Any]:
+    """The options of :func:`make_server`'s waitress server, but where it listens."""
     biggest = max(limits.form, limits.population)
     options: dict[str, Any] = {
-        "host": host,
-        "port": port,
         "threads": threads,
         "ident": "",  # no Server header
         "max_request_body_size": biggest * 2,
@@ -879,7 +889,234 @@ def make_server(
             "x-forwarded-proto",
             "x-forwarded-host",
         }
-    return create_server(app, **options)
+    return options
+
+
+#: Connections the kernel queues for the listening socket (waitress's own default).
+_BACKLOG = 1024
+#: The signals that stop the server: Ctrl+C, and a service manager's stop.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def listen_sockets(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host`` and ``port``, bound as waitress binds them.
+
+    A name may give more than one address (``localhost``: 127.0.0.1 and ::1),
+    each with its own socket.
+
+    Raises:
+        OSError: an address cannot be bound (in use, not on this machine).
+    """
+    from waitress.adjustments import Adjustments
+
+    bound: list[socket.socket] = []
+    try:
+        for family, kind, proto, address in Adjustments(host=host, port=port).listen:
+            sock = socket.socket(family, kind, proto)
+            bound.append(sock)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+            sock.listen(_BACKLOG)
+    except OSError:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound
+
+
+def serve_workers(
+    app: Flask,
+    sockets: Sequence[socket.socket],
+    *,
+    workers: int,
+    threads: int,
+    trusted_proxy: str | None = None,
+    limits: WebLimits = WebLimits(),
+) -> int:
+    """Serve the app from ``workers`` processes that share the listening ``sockets``.
+
+    Python runs one thread at a time per process, so one process uses one
+    processor core; a pre-forked pool of waitress servers uses them all. The
+    processes are forked from this one after the app is made, so they share its
+    CSRF secret (a form from one is accepted by another) and nothing else: no
+    process keeps anything between requests. Each new connection goes to the
+    worker with the fewest open (:class:`_Turns`).
+
+    Returns when every worker has stopped: after SIGINT (``Ctrl+C``) or SIGTERM
+    to this process, which passes SIGTERM on and lets the workers finish the
+    requests in hand (exit status 0); or, if a worker stops by itself, after
+    stopping the others (exit status 1, so that a service manager restarts the
+    whole server). Needs ``os.fork`` (not on Windows).
+    """
+    children: set[int] = set()
+    stopping = False
+    turns = _Turns(workers)
+    options = {"sockets": list(sockets), **_waitress_options(threads, trusted_proxy, limits)}
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
+    status = 0
+    try:
+        for worker in range(workers):
+            if not stopping:
+                children.add(_fork_worker(app, options, turns, worker))
+        while children:
+            pid, _ = os.wait()  # a signal runs stop() and the wait goes on
+            children.discard(pid)
+            if not stopping:
+                LOG.error("a worker process stopped unexpectedly; stopping the others")
+                status = 1
+                stop(signal.SIGTERM, None)
+    finally:
+        if children:  # only if this process failed (a fork refused): leave no worker behind
+            stop(signal.SIGTERM, None)
+            for pid in children:
+                os.waitpid(pid, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sock in sockets:
+            sock.close()
+        turns.close()
+    return status
+
+
+class _Turns:
+    """Which worker process takes the next connection: the one with the fewest open.
+
+    The kernel hands a new connection to whichever process accepts it first, and
+    one process can win nearly every race (41 of the load test's 50 connections),
+    while a browser keeps its connection for the pages that follow. So each worker
+    records how many connections it has open, in memory the workers share, and
+    listens for new ones only while no other has fewer. A worker that has just
+    taken one nudges the others (a byte down a pipe each), so that one that is
+    now the least busy starts listening at once rather than when it next wakes.
+    """
+
+    def __init__(self, workers: int) -> None:
+        # Made before the fork, so that the workers share them: an anonymous mapping
+        # (no file, and only numbers in it) and a pipe to each worker.
+        self._counts = memoryview(mmap.mmap(-1, 8 * workers)).cast("q")
+        self._pipes = [os.pipe() for _ in range(workers)]
+        for _, write_end in self._pipes:
+            os.set_blocking(write_end, False)
+
+    def my_turn(self, worker: int, open_now: int) -> bool:
+        """Record the worker's open connections; whether it is among the least busy."""
+        self._counts[worker] = open_now
+        return open_now <= min(self._counts)
+
+    def nudge_others(self, worker: int) -> None:
+        """Wake every other worker to look again whether it is its turn."""
+        for other, (_, write_end) in enumerate(self._pipes):
+            if other != worker:
+                # A full pipe already holds a nudge the worker has yet to read.
+                with contextlib.suppress(BlockingIOError):
+                    os.write(write_end, b"\0")
+
+    def nudges(self, worker: int) -> int:
+        """The end of the worker's pipe that it reads its nudges from."""
+        return self._pipes[worker][0]
+
+    def close(self) -> None:
+        """Close the pipes (in the process that made them, once the workers have stopped)."""
+        for pipe in self._pipes:
+            for end in pipe:
+                os.close(end)
+
+
+def _fork_worker(app: Flask, options: dict[str, Any], turns: _Turns, worker: int) -> int:
+    """Start one worker process and return its id; the worker itself never returns."""
+    # Signals wait until the new process has its own handlers, not the parent's.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    pid = os.fork()
+    if pid:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        return pid
+    status = 1
+    try:
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, _stop_worker)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        server = _worker_server(app, options, turns, worker)
+        try:
+            server.run()  # returns after SIGTERM or Ctrl+C, once the requests in hand are done
+        finally:
+            server.close()
+        status = 0
+    except KeyboardInterrupt:
+        status = 0
+    except BaseException as exc:
+        frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
+        LOG.error("worker process failed: %s\n%s", type(exc).__name__, frames)
+    finally:
+        os._exit(status)  # never back into the parent's code, handlers or finally blocks
+
+
+def _worker_server(app: Flask, options: dict[str, Any], turns: _Turns, worker: int) -> Any:
+    """A worker's waitress server, which takes new connections only in its turn.
+
+    waitress polls a listening socket for new connections while the socket's
+    ``readable()`` is true, and accepts one in its ``handle_accept()``; both are
+    wrapped here. waitress's own ``readable()`` still runs every time: it also
+    closes idle connections.
+    """
+    from waitress import wasyncore
+    from waitress.server import BaseWSGIServer, create_server
+
+    # waitress's map of this process's sockets and pipes: the listening sockets,
+    # its wake-up pipe, the nudges and one entry per open connection.
+    socket_map: dict[int, Any] = {}
+    server = create_server(app, map=socket_map, **options)
+
+    class Nudges(wasyncore.file_dispatcher):  # type: ignore[misc]
+        def writable(self) -> bool:
+            return False
+
+        def handle_read(self) -> None:
+            self.recv(4096)  # waking the loop was the point: readable() is asked again
+
+    Nudges(turns.nudges(worker), socket_map)
+    for listener in [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]:
+        readable, handle_accept = listener.readable, listener.handle_accept
+
+        def readable_in_turn(readable: Callable[[], bool] = readable) -> bool:
+            accepting = readable()
+            return turns.my_turn(worker, len(socket_map)) and accepting
+
+        def accept_and_nudge(handle_accept: Callable[[], None] = handle_accept) -> None:
+            handle_accept()
+            turns.my_turn(worker, len(socket_map))  # record the new count before the nudge
+            turns.nudge_others(worker)
+
+        listener.readable, listener.handle_accept = readable_in_turn, accept_and_nudge
+    return server
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    """Stop a worker's waitress loop, once.
+
+    A second signal must not cut the requests in hand: Ctrl+C reaches every
+    process of the terminal, and the parent passes SIGTERM on as well.
+    """
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _already_stopping)
+    raise KeyboardInterrupt
+
+
+def _already_stopping(signum: int, frame: object) -> None:
+    """Take no notice of another stop signal.
+
+    Ignoring it with ``SIG_IGN`` instead would make Python report a signal that
+    arrived together with the first as lost to a race.
+    """
 
 
 def serve_in_thread(
@@ -901,5 +1138,7 @@ def stop_server(server: Any, thread: threading.Thread, timeout: float = 10) -> N
     from waitress import wasyncore
 
     server.task_dispatcher.shutdown(timeout=timeout)
-    wasyncore.close_all(server._map)
+    # Close the sockets in the server's own thread (its trigger runs the call there): closing
+    # them from here could pull a socket from under a poll that is running, which raises.
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(timeout=timeout)

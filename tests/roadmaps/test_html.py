@@ -5,16 +5,26 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+from datetime import date
 from html.parser import HTMLParser
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 from fixtures_roadmap import typical_roadmap, typical_routes
+from hypothesis import given
+from hypothesis import strategies as st
 
-from roadmaps._glossary import acronyms_in, glossary_for, load_glossary
+from cohorts import load_person
+from roadmaps import _glossary, generate_roadmap
+from roadmaps._glossary import GlossaryTerm, acronyms_in, glossary_for, load_glossary
 from roadmaps._html import load_family_text, plain_url, render_html, visible_text
 from roadmaps._model import Roadmap
 from roadmaps._svg import long_date
+
+EXAMPLE_PEOPLE = sorted(
+    (Path(__file__).resolve().parents[2] / "examples" / "people").glob("*.yaml")
+)
 
 AUDIENCES = ("practitioner", "family")
 
@@ -413,3 +423,156 @@ def test_dates_are_written_in_full() -> None:
     from datetime import date
 
     assert long_date(date(2027, 1, 10)) == "10 January 2027"
+
+
+# --- the glossary's words, found without an HTML parser ---------------------------------
+#
+# A page used to find its glossary by running html.parser over the whole page and
+# testing every word; that was most of a roadmap's drawing time. The reference
+# below is that approach, kept here to check that the fast one gives the same.
+
+# Elements that run on inside a line of text; every other element starts a new block.
+_INLINE = frozenset({"a", "abbr", "b", "code", "em", "i", "small", "strong", "time"})
+
+
+class _ParsedText(HTMLParser):
+    """The text a reader sees, by an HTML parser: everything outside <style> and <script>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self._skip += 1
+        elif tag not in _INLINE:
+            self.chunks.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script") and self._skip:
+            self._skip -= 1
+        elif tag not in _INLINE:
+            self.chunks.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def _parsed_text(markup: str) -> str:
+    parser = _ParsedText()
+    parser.feed(markup)
+    parser.close()
+    return " ".join("".join(parser.chunks).split())
+
+
+def _acronyms_word_by_word(text: str) -> set[str]:
+    """Every letter run that follows no letter or digit, tested one by one."""
+    known = _glossary.load_glossary()
+    found = set()
+    for word in re.findall(r"(?<![0-9A-Za-z])[A-Za-z]+", text):
+        for candidate in (word, word[:-1] if word.endswith("s") else None):
+            if candidate and len(candidate) >= 2 and (candidate in known or candidate.isupper()):
+                found.add(candidate)
+                break
+    return found
+
+
+def _glossary_by_parser(page: str) -> list[str]:
+    """The terms the parser approach lists for a page: from the text of everything but
+    the menu and the glossary itself, closed over the meanings, explained ones first."""
+    body = re.sub(r"<nav\b.*?</nav>", " ", page, flags=re.DOTALL)
+    body = re.sub(r'<section id="glossary".*?</section>', " ", body, flags=re.DOTALL)
+    known = load_glossary()
+    wanted = _acronyms_word_by_word(_parsed_text(body))
+    pending = list(wanted)
+    while pending:
+        term = known.get(pending.pop())
+        if term is not None:
+            for acronym in _acronyms_word_by_word(f"{term.expansion} {term.meaning}") - wanted:
+                wanted.add(acronym)
+                pending.append(acronym)
+    explained = sorted((a for a in wanted if a in known), key=str.casefold)
+    return explained + sorted((a for a in wanted if a not in known), key=str.casefold)
+
+
+def _example_pages() -> list[tuple[str, str]]:
+    pages = []
+    for path in EXAMPLE_PEOPLE:
+        area = next((a for a in ("leicester", "peterborough") if a in path.stem), "england")
+        roadmap = generate_roadmap(load_person(path), as_of=date(2026, 11, 23), area=area)
+        for audience in AUDIENCES:
+            page = render_html(roadmap, audience=audience)  # type: ignore[arg-type]
+            pages.append((f"{path.stem} {audience}", page))
+    return pages
+
+
+def test_the_glossary_is_the_one_the_html_parser_found() -> None:
+    """On every example person, in both versions, and on the fixture with routes."""
+    pages = _example_pages()
+    assert len(pages) == 2 * len(EXAMPLE_PEOPLE) >= 8
+    fixture = typical_roadmap()
+    for audience in AUDIENCES:
+        pages.append(
+            (
+                f"fixture {audience}",
+                render_html(fixture, audience=audience, routes=typical_routes()),  # type: ignore[arg-type]
+            )
+        )
+    for name, page in pages:
+        terms = _parse(page).glossary_terms
+        assert terms, name
+        assert terms == _glossary_by_parser(page), name
+        assert visible_text(page) == _parsed_text(page), name
+
+
+def test_visible_text_matches_the_parser_on_odd_text(roadmap: Roadmap) -> None:
+    """Escaped markup, quotes and ampersands in the data, and an acronym glued to a date."""
+    entry = dataclasses.replace(
+        roadmap.entries[0],
+        title='<b>EHCP</b> "review" & the <script>SEN</script> team\'s <PA>',
+        description="Ask the IRO&SENCo > now",
+    )
+    odd = dataclasses.replace(roadmap, entries=(entry, *roadmap.entries[1:]))
+    for audience in AUDIENCES:
+        page = render_html(odd, audience=audience)  # type: ignore[arg-type]
+        assert visible_text(page) == _parsed_text(page)
+        assert _parse(page).glossary_terms == _glossary_by_parser(page)
+    fragment = '<p>An <abbr>EHC</abbr>P, <time datetime="2027">May</time>PA<br/>x&#x27;s</p>'
+    assert visible_text(fragment) == _parsed_text(fragment) == "An EHCP, MayPA x's"
+
+
+_GLOSSARY_WORDS = st.sampled_from(sorted(load_glossary()))
+_TEXT = st.lists(
+    st.one_of(
+        _GLOSSARY_WORDS,
+        _GLOSSARY_WORDS.map(lambda term: term + "s"),
+        st.text(alphabet="AEHPSCfoxs019 .,;-_'()&", max_size=12),
+    ),
+    max_size=25,
+).map("".join)
+
+
+@given(_TEXT)
+def test_acronyms_are_the_ones_found_word_by_word(text: str) -> None:
+    assert set(acronyms_in(text)) == _acronyms_word_by_word(text)
+
+
+def test_glossary_terms_of_any_shape_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A term with one capital or none (Ofsted, eBay) is found too, and only as a whole word."""
+
+    def glossary() -> dict[str, GlossaryTerm]:
+        return {
+            name: GlossaryTerm(term=name, expansion=name, meaning="A term.")
+            for name in ("Ofsted", "eBay", "PfA")
+        }
+
+    monkeypatch.setattr(_glossary, "load_glossary", glossary)
+    _glossary._candidate_words.cache_clear()
+    try:
+        text = "Ofsteds, eBay and the PfA; not Ofstedx, xeBay, 9Ofsted or NG43"
+        assert acronyms_in(text) == ("NG", "Ofsted", "PfA", "eBay")
+        assert set(acronyms_in(text)) == _acronyms_word_by_word(text)
+    finally:
+        _glossary._candidate_words.cache_clear()
