@@ -205,6 +205,10 @@ class PersonChange:
         return bool(self.gained or self.lost or self.moves)
 
 
+NO_CHANGE = PersonChange((), (), ())
+"""The change of a young person whose roadmap is the same under a scenario."""
+
+
 def person_change(baseline: PersonSummary, reform: PersonSummary) -> PersonChange:
     """Compare one young person's baseline and reform summaries.
 
@@ -282,6 +286,10 @@ def compare_person(
     reforms: list[PersonSummary] = []
     changes: list[PersonChange] = []
     for index, reformed in enumerate(scenario_pathways):
+        if reformed is pathway:  # no reform of the scenario applies to this area's pathway
+            reforms.append(baseline)
+            changes.append(NO_CHANGE)
+            continue
         try:
             after = generate_roadmap(
                 person, as_of=as_of, pathway=reformed, settings=settings, source=source

@@ -335,3 +335,27 @@ def test_comparisons_display_in_notebooks_and_convert_to_pandas(population: Synt
 
         compare_dict(run)
     assert run.only(1).scenarios[0].name == "Personal adviser support automatic to 25"
+
+
+def test_a_reform_for_another_area_costs_nothing_and_changes_nothing(
+    population: SynthResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = Counter[str]()
+    real = compare.generate_roadmap
+
+    def counting(person, **kwargs):  # type: ignore[no-untyped-def]
+        calls[kwargs["pathway"].area] += 1
+        return real(person, **kwargs)
+
+    monkeypatch.setattr(compare, "generate_roadmap", counting)
+    leicester_only = _reform(REFORMS / "leicester-adopts-peterborough-offer.yaml")
+    run = compare_population_files(
+        population.people_path, population.episodes_path, population.events_path,
+        scenarios=[leicester_only], as_of=AS_OF, workers=1, progress=False, settings=UNSUPPRESSED,
+    )  # fmt: skip
+    areas = Counter(row.split(",")[-1].strip() for row in population.people_path.read_text().splitlines()[1:])
+    assert run.accounting is not None and calls["peterborough"] <= areas["peterborough"]
+    assert calls["leicester"] > areas["leicester"] * 1.5  # baseline and reform roadmaps
+    assert run.scenarios[0].graph_diff["peterborough"]["nodes"]["added"] == []
+    assert run.scenarios[0].graph_diff["leicester"]["nodes"]["added"]
+    assert {p.scenario for p in run.changed_people} == {0}
