@@ -165,6 +165,7 @@ def as_scenario(value: Scenario | Reform | Sequence[Reform]) -> Scenario:
 
 
 _reformed: dict[tuple[str, str], PathwayGraph] = {}
+_REFORMED_KEPT = 48  # reformed pathways kept per process (the roadmap plan cache holds 64)
 
 
 def scenario_pathway(area: str, scenario: Scenario) -> PathwayGraph:
@@ -178,6 +179,8 @@ def scenario_pathway(area: str, scenario: Scenario) -> PathwayGraph:
     pathway = _reformed.get(key)
     if pathway is None:
         pathway = reformed_pathway(load_pathway(area), scenario.reforms)
+        if len(_reformed) >= _REFORMED_KEPT:  # a notebook may try many reforms: keep the latest
+            del _reformed[next(iter(_reformed))]
         _reformed[key] = pathway
     return pathway
 
