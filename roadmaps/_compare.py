@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from ._model import Roadmap
@@ -30,6 +32,38 @@ class RoadmapDiff:
     @property
     def changed(self) -> bool:
         return bool(self.moved or self.gaps_opened or self.gaps_closed)
+
+    def to_pandas(self) -> Any:
+        """The changed entries as a pandas DataFrame (needs the pandas extra)."""
+        from pathways._frames import to_frame
+
+        return to_frame(
+            (dataclasses.asdict(m) for m in self.moved),
+            columns=["id", "before", "after", "days", "status_before", "status_after"],
+        )
+
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: what moved, and the gaps opened and closed."""
+        rows = "".join(
+            f"<tr><th scope=\"row\">{escape(m.id)}</th><td>{escape(m.before or 'none')}</td>"
+            f"<td>{escape(m.after or 'none')}</td><td>{'' if m.days is None else f'{m.days:+d}'}</td>"
+            f"<td>{escape(m.status_before or '')} → {escape(m.status_after or '')}</td></tr>"
+            for m in self.moved
+        )
+        table = (
+            "<table><caption>Entries that change</caption><thead><tr><th scope=\"col\">entry</th>"
+            "<th scope=\"col\">before</th><th scope=\"col\">after</th><th scope=\"col\">days</th>"
+            f"<th scope=\"col\">status</th></tr></thead><tbody>{rows}</tbody></table>"
+            if self.moved
+            else "<p>No entry changes.</p>"
+        )
+        gaps = "".join(
+            f"<li>{sign} {escape(rule)}</li>"
+            for sign, rules in (("gap opened:", self.gaps_opened), ("gap closed:", self.gaps_closed))
+            for rule in rules
+        )
+        title = escape(", ".join(self.reforms))
+        return f"<div><p>Changes under reform: <b>{title}</b></p>{table}<ul>{gaps}</ul></div>"
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -204,3 +204,21 @@ def test_a_dated_lower_age_never_moves_a_deadline_later(birth: date) -> None:
         assert after.date == before.date
     else:
         assert after.date == max(birthday(birth, 16), start)
+
+
+def test_a_one_person_comparison_displays_in_notebooks() -> None:
+    from roadmaps._compare import compare_roadmaps
+
+    base = load_pathway("england")
+    pa_25 = load_reform(REFORMS / "personal-adviser-automatic-to-25.yaml")
+    person = load_person("examples/people/yp-004-care-leaver-relevant.yaml")
+    diff = compare_roadmaps(
+        generate_roadmap(person, as_of=AS_OF, pathway=base),
+        generate_roadmap(person, as_of=AS_OF, pathway=reformed_pathway(base, [pa_25])),
+        (pa_25.name,),
+    )
+    page = diff._repr_html_()
+    assert "personal-adviser-duties-end" in page and "+1461" in page and pa_25.name in page
+    pd = pytest.importorskip("pandas")
+    frame = diff.to_pandas()
+    assert isinstance(frame, pd.DataFrame) and frame["days"].tolist() == [1461]
