@@ -5,8 +5,8 @@ live in :mod:`cohorts`.
 """
 
 from ._dates import (
-    DateOutOfRangeError,
     LEAP_DAY_POLICIES,
+    DateOutOfRangeError,
     LeapDayPolicy,
     SchoolCalendar,
     add_days,

@@ -226,7 +226,7 @@ class _Collector:
         for section, sink in (("edges", self.edges), ("overrides", self.overrides)):
             lines = getattr(raw.get(section), "item_lines", None) or []
             for index, item in enumerate(getattr(rules, section)):
-                sink.append((item, Source(display, lines[index] if index < len(lines) else None)))  # type: ignore[arg-type]
+                sink.append((item, Source(display, lines[index] if index < len(lines) else None)))
         lines = getattr(raw.get("branch_overrides"), "item_lines", None) or []
         for index, override in enumerate(rules.branch_overrides):
             self.branch_overrides.append((override, Source(display, lines[index] if index < len(lines) else None)))

@@ -40,8 +40,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from pathways._reform import load_reform
 
     from ._compare_report import write_comparison_report
-    from ._population_report import check_out_dir
     from ._population_compare import Scenario, compare_population_files
+    from ._population_report import check_out_dir
 
     options = population_options(args)
     scenario = Scenario(tuple(load_reform(path) for path in args.reform))
