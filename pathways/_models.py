@@ -49,8 +49,8 @@ def _check_id(value: str) -> str:
     return value
 
 
-class Reference(Frozen):
-    """A citation: a statutory provision or a seed document (with a quote)."""
+class ReferenceFields(Frozen):
+    """The fields of a citation; :class:`Reference` and reform references check them differently."""
 
     title: str | None = None
     instrument: str | None = None
@@ -58,6 +58,10 @@ class Reference(Frozen):
     url: str | None = None
     seed: str | None = None
     quote: str | None = None
+
+
+class Reference(ReferenceFields):
+    """A citation in rule data: a statutory provision or a seed document (with a quote)."""
 
     @model_validator(mode="after")
     def _has_source(self) -> Reference:

@@ -45,7 +45,7 @@ from ._loader import (
     finish_rules,
     replace_branch_tables,
 )
-from ._models import Edge, Frozen, GapRule, Node, Parameter
+from ._models import Edge, Frozen, GapRule, Node, Parameter, ReferenceFields
 from ._yaml import load_yaml_text
 
 CHANGE_OPERATORS = (
@@ -54,15 +54,12 @@ CHANGE_OPERATORS = (
 )  # fmt: skip
 
 
-class ReformReference(Frozen):
-    """A reference for a reform: a document, a provision or a seed (a quote is optional here)."""
+class ReformReference(ReferenceFields):
+    """A reference for a reform: a document, a provision or a seed file.
 
-    title: str | None = None
-    instrument: str | None = None
-    provision: str | None = None
-    url: str | None = None
-    seed: str | None = None
-    quote: str | None = None
+    Looser than rule data's :class:`~pathways.Reference`: a proposal may cite a
+    seed document as a whole, without a quote, and a title alone will do.
+    """
 
     @model_validator(mode="after")
     def _something(self) -> ReformReference:
