@@ -372,7 +372,15 @@ class ScenarioTally:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ChangedPerson:
-    """A young person whose roadmap changes under a scenario: for the local list only."""
+    """A young person whose roadmap changes under a scenario: for the local list only.
+
+    Attributes:
+        scenario: the scenario's position (from 0).
+        id: the young person's id.
+        line: their line in ``people.csv``, or their position in the list (from 0)
+            for young people given in memory.
+        change: what changes.
+    """
 
     scenario: int
     id: str
