@@ -31,10 +31,15 @@ population runs are. A difference is published only when it gives nothing
 away: it is 0 when the two raw counts are equal, the difference of the two
 published counts when both are published, and the placeholder otherwise
 (publishing it then would reveal the hidden count). The numbers gaining and
-losing a rule are counts, shown as the placeholder from 1 to 4; since gained
-minus lost is the published difference, when one of the two is hidden the
-other is hidden too (unless it is 0, when the published difference is all
-there is). The milestone-move bins of one milestone form an additive table
+losing a rule are counts, shown as the placeholder from 1 to 4, and both
+hidden when the difference is; when the difference is shown and one of them
+is hidden, the other is hidden too (unless it is 0). Where the shown
+difference would still pin hidden gained and lost values down (a hidden count
+is 1 to 4: 4 gained and 1 lost are the only pair with a difference of 3), the
+rule's after count and difference are hidden as well, in the comparison and in
+the reform result's ``gaps`` and ``gap_shares`` (:func:`published_gap_change`;
+a property test checks that no hidden value of a row can be worked out). The
+milestone-move bins of one milestone form an additive table
 and get primary and secondary suppression. The young people who gain or lose
 a gap are listed by id only in the local file the analyst asked for
 (``local-only/people-changed.csv``), never in an aggregate output.
@@ -518,6 +523,57 @@ def published_gain_loss(
     return shown_gained, shown_lost
 
 
+def gain_loss_pinned(
+    gained: Published, lost: Published, delta: Published, settings: DisclosureSettings
+) -> bool:
+    """Whether a hidden number gaining or losing a rule follows from the published difference.
+
+    A hidden count is 1 to ``threshold - 1``; gained minus lost is the
+    difference. When exactly one pair of values fits, the hidden ones are known.
+
+    >>> s = DisclosureSettings()
+    >>> gain_loss_pinned("<5", "<5", 3, s), gain_loss_pinned("<5", "<5", 1, s)
+    (True, False)
+    >>> gain_loss_pinned("<5", 0, 2, s), gain_loss_pinned(12, 30, -18, s)
+    (True, False)
+    """
+    if not isinstance(delta, int) or not (is_suppressed(gained) or is_suppressed(lost)):
+        return False
+    hidden = range(1, settings.threshold)
+
+    def values(published: Published) -> Sequence[int]:
+        return hidden if isinstance(published, str) else (published,)
+
+    fits = [(g, lo) for g in values(gained) for lo in values(lost) if g - lo == delta]
+    return len(fits) == 1
+
+
+def published_gap_change(
+    rule: str,
+    before_raw: int,
+    after_raw: int,
+    gained_raw: int,
+    lost_raw: int,
+    before: Published,
+    after: Published,
+    settings: DisclosureSettings,
+) -> GapChange:
+    """One gap rule's row of the comparison, with nothing hidden left recoverable.
+
+    ``before`` and ``after`` are the counts as the baseline and reform results
+    publish them. When the published difference would pin down hidden numbers
+    gaining and losing the rule (:func:`gain_loss_pinned`), the after count and
+    the difference are hidden as well: the before count, gained and lost then
+    leave the after count open, since gained and lost could be any pair of
+    hidden values.
+    """
+    delta = published_delta(before_raw, after_raw, before, after, settings.placeholder)
+    gained, lost = published_gain_loss(gained_raw, lost_raw, delta, settings)
+    if settings.method != "primary" and gain_loss_pinned(gained, lost, delta, settings):
+        after = delta = settings.placeholder
+    return GapChange(rule, before, after, delta, gained, lost)
+
+
 def _median(days: Counter[int]) -> float:
     return float(statistics.median(days.elements()))
 
@@ -616,11 +672,23 @@ def publish_scenario(
     after_raw = _gap_totals(tally.reform)
     gaps: dict[str, GapChange] = {}
     for rule in rule_ids:
-        before = baseline.gaps.get(rule, 0)
-        after = result.gaps.get(rule, 0)
-        delta = published_delta(before_raw[rule], after_raw[rule], before, after, placeholder)
-        gained, lost = published_gain_loss(tally.gained[rule], tally.lost[rule], delta, settings)
-        gaps[rule] = GapChange(rule, before, after, delta, gained, lost)
+        gaps[rule] = published_gap_change(
+            rule,
+            before_raw[rule],
+            after_raw[rule],
+            tally.gained[rule],
+            tally.lost[rule],
+            baseline.gaps.get(rule, 0),
+            result.gaps.get(rule, 0),
+            settings,
+        )
+    pinned = {rule for rule, c in gaps.items() if c.reform != result.gaps.get(rule, 0)}
+    if pinned:  # hidden for the comparison: hide them in the reform's headline figures too
+        result = dataclasses.replace(
+            result,
+            gaps={r: gaps[r].reform if r in pinned else v for r, v in result.gaps.items()},
+            gap_shares={r: None if r in pinned else v for r, v in result.gap_shares.items()},
+        )
     forecast_before = _forecast_totals(baseline_raw)
     forecast_after = _forecast_totals(tally.reform)
     forecast_delta = {
