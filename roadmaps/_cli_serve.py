@@ -74,11 +74,9 @@ def _is_loopback(host: str) -> bool:
 
 def default_workers() -> int:
     """One worker process per processor core this process may use (1 without ``fork``)."""
-    if not hasattr(os, "fork"):
-        return 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    from ._population_run import default_workers as processors
+
+    return processors() if hasattr(os, "fork") else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
