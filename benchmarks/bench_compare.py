@@ -44,8 +44,8 @@ THREE = (
 def child(folder: Path, workers: int, reforms: list[str]) -> None:
     """Run one comparison in this (fresh) interpreter and print the figures as JSON."""
     from pathways._reform import load_reform
-    from roadmaps._compare_report import write_comparison_report
-    from roadmaps._population_compare import Scenario, compare_population_files
+    from roadmaps.population._compare import Scenario, compare_population_files
+    from roadmaps.population._compare_report import write_comparison_report
 
     scenarios = [Scenario((load_reform(REFORMS / name),)) for name in reforms]
     sampler = _Sampler()

@@ -58,7 +58,7 @@ def cli_cold_start() -> float:
     runs = []
     for _ in range(5):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "roadmaps._cli", "roadmap", str(EXAMPLE), "--as-of", "2026-11-23"],
+        subprocess.run([sys.executable, "-m", "roadmaps.cli", "roadmap", str(EXAMPLE), "--as-of", "2026-11-23"],
                        check=True, capture_output=True)
         runs.append(time.perf_counter() - t)
     return statistics.median(runs)

@@ -98,7 +98,7 @@ class _Sampler(threading.Thread):
 
 def child(folder: Path, workers: int) -> None:
     """Run one population in this (fresh) interpreter and print the figures as JSON."""
-    from roadmaps._population_run import run_population_files
+    from roadmaps.population._run import run_population_files
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = own.ru_utime + own.ru_stime  # imports, before the run
@@ -162,7 +162,7 @@ def measure(size: int, workers: int, seed: int) -> dict[str, float]:
 def profile(size: int, seed: int) -> None:
     """Where the time goes: one process, cProfile, the top functions by own time."""
     from cohorts._synth import synthesise
-    from roadmaps._population_run import run_population_files
+    from roadmaps.population._run import run_population_files
 
     with tempfile.TemporaryDirectory(prefix="bench-population-") as tmp:
         folder = Path(tmp)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cohorts import load_pathway, load_person
 from cohorts._routes import _build, person_routes
-from roadmaps._routes_view import routes_view
+from roadmaps.render._routes_view import routes_view
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml"
 AS_OF = date(2026, 11, 23)

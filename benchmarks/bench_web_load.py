@@ -52,7 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from roadmaps._cli_serve import DEFAULT_THREADS, default_workers  # noqa: E402
+from roadmaps.cli._serve import DEFAULT_THREADS, default_workers  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
 
@@ -69,7 +69,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byte
         [
             sys.executable,
             "-c",
-            "import sys; from roadmaps._cli import main; sys.exit(main())",
+            "import sys; from roadmaps.cli import main; sys.exit(main())",
             "serve",
             "--port",
             str(port),
@@ -241,7 +241,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def profile(requests: int) -> None:
     """Post the form ``requests`` times through Flask's test client under cProfile."""
-    from roadmaps._web import create_app
+    from roadmaps.web._app import create_app
 
     app = create_app(secret=b"profile-secret-" * 3)
     client = app.test_client()

@@ -29,6 +29,8 @@ from ._person import (
     person_from_mapping,
     person_to_mapping,
 )
+from ._routes import PersonRoutes, person_routes
+from ._synth import SynthResult, synthesise
 
 __all__ = [
     "CareEpisode",
@@ -39,7 +41,9 @@ __all__ = [
     "Event",
     "FACT_TYPES",
     "Person",
+    "PersonRoutes",
     "ServiceUse",
+    "SynthResult",
     "available_areas",
     "care_status",
     "check_person",
@@ -49,6 +53,8 @@ __all__ = [
     "person_context",
     "person_facts",
     "person_from_mapping",
+    "person_routes",
     "person_to_mapping",
     "resolve_settings",
+    "synthesise",
 ]

@@ -21,8 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pathways import birthday
-from pathways._dates import LeapDayPolicy
+from pathways import LeapDayPolicy, birthday
 
 from ._person import CareEpisode
 

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pathways import (
+    LEAP_DAY_POLICIES,
     Context,
     InputError,
+    LeapDayPolicy,
     PathwayGraph,
     area_ids,
     value_on,
@@ -24,7 +26,6 @@ from pathways import (
 from pathways import (
     load_pathway as _load_pathway,
 )
-from pathways._dates import LEAP_DAY_POLICIES, LeapDayPolicy
 
 from ._care_status import CareStatus, care_status
 from ._person import Person

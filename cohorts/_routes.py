@@ -36,9 +36,18 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from pathways import Context, PathwayGraph, RuleDataError, age_on
-from pathways._models import Branch, ProbabilityTable
-from pathways._routes import RouteAnalysis, RouteEdge, RouteGraph, RouteNode
+from pathways import (
+    Branch,
+    Context,
+    PathwayGraph,
+    ProbabilityTable,
+    RouteAnalysis,
+    RouteEdge,
+    RouteGraph,
+    RouteNode,
+    RuleDataError,
+    age_on,
+)
 
 from ._pathway import check_person, load_pathway, person_context, resolve_settings
 from ._person import Person

@@ -38,9 +38,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pathways._dates import add_months, age_on, birthday
-from pathways._errors import RuleDataError
-from pathways._yaml import line_of, load_yaml_text
+from pathways import RuleDataError, add_months, age_on, birthday, line_of, load_yaml_text
 
 from ._person import EHCP_SETTINGS
 

@@ -3,7 +3,7 @@
 Requires the ``test`` extra (hypothesis)::
 
     from hypothesis import given
-    from cohorts.testing import people, as_of_dates
+    from .testing import people, as_of_dates
 
     @given(people(), as_of_dates())
     def test_my_rule(person, as_of): ...

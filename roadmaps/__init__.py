@@ -1,9 +1,17 @@
-"""One young person's roadmap: the generator, the renderers, the CLI and the web app."""
+"""One young person's roadmap: the generator, the roadmap model, comparisons and scenarios.
 
-from ._html import render_html
+The wings hold what each use needs: :mod:`roadmaps.render` (text, Markdown,
+JSON, HTML, SVG), :mod:`roadmaps.web` (the practitioner's web app),
+:mod:`roadmaps.population` (population runs, disclosure control, comparison,
+calibration) and :mod:`roadmaps.cli` (the ``pathways`` command). The renderers
+most people need are re-exported here.
+"""
+
+from ._compare import MilestoneMove, RoadmapDiff, compare_roadmaps, render_diff_text
 from ._model import (
     AGENCIES,
     STATUSES,
+    Agency,
     CareLeaverStatus,
     Citation,
     Entry,
@@ -11,24 +19,32 @@ from ._model import (
     Roadmap,
     RuleRef,
     ServiceSpan,
+    Severity,
+    Status,
 )
-from ._render import render_json, render_markdown, render_text, roadmap_json
 from ._roadmap import generate_roadmap
-from ._scenarios import ScenarioResult, run_scenario
-from ._svg import render_svg
+from ._scenarios import ScenarioResult, run_scenario, scenario_files
+from .render import render_html, render_json, render_markdown, render_svg, render_text, roadmap_json
 
 __all__ = [
     "AGENCIES",
+    "Agency",
     "CareLeaverStatus",
     "Citation",
     "Entry",
     "Gap",
+    "MilestoneMove",
     "Roadmap",
+    "RoadmapDiff",
     "RuleRef",
     "STATUSES",
     "ScenarioResult",
     "ServiceSpan",
+    "Severity",
+    "Status",
+    "compare_roadmaps",
     "generate_roadmap",
+    "render_diff_text",
     "render_html",
     "render_json",
     "render_markdown",
@@ -36,4 +52,5 @@ __all__ = [
     "render_text",
     "roadmap_json",
     "run_scenario",
+    "scenario_files",
 ]

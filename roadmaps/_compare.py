@@ -35,7 +35,7 @@ class RoadmapDiff:
 
     def to_pandas(self) -> Any:
         """The changed entries as a pandas DataFrame (needs the pandas extra)."""
-        from pathways._frames import to_frame
+        from pathways import to_frame
 
         return to_frame(
             (dataclasses.asdict(m) for m in self.moved),

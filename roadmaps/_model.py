@@ -8,9 +8,13 @@ from users, so they need no validation.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ._compare import RoadmapDiff
 
 Status = Literal["done", "due", "overdue", "upcoming", "not-applicable"]
 STATUSES: tuple[Status, ...] = ("done", "due", "overdue", "upcoming", "not-applicable")
@@ -131,12 +135,16 @@ class CareLeaverStatus:
 
 @dataclass(frozen=True, slots=True)
 class Roadmap:
-    """A young person's dated roadmap to 25, with gaps and the settings used."""
+    """A young person's dated roadmap to 25, with gaps and the settings used.
+
+    Frozen: to add the reform differences or the routes, make a new one with
+    :func:`dataclasses.replace`.
+    """
 
     person_id: str
     as_of: date
     area: str
-    settings: dict[str, Any]
+    settings: Mapping[str, str]
     date_of_birth: date
     cohorts: tuple[str, ...]
     start: date
@@ -145,7 +153,10 @@ class Roadmap:
     gaps: tuple[Gap, ...]
     services: tuple[ServiceSpan, ...] = ()
     care_status: CareLeaverStatus | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: The differences a reform makes, when the roadmap was drawn under one (``roadmap --reform``).
+    reform: RoadmapDiff | None = None
+    #: The likely routes from 14 to 25, as the ``pathways routes`` JSON object (``roadmap --routes``).
+    routes: Mapping[str, Any] | None = None
 
     def milestone(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
@@ -155,7 +166,7 @@ class Roadmap:
 
     def to_pandas(self) -> Any:
         """The timeline as a pandas DataFrame (one row per entry); needs the pandas extra."""
-        from pathways._frames import to_frame
+        from pathways import to_frame
 
         return to_frame(
             {
@@ -168,7 +179,7 @@ class Roadmap:
 
     def gaps_to_pandas(self) -> Any:
         """The gaps as a pandas DataFrame; needs the pandas extra."""
-        from pathways._frames import to_frame
+        from pathways import to_frame
 
         return to_frame(
             ({"rule": g.rule, "severity": g.severity, "since": g.since, "days_overdue": g.days_overdue,
@@ -179,6 +190,6 @@ class Roadmap:
 
     def _repr_html_(self) -> str:
         """Rich display in Jupyter: the timeline picture, the gaps and the dated list."""
-        from ._notebook import roadmap_html
+        from roadmaps.render import roadmap_html
 
         return roadmap_html(self)

@@ -27,19 +27,21 @@ from cohorts import Person, check_person, load_pathway, person_context, resolve_
 from pathways import (
     CompiledRules,
     Context,
+    DateOutOfRangeError,
+    GapRule,
     InputError,
+    Node,
     Parameter,
     PathwayGraph,
     Reference,
     add_months,
     age_years_months,
     dated,
+    describe_condition,
+    describe_date,
     value_on,
     weakest_status,
 )
-from pathways._dates import DateOutOfRangeError
-from pathways._describe import describe_condition, describe_date
-from pathways._models import GapRule, Node
 
 from ._model import (
     CareLeaverStatus,

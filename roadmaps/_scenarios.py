@@ -31,8 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cohorts import Person, load_pathway, load_person, person_from_mapping
-from pathways import InputError, load_yaml_text
-from pathways._reform import load_reform, reformed_pathway
+from pathways import InputError, load_reform, load_yaml_text, reformed_pathway
 
 from ._roadmap import generate_roadmap
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 from cohorts import load_pathway, load_person  # noqa: E402
 from pathways._dot import graphviz_available, render_dot, to_dot  # noqa: E402
 from roadmaps import generate_roadmap, render_json, render_markdown  # noqa: E402
-from roadmaps._html import render_html  # noqa: E402
-from roadmaps._svg import render_svg  # noqa: E402
+from roadmaps.render._html import render_html  # noqa: E402
+from roadmaps.render._svg import render_svg  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
 OUT = ROOT / "examples" / "output"

@@ -58,7 +58,7 @@ def test_examples_run() -> None:
     for person in sorted((ROOT / "examples" / "people").glob("*.yaml")):
         area = next((a for a in ("leicester", "peterborough") if a in person.stem), "england")
         result = subprocess.run(
-            [sys.executable, "-m", "roadmaps._cli", "roadmap", str(person), "--as-of", "2026-11-23", "--area", area],
+            [sys.executable, "-m", "roadmaps.cli", "roadmap", str(person), "--as-of", "2026-11-23", "--area", area],
             capture_output=True, text=True, timeout=60,
         )
         assert result.returncode == 0, (person, result.stderr)

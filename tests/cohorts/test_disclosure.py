@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cohorts._disclosure import (
+from roadmaps.population._disclosure import (
     DisclosureSettings,
     Published,
     SuppressedTable2D,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cohorts._disclosure import DisclosureSettings, determined_cells, suppress_table_2d
-from cohorts._population import (
+from roadmaps.population._disclosure import DisclosureSettings, determined_cells, suppress_table_2d
+from roadmaps.population._tally import (
     ALL,
     FORECAST_MILESTONES,
     GRID,

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from cohorts._person import Person, person_from_mapping
-from cohorts._population_io import (
+from cohorts._synth import synthesise, synthetic_event_types
+from pathways import InputError
+from roadmaps.population._input import (
     Accounting,
     PersonRow,
     ProgressBar,
@@ -26,8 +28,6 @@ from cohorts._population_io import (
     run_population,
     write_rejected_csv,
 )
-from cohorts._synth import synthesise, synthetic_event_types
-from pathways import InputError
 
 AS_OF = date(2026, 1, 1)
 EVENT_TYPES = synthetic_event_types()
@@ -290,7 +290,7 @@ def test_a_person_that_fails_model_validation_is_rejected_with_its_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The row checks match the model; simulate a stricter model to exercise the fallback.
-    from cohorts import _population_io
+    from roadmaps.population import _input as _population_io
 
     def strict(row: PersonRow) -> Person:
         if row.data["id"] == "yp-1":

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cohorts._population import PersonSummary, aggregate
+from roadmaps.population._tally import PersonSummary, aggregate
 
 AS_OF = date(2026, 1, 1)
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from cohorts._population_io import Accounting, iter_people
 from cohorts._synth import (
     DATA_FILE,
     load_synthetic_mix,
@@ -19,6 +18,7 @@ from cohorts._synth import (
 )
 from pathways import RuleDataError
 from pathways._dates import age_on
+from roadmaps.population._input import Accounting, iter_people
 
 AS_OF = date(2026, 1, 1)
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"

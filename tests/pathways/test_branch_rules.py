@@ -17,7 +17,7 @@ from pathways import GraphError, PathwayGraph, RuleDataError, load_pathway, load
 from pathways._check import check_pathway
 from pathways._models import ProbabilityTable
 from pathways._reform import Reform, apply_reforms, load_reform
-from roadmaps._cli import main
+from roadmaps.cli import main
 
 FIRST_TABLE = "        values: {specialist-provision: 0.5, mainstream-provision: 0.5}\n"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from fixtures_roadmap import typical_roadmap, typical_routes
 
-from roadmaps import _palette as pal
-from roadmaps._html import render_html
+from roadmaps.render import palette as pal
+from roadmaps.render._html import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_SECONDS = 60

@@ -14,7 +14,7 @@ EXAMPLE = Path("examples/people/yp-001-in-care-with-ehcp.yaml").resolve()
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "roadmaps._cli", *args], capture_output=True, text=True, cwd=cwd, timeout=60,
+        [sys.executable, "-m", "roadmaps.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=60,
     )
 
 

@@ -14,15 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cohorts import load_pathway
-from cohorts._disclosure import DisclosureSettings, suppress_count
-from cohorts._population_io import Accounting, iter_people, iter_person_rows
 from cohorts._synth import SynthResult, synthesise
 from pathways._reform import Reform, load_reform, reformed_pathway
-from roadmaps import _population_compare as compare
 from roadmaps import generate_roadmap
-from roadmaps._cli import main
 from roadmaps._compare import compare_roadmaps
-from roadmaps._population_compare import (
+from roadmaps.cli import main
+from roadmaps.population import _compare as compare
+from roadmaps.population._compare import (
     PersonComparison,
     Scenario,
     compare_population,
@@ -31,7 +29,9 @@ from roadmaps._population_compare import (
     published_delta,
     published_gap_change,
 )
-from roadmaps._population_run import _event_types, run_population
+from roadmaps.population._disclosure import DisclosureSettings, suppress_count
+from roadmaps.population._input import Accounting, iter_people, iter_person_rows
+from roadmaps.population._run import _event_types, run_population
 
 AS_OF = date(2026, 11, 23)
 REFORMS = Path("examples/reforms")
@@ -347,7 +347,7 @@ def test_comparisons_display_in_notebooks_and_convert_to_pandas(population: Synt
     moves = run.scenarios[0].moves_frame()
     assert set(moves["milestone"]) == set(run.scenarios[0].milestone_moves)
     with pytest.raises(ValueError, match="one scenario"):
-        from roadmaps._compare_report import compare_dict
+        from roadmaps.population._compare_report import compare_dict
 
         compare_dict(run)
     assert run.only(1).scenarios[0].name == "Personal adviser support automatic to 25"

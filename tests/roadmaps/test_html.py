@@ -16,11 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cohorts import load_person
-from roadmaps import _glossary, generate_roadmap
-from roadmaps._glossary import GlossaryTerm, acronyms_in, glossary_for, load_glossary
-from roadmaps._html import load_family_text, plain_url, render_html, visible_text
+from roadmaps import generate_roadmap
 from roadmaps._model import Roadmap
-from roadmaps._svg import long_date
+from roadmaps.render import _glossary
+from roadmaps.render._glossary import GlossaryTerm, acronyms_in, glossary_for, load_glossary
+from roadmaps.render._html import load_family_text, plain_url, render_html, visible_text
+from roadmaps.render._svg import long_date
 
 EXAMPLE_PEOPLE = sorted(
     (Path(__file__).resolve().parents[2] / "examples" / "people").glob("*.yaml")
@@ -344,7 +345,7 @@ def test_plain_url_strips_the_scheme() -> None:
 
 
 def test_package_data_is_read_through_importlib_resources() -> None:
-    data = files("roadmaps") / "data"
+    data = files("roadmaps.render") / "data"
     assert (data / "glossary.yaml").is_file()
     assert (data / "family_text.yaml").is_file()
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from fixtures_roadmap import typical_roadmap, typical_routes
 
-from roadmaps import _palette as pal
-from roadmaps._html import render_html
-from roadmaps._svg import render_svg
+from roadmaps.render import palette as pal
+from roadmaps.render._html import render_html
+from roadmaps.render._svg import render_svg
 
 PAIRS = pal.contrast_pairs()
 

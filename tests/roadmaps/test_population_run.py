@@ -18,17 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohorts import load_pathway
-from cohorts._dask import dask_available
-from cohorts._disclosure import DisclosureSettings
-from cohorts._population import PersonSummary, aggregate
-from cohorts._population_io import Accounting, PersonRow, iter_people, iter_person_rows
 from cohorts._synth import SynthResult, synthesise
 from cohorts.testing import people as people_strategy
 from pathways import InputError
-from roadmaps import _population_report as report
 from roadmaps import generate_roadmap
-from roadmaps._cli import main
-from roadmaps._population_run import (
+from roadmaps.cli import main
+from roadmaps.population import _report as report
+from roadmaps.population._dask import dask_available
+from roadmaps.population._disclosure import DisclosureSettings
+from roadmaps.population._input import Accounting, PersonRow, iter_people, iter_person_rows
+from roadmaps.population._run import (
     RejectedPerson,
     _account_rejection,
     _routes_module,
@@ -39,6 +38,7 @@ from roadmaps._population_run import (
     summaries_of_files,
     summarise_roadmap,
 )
+from roadmaps.population._tally import PersonSummary, aggregate
 
 AS_OF = date(2026, 1, 1)
 AS_OF_TEXT = AS_OF.isoformat()
@@ -308,7 +308,7 @@ def _summary_via_cli(
             worst[gap["rule"]] = days
     dob = date.fromisoformat(data["date_of_birth"])
     age = AS_OF.year - dob.year - ((AS_OF.month, AS_OF.day) < (dob.month, dob.day))
-    from cohorts._population import age_band
+    from roadmaps.population._tally import age_band
 
     return PersonSummary(
         as_of=AS_OF,
@@ -568,8 +568,8 @@ def test_the_dask_run_equals_the_local_run(
 
 def test_dask_is_not_imported_with_the_library() -> None:
     code = (
-        "import sys, cohorts, roadmaps, cohorts._dask, roadmaps._population_run, "
-        "roadmaps._cli_population, roadmaps._cli; roadmaps._cli.build_parser(); "
+        "import sys, cohorts, roadmaps, roadmaps.population._dask, roadmaps.population._run, "
+        "roadmaps.cli._population, roadmaps.cli._main; roadmaps.cli._main.build_parser(); "
         "print('dask' in sys.modules or 'distributed' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -231,7 +231,7 @@ def test_the_command_line_reports_a_roadmap_past_9999_on_one_line(tmp_path: Path
     path = tmp_path / "person.yaml"
     path.write_text("id: t1\ndate_of_birth: 9990-01-01\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "roadmaps._cli", "roadmap", str(path), "--as-of", "9995-01-01"],
+        [sys.executable, "-m", "roadmaps.cli", "roadmap", str(path), "--as-of", "9995-01-01"],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2 and result.stdout == ""

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohorts import load_pathway
-from roadmaps._calibrate import (
+from roadmaps.cli import main
+from roadmaps.population._calibrate import (
     calibrate_event_log,
     report_json,
     simulate_event_log,
     write_event_log,
 )
-from roadmaps._cli import main
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml")
 AS_OF = "2026-11-23"
@@ -41,7 +41,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """The installed entry point, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from roadmaps._cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", "import sys; from roadmaps.cli import main; sys.exit(main())", *args],
         capture_output=True, text=True, timeout=120,
     )
 

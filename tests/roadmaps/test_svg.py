@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roadmaps._model import STATUSES, Entry, Roadmap, RuleRef
-from roadmaps._svg import STATUS_SHAPES, _text_width, render_svg
+from roadmaps.render._svg import STATUS_SHAPES, _text_width, render_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 VARIANTS = [

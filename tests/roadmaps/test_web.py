@@ -38,12 +38,12 @@ from werkzeug.test import encode_multipart
 
 from cohorts import Person, load_person
 from cohorts.testing import people
-from roadmaps import _palette as pal
 from roadmaps import generate_roadmap, render_json
-from roadmaps._cli import main as cli_main
-from roadmaps._cli_serve import DEFAULT_THREADS, _is_loopback, default_workers
-from roadmaps._html import render_html
-from roadmaps._web import (
+from roadmaps.cli import main as cli_main
+from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
+from roadmaps.render import palette as pal
+from roadmaps.render._html import render_html
+from roadmaps.web._app import (
     APP_CSS,
     BAR_CSS,
     CSRF_COOKIE,
@@ -57,7 +57,7 @@ from roadmaps._web import (
     stop_server,
     web_contrast_pairs,
 )
-from roadmaps._web_forms import (
+from roadmaps.web._forms import (
     MAX_ROWS,
     PersonForm,
     apply_row_action,
@@ -1144,7 +1144,7 @@ def test_a_forced_error_shows_no_traceback_and_logs_nothing_personal(
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError(leak)
 
-    monkeypatch.setattr("roadmaps._web.render_html", broken)
+    monkeypatch.setattr("roadmaps.web._app.render_html", broken)
     client = app.test_client()
     with caplog.at_level(logging.DEBUG):
         response = post_form(client, example_values(person_id="SECRET-CASE-7"))
@@ -1383,7 +1383,7 @@ def test_web_extra_is_declared() -> None:
 
 
 def test_templates_are_inside_the_package() -> None:
-    folder = ROOT / "roadmaps" / "templates"
+    folder = ROOT / "roadmaps" / "web" / "templates"
     for name in (
         "base.html",
         "macros.html",
@@ -1405,7 +1405,7 @@ def test_serve_command_is_registered_and_binds_to_loopback(
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--host" in out and "127.0.0.1" in out and "--port" in out
-    from roadmaps._cli import build_parser
+    from roadmaps.cli import build_parser
 
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port) == ("127.0.0.1", 8000)
@@ -1435,7 +1435,7 @@ class _Serve:
     """``pathways serve --port 0`` in its own process group, as a council would run it."""
 
     def __init__(self, *options: str) -> None:
-        command = "import sys; from roadmaps._cli import main; sys.exit(main())"
+        command = "import sys; from roadmaps.cli import main; sys.exit(main())"
         self.process = subprocess.Popen(
             [sys.executable, "-c", command, "serve", "--port", "0", *options],
             cwd=ROOT,

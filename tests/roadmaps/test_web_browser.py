@@ -32,10 +32,10 @@ from typing import Any
 import pytest
 
 from cohorts import CareEpisode, EhcPlan, Event, Person
-from roadmaps import _palette as pal
 from roadmaps import generate_roadmap
-from roadmaps._web import FOCUS, create_app, serve_in_thread, stop_server, web_contrast_pairs
-from roadmaps._web_forms import read_person_file
+from roadmaps.render import palette as pal
+from roadmaps.web._app import FOCUS, create_app, serve_in_thread, stop_server, web_contrast_pairs
+from roadmaps.web._forms import read_person_file
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,124 @@
+"""What the ``pathways`` sub-commands share: the parser, argument types, output and the person options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+from pathways import InputError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (expected YYYY-MM-DD)") from None
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"'{text}' is not KEY=VALUE")
+    return key.strip(), value.strip()
+
+
+def write_output(text: str | bytes, out: str | None) -> None:
+    """Write to a file (atomically, so nothing is half-written) or to stdout."""
+    if out is None:
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
+        return
+    target = Path(out)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write the output file ({exc.strerror})", file=out) from None
+
+
+def split_overrides(pairs: Sequence[tuple[str, str]], pathway: object) -> tuple[dict[str, str], dict[str, object]]:
+    """Split ``--set`` pairs into setting overrides and overridable-parameter overrides."""
+    from pathways import Parameter  # local import keeps start-up light
+
+    rules = pathway.rules  # type: ignore[attr-defined]
+    settings: dict[str, str] = {}
+    params: dict[str, object] = {}
+    for key, value in pairs:
+        if key in rules.settings:
+            settings[key] = value
+        elif key in rules.parameters:
+            base = rules.parameters[key]
+            if not base.overridable:
+                raise InputError(f"parameter '{key}' is statutory and cannot be set; use a reform", id="--set")
+            try:
+                number: int | float = int(value)
+            except ValueError:
+                raise InputError(f"'{key}' needs a whole number (got '{value}')", id="--set") from None
+            params[key] = Parameter.model_validate(
+                {**base.model_dump(exclude={"values"}), "values": {min(base.values): number}}
+            )
+        else:
+            raise InputError(f"'{key}' is neither a setting nor a parameter", id="--set")
+    return settings, params
+
+
+def add_person_options(p: argparse.ArgumentParser) -> None:
+    """The person file and the options every per-person command takes."""
+    p.add_argument("person_file", metavar="PERSON_FILE", help="the young person's file (YAML or JSON)")
+    p.add_argument("--as-of", type=parse_date, default=None, help="date to draw the roadmap up on (default: today)")
+    p.add_argument("--area", default="england", help="england (default), leicester or peterborough")
+    p.add_argument("--leap-day", choices=("mar1", "feb28"), default=None,
+                   help="birthday of someone born on 29 February in other years (default: mar1)")
+    p.add_argument("--set", dest="overrides", type=parse_assignment, action="append", default=[],
+                   metavar="KEY=VALUE", help="a setting or overridable parameter, e.g. pathway-review-months=12")
+
+
+def load_roadmap_inputs(args: argparse.Namespace) -> tuple[object, object, date, dict[str, str], dict[str, object]]:
+    """Person, pathway, as-of date, settings and parameters from the common options."""
+    from cohorts import load_pathway, load_person
+
+    pathway = load_pathway(args.area)
+    person = load_person(args.person_file)
+    as_of = args.as_of or date.today()
+    settings, params = split_overrides(args.overrides, pathway)
+    if args.leap_day:
+        settings["leap-day-policy"] = args.leap_day
+    return person, pathway, as_of, settings, params
+
+
+def count(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
+    return value
+
+
+def with_reforms(pathway: object, paths: list[str] | None) -> object:
+    """The pathway with the reform files applied in order (unchanged without any)."""
+    if not paths:
+        return pathway
+    from pathways import load_reform, reformed_pathway
+
+    return reformed_pathway(pathway, [load_reform(path) for path in paths])  # type: ignore[arg-type]

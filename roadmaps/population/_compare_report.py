@@ -1,0 +1,515 @@
+"""The outputs of a population comparison: compare.json, tidy tables and a readable report.
+
+Everything goes into one output folder:
+
+``compare.json``
+    the machine-readable comparison. Keys: ``reforms`` (names, in order),
+    ``baseline`` and ``reform`` (each with ``young_people``, ``gaps``,
+    ``gap_shares``, ``forecast`` and ``expected_eligible_for_adult_social_care``),
+    ``delta`` (``gaps``, ``forecast`` and ``expected_eligible_for_adult_social_care``:
+    reform minus baseline), ``gained`` and ``lost`` (``gaps``: young people who
+    gain or lose each rule), ``people_changed``, ``milestone_moves`` (per
+    milestone: ``young_people``, ``median_days`` and ``moves`` by bin),
+    ``graph_diff`` (per area: nodes, edges, parameters and gap rules added,
+    removed or changed), the row accounting and ``suppression``.
+``tables/gap-changes.csv``, ``tables/milestone-moves.csv``, ``tables/forecast-changes.csv``
+    the same figures as tidy CSV.
+``compare.md`` and ``compare.html``
+    the report for people (the page is self-contained: inline style and SVG).
+``rejected.csv``
+    every rejected row (``file,line,reason``), as in a population run.
+``local-only/people-changed.csv``
+    the young people whose roadmap changes, by id, with the gaps they gain or
+    lose and the milestones that move: for the analyst's own checks, **not for
+    publication** (it is the only file with identifiers; leave it out with
+    ``--no-people-list``).
+
+Every count outside ``local-only/`` has been through disclosure control.
+Files are written atomically and the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pathways import InputError
+
+from ._compare import MOVE_LABELS, ComparisonRun, ScenarioResult
+from ._disclosure import Published
+from ._input import write_rejected_csv
+from ._report import (
+    _CSS,
+    PAGE_BORDER,
+    PAGE_TEXT,
+    REJECTED_FILE,
+    TABLES_DIR,
+    _csv_text,
+    _esc,
+    _html_table,
+    _md_table,
+    _share,
+    check_out_dir,
+    expected_eligible_dict,
+    rejected_by_reason,
+    write_files_atomically,
+)
+from ._tally import FORECAST_MILESTONES, PopulationResult
+
+COMPARE_JSON = "compare.json"
+COMPARE_MD = "compare.md"
+COMPARE_HTML = "compare.html"
+LOCAL_DIR = "local-only"
+PEOPLE_CHANGED = f"{LOCAL_DIR}/people-changed.csv"
+
+# Bar colours of the difference chart (WCAG 2.2 AA non-text contrast 3:1 on white; a test
+# checks). The sign is also printed next to each bar, so colour is never the only cue.
+MORE = "#a4262c"
+FEWER = "#1d4f91"
+
+
+# --- compare.json -------------------------------------------------------------------------
+
+
+def _side(result: PopulationResult) -> dict[str, Any]:
+    return {
+        "young_people": result.young_people,
+        "gaps": dict(sorted(result.gaps.items())),
+        "gap_shares": {rule: _share(v) for rule, v in sorted(result.gap_shares.items())},
+        "forecast": result.forecast,
+        "expected_eligible_for_adult_social_care": expected_eligible_dict(result),
+    }
+
+
+def compare_dict(run: ComparisonRun) -> dict[str, Any]:
+    """The content of ``compare.json`` for a run with one scenario."""
+    scenario = _single(run)
+    settings = run.settings
+    out: dict[str, Any] = {
+        "as_of": run.as_of.isoformat(),
+        "area": run.area,
+        "scenario": scenario.name,
+        "reforms": list(scenario.reforms),
+        "descriptions": list(scenario.descriptions),
+        "baseline": _side(run.baseline),
+        "reform": _side(scenario.result),
+        "delta": {
+            "gaps": {rule: c.delta for rule, c in sorted(scenario.gaps.items())},
+            "forecast": scenario.forecast_delta,
+            "expected_eligible_for_adult_social_care": scenario.expected_eligible_delta,
+        },
+        "gained": {"gaps": {rule: c.gained for rule, c in sorted(scenario.gaps.items())}},
+        "lost": {"gaps": {rule: c.lost for rule, c in sorted(scenario.gaps.items())}},
+        "people_changed": scenario.people_changed,
+        "milestone_moves": {
+            entry_id: {"young_people": m.total, "median_days": m.median_days, "moves": m.bins}
+            for entry_id, m in scenario.milestone_moves.items()
+        },
+        "graph_diff": scenario.graph_diff,
+        "suppression": {
+            "threshold": settings.threshold,
+            "method": settings.method,
+            "placeholder": settings.placeholder,
+        },
+        "notes": list(run.baseline.notes),
+    }
+    if run.accounting is not None:
+        accounting = run.accounting
+        out.update(accounting.as_dict())
+        out["rows_in_by_file"] = dict(sorted(accounting.rows_in_by_file.items()))
+        out["rows_rejected_by_reason"] = rejected_by_reason(accounting, settings)
+    return out
+
+
+def compare_json(run: ComparisonRun) -> str:
+    """``compare.json`` as text: sorted keys, two-space indent, a final newline."""
+    return json.dumps(compare_dict(run), indent=2, sort_keys=True) + "\n"
+
+
+def _single(run: ComparisonRun) -> ScenarioResult:
+    if len(run.scenarios) != 1:
+        raise ValueError(
+            f"a comparison report covers one scenario (this run has {len(run.scenarios)}): "
+            "use run.only(index)"
+        )
+    return run.scenarios[0]
+
+
+# --- tidy tables --------------------------------------------------------------------------
+
+
+def comparison_tables(run: ComparisonRun) -> dict[str, str]:
+    """``gap-changes``, ``milestone-moves`` and ``forecast-changes`` as CSV text."""
+    scenario = _single(run)
+    as_of = run.as_of.isoformat()
+    gaps = _csv_text(
+        ["as_of", "gap_rule", "baseline", "reform", "delta", "gained", "lost"],
+        (
+            [as_of, c.rule, c.baseline, c.reform, c.delta, c.gained, c.lost]
+            for c in scenario.gaps.values()
+        ),
+    )
+    moves = _csv_text(
+        ["as_of", "milestone", "move", "young_people"],
+        (
+            [as_of, entry_id, label, value]
+            for entry_id, m in scenario.milestone_moves.items()
+            for label, value in (*m.bins.items(), ("all", m.total))
+        ),
+    )
+    forecast = _csv_text(
+        ["as_of", "milestone", "year", "baseline", "reform", "delta"],
+        (
+            [
+                as_of,
+                milestone,
+                year,
+                run.baseline.forecast[year][milestone],
+                scenario.result.forecast[year][milestone],
+                scenario.forecast_delta[year][milestone],
+            ]
+            for milestone in FORECAST_MILESTONES
+            for year in scenario.forecast_delta
+        ),
+    )
+    return {"gap-changes": gaps, "milestone-moves": moves, "forecast-changes": forecast}
+
+
+def people_changed_csv(run: ComparisonRun) -> str:
+    """The local list: one row per young person whose roadmap changes (has ids: not for publication)."""
+    return _csv_text(
+        ["id", "people_csv_line", "gaps_gained", "gaps_lost", "milestones_changed"],
+        (
+            [
+                person.id,
+                person.line,
+                ";".join(person.change.gained),
+                ";".join(person.change.lost),
+                ";".join(
+                    f"{entry}:{label}" if days is None else f"{entry}:{days:+d}"
+                    for entry, label, days in person.change.moves
+                ),
+            ]
+            for person in run.changed_people
+        ),
+    )
+
+
+# --- pictures -------------------------------------------------------------------------------
+
+
+def delta_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, half_span: int = 160) -> str:
+    """A diverging bar chart of differences: more to the right, fewer to the left.
+
+    A hidden difference shows its placeholder and no bar; every bar carries its
+    signed number, so the chart reads without colour.
+
+    >>> "<svg" in delta_chart_svg("t", [("a", 3), ("b", -2), ("c", "<5")])
+    True
+    """
+    longest = max((len(label) for label, _ in bars), default=4)
+    label_width = min(16 + 7 * min(longest, 60), 440)
+    value_width = 56
+    width = label_width + 2 * half_span + 2 * value_width
+    row_height = 22
+    top = 8
+    height = top * 2 + row_height * max(1, len(bars))
+    axis = label_width + value_width + half_span
+    numbers = [abs(v) for _, v in bars if isinstance(v, int)]
+    largest = max(numbers, default=0) or 1
+    parts = [
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(bars):
+        y = top + i * row_height
+        text_y = y + row_height // 2 + 5
+        short = label if len(label) <= 60 else label[:59] + "…"
+        parts.append(
+            f'<text x="{label_width - 8}" y="{text_y}" text-anchor="end" font-size="13" '
+            f'fill="{PAGE_TEXT}">{_esc(short)}</text>'
+        )
+        if isinstance(value, int) and value != 0:
+            length = max(1, round(half_span * abs(value) / largest))
+            x = axis if value > 0 else axis - length
+            colour = MORE if value > 0 else FEWER
+            parts.append(
+                f'<rect x="{x}" y="{y + 3}" width="{length}" height="{row_height - 6}" '
+                f'fill="{colour}"></rect>'
+            )
+            text_x, anchor = (axis + length + 6, "start") if value > 0 else (axis - length - 6, "end")
+            text = f"{value:+d}"
+        else:
+            text_x, anchor, text = axis + 6, "start", str(value)
+        parts.append(
+            f'<text x="{text_x}" y="{text_y}" text-anchor="{anchor}" font-size="13" '
+            f'fill="{PAGE_TEXT}">{_esc(text)}</text>'
+        )
+    parts.append(
+        f'<line x1="{axis}" y1="{top}" x2="{axis}" y2="{height - top}" stroke="{PAGE_BORDER}"></line>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+_HOW_TO_READ = (
+    "Every young person's roadmap is worked out twice from the same record: under today's "
+    "rules (the baseline) and under the reform. 'Before' and 'after' count young people with "
+    "each gap; the difference is after minus before, so a negative number means fewer young "
+    "people with that gap. 'Gained' and 'lost' count young people who have the gap only "
+    "under the reform, or only today. A milestone 'moves' when its date changes; 'new' means "
+    "it appears only under the reform, 'removed' that it no longer applies."
+)
+
+
+def _moved_columns(scenario: ScenarioResult) -> list[str]:
+    return [
+        label
+        for label in MOVE_LABELS
+        if any(m.bins[label] != 0 for m in scenario.milestone_moves.values())
+    ]
+
+
+def _median_text(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.0f}" if value == int(value) else f"{value:+.1f}"
+
+
+def _graph_diff_lines(diff: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(area, what, ids) lines of the structural diff, only where something changed."""
+    out: list[tuple[str, str, str]] = []
+    for area, sections in diff.items():
+        for section, kinds in sections.items():
+            for kind, items in kinds.items():
+                if not items:
+                    continue
+                if section == "edges":
+                    text = ", ".join(f"{e['from']} → {e['to']} ({e['kind']})" for e in items)
+                else:
+                    text = ", ".join(items)
+                out.append((area, f"{section} {kind}", text))
+    return out
+
+
+def report_markdown(run: ComparisonRun) -> str:
+    """The readable report in Markdown."""
+    scenario = _single(run)
+    labels = scenario.labels
+    lines = [
+        f"# Reform comparison: {scenario.name}",
+        "",
+        f"As of {run.as_of.isoformat()}. Rules: {run.area}.",
+        "",
+    ]
+    for name, description in zip(scenario.reforms, scenario.descriptions, strict=True):
+        lines.append(f"* **{name}**: {description}" if description else f"* **{name}**")
+    lines += [
+        "",
+        f"Young people counted: {run.baseline.young_people}. "
+        f"Young people whose roadmap changes: **{scenario.people_changed}**.",
+    ]
+    if run.accounting is not None:
+        a = run.accounting
+        lines.append(
+            f"Rows read: {a.rows_in} = {a.rows_processed} processed + {a.rows_rejected} "
+            f"rejected (listed in `{REJECTED_FILE}`)."
+        )
+    lines += ["", "## How to read this", "", _HOW_TO_READ, "", "## Gaps before and after", ""]
+    lines += _md_table(
+        ["gap", "rule id", "before", "after", "difference", "gained", "lost"],
+        (
+            [labels.get(c.rule, c.rule), c.rule, c.baseline, c.reform, c.delta, c.gained, c.lost]
+            for c in scenario.gaps.values()
+        ),
+    )
+    lines += ["", "## Milestones that move", ""]
+    if scenario.milestone_moves:
+        columns = _moved_columns(scenario)
+        lines += _md_table(
+            ["milestone", "young people", "median days", *columns],
+            (
+                [labels.get(e, e), m.total, _median_text(m.median_days), *(m.bins[c] for c in columns)]
+                for e, m in scenario.milestone_moves.items()
+            ),
+        )
+    else:
+        lines.append("No milestone moves for anyone.")
+    lines += ["", "## Forecast: difference by year", ""]
+    lines += _md_table(
+        ["year", *FORECAST_MILESTONES],
+        ([year, *(row[m] for m in FORECAST_MILESTONES)] for year, row in scenario.forecast_delta.items()),
+    )
+    lines += ["", "## What the reform changes in the pathway", ""]
+    diff_lines = _graph_diff_lines(scenario.graph_diff)
+    if diff_lines:
+        lines += _md_table(["area", "change", "ids"], diff_lines)
+    else:
+        lines.append("The reform changes nothing in the pathway's structure.")
+    settings = run.settings
+    lines += [
+        "",
+        "## Disclosure control",
+        "",
+        f"Counts from 1 to {settings.threshold - 1} are shown as `{settings.placeholder}`, and "
+        "some larger counts too, so that no hidden count can be worked out. A difference is "
+        "shown only when both of its counts are shown (or when they are equal).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _scenario_sections(scenario: ScenarioResult, baseline: PopulationResult) -> list[str]:
+    labels = scenario.labels
+    body = [
+        f"<p>Young people whose roadmap changes: <strong>{_esc(scenario.people_changed)}</strong>"
+        f" of {_esc(baseline.young_people)}.</p>",
+        "<figure>",
+        delta_chart_svg(
+            "Change in young people with each gap",
+            [(labels.get(c.rule, c.rule), c.delta) for c in scenario.gaps.values()],
+        ),
+        "<figcaption>Change in young people with each gap (after minus before; the table "
+        "has the same numbers).</figcaption></figure>",
+        _html_table(
+            "Gaps before and after",
+            ["gap", "rule id", "before", "after", "difference", "gained", "lost"],
+            (
+                [labels.get(c.rule, c.rule), c.rule, c.baseline, c.reform, c.delta, c.gained, c.lost]
+                for c in scenario.gaps.values()
+            ),
+            text_columns=2,
+        ),
+    ]
+    if scenario.milestone_moves:
+        columns = _moved_columns(scenario)
+        body.append(
+            _html_table(
+                "Milestones that move (days: negative is earlier)",
+                ["milestone", "young people", "median days", *columns],
+                (
+                    [labels.get(e, e), m.total, _median_text(m.median_days), *(m.bins[c] for c in columns)]
+                    for e, m in scenario.milestone_moves.items()
+                ),
+            )
+        )
+    else:
+        body.append("<p>No milestone moves for anyone.</p>")
+    return body
+
+
+def report_html(run: ComparisonRun) -> str:
+    """The readable report as one self-contained HTML page."""
+    scenario = _single(run)
+    body = [
+        f"<header><h1>Reform comparison: {_esc(scenario.name)}</h1>",
+        f"<p>As of <strong>{_esc(run.as_of.isoformat())}</strong>. Rules: "
+        f"<strong>{_esc(run.area)}</strong>.</p><ul>",
+    ]
+    for name, description in zip(scenario.reforms, scenario.descriptions, strict=True):
+        body.append(f"<li><strong>{_esc(name)}</strong>: {_esc(description)}</li>")
+    body.append("</ul>")
+    if run.accounting is not None:
+        a = run.accounting
+        body.append(
+            f"<p>Rows read: {a.rows_in} = {a.rows_processed} processed + {a.rows_rejected} "
+            f"rejected (listed in <code>{REJECTED_FILE}</code>).</p>"
+        )
+    body += ["</header><main>", "<section><h2>How to read this</h2>", f"<p>{_esc(_HOW_TO_READ)}</p></section>"]
+    body.append("<section><h2>Gaps and milestones</h2>")
+    body += _scenario_sections(scenario, run.baseline)
+    body.append("</section><section><h2>Forecast: difference by year</h2>")
+    body.append(
+        _html_table(
+            "Difference in young people reaching each milestone, by year",
+            ["year", *FORECAST_MILESTONES],
+            ([year, *(row[m] for m in FORECAST_MILESTONES)] for year, row in scenario.forecast_delta.items()),
+        )
+    )
+    body.append("</section><section><h2>What the reform changes in the pathway</h2>")
+    diff_lines = _graph_diff_lines(scenario.graph_diff)
+    if diff_lines:
+        body.append(_html_table("Structural changes", ["area", "change", "ids"], diff_lines, text_columns=3))
+    else:
+        body.append("<p>The reform changes nothing in the pathway's structure.</p>")
+    settings = run.settings
+    body.append(
+        "</section><section><h2>Disclosure control</h2>"
+        f"<p>Counts from 1 to {settings.threshold - 1} are shown as <code>{_esc(settings.placeholder)}"
+        "</code>, and some larger counts too, so that no hidden count can be worked out. A "
+        "difference is shown only when both of its counts are shown (or when they are equal)."
+        "</p></section></main>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Reform comparison: {_esc(scenario.name)}</title>\n"
+        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+# --- notebooks ------------------------------------------------------------------------------
+
+
+def scenario_html_fragment(scenario: ScenarioResult) -> str:
+    """A compact HTML view of one scenario's comparison (Jupyter ``_repr_html_``)."""
+    return "".join(
+        [f"<div><h4>{_esc(scenario.name)}</h4>", *_scenario_sections(scenario, scenario.result), "</div>"]
+    )
+
+
+def run_html_fragment(run: ComparisonRun) -> str:
+    """A compact HTML view of every scenario of a run (Jupyter ``_repr_html_``)."""
+    parts = [
+        f"<div><p>Comparison as of {_esc(run.as_of.isoformat())} ({_esc(run.area)} rules), "
+        f"{_esc(run.baseline.young_people)} young people.</p>",
+        _html_table(
+            "Young people whose roadmap changes, by scenario",
+            ["scenario", "young people changed"],
+            ([s.name, s.people_changed] for s in run.scenarios),
+        ),
+    ]
+    for scenario in run.scenarios:
+        parts.append(f"<h4>{_esc(scenario.name)}</h4>")
+        parts += _scenario_sections(scenario, run.baseline)
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def write_comparison_report(
+    run: ComparisonRun, out_dir: str | Path, *, people_list: bool = True
+) -> tuple[Path, ...]:
+    """Write every output of a one-scenario comparison into ``out_dir``; return the paths.
+
+    Raises:
+        InputError: the folder cannot be written (nothing is left half-written).
+    """
+    _single(run)
+    out = check_out_dir(out_dir)
+    try:
+        (out / TABLES_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the output folder ({exc.strerror})", file=str(out)) from None
+    texts = {COMPARE_JSON: compare_json(run), COMPARE_MD: report_markdown(run), COMPARE_HTML: report_html(run)}
+    for name, text in comparison_tables(run).items():
+        texts[f"{TABLES_DIR}/{name}.csv"] = text
+    if people_list:
+        texts[PEOPLE_CHANGED] = people_changed_csv(run)
+    writers: list[tuple[str, Callable[[Path], None]]] = []
+    accounting = run.accounting
+    if accounting is not None:
+        rejections = accounting.rejections
+
+        def rejected(path: Path) -> None:
+            write_rejected_csv(path, rejections)
+
+        writers.append((REJECTED_FILE, rejected))
+    return write_files_atomically(out, texts, writers)

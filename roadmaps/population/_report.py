@@ -1,0 +1,698 @@
+"""The outputs of a population run: summary.json, tidy CSV tables, rejected.csv and a report.
+
+Everything goes into one output folder:
+
+``summary.json``
+    the machine-readable totals: ``as_of``, ``rows_in``, ``rows_processed``,
+    ``rows_rejected``, ``gaps`` (rule id -> young people), ``forecast``
+    (year -> milestone id -> young people), ``suppression`` (threshold,
+    method, placeholder, what was hidden) and more.
+``tables/*.csv``
+    one tidy (long-format) CSV per table, with ``all`` for a total row or column.
+``rejected.csv``
+    every rejected row: ``file,line,reason`` (no values from the row).
+``report.md`` and ``report.html``
+    the same tables for people, in Markdown and as one self-contained page
+    (inline style and inline SVG charts; nothing is fetched).
+
+Every count in ``summary.json``, the tables and the report has been through
+disclosure control (:mod:`roadmaps.population._disclosure`); none of them holds an id, a
+date of birth or any other field of one record. The row counts (``rows_in``
+and so on) are exact: they count rows of the input files, and prove that no
+row was lost.
+
+Files are written atomically: each is written under a temporary name in the
+output folder and renamed into place only once every file is ready, so a
+failure leaves no half-written output. The same input gives byte-identical
+files (sorted keys, fixed order, no timestamps).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cohorts import available_areas, load_pathway
+from pathways import InputError, PathwayGraph
+
+from ._disclosure import DisclosureSettings, Published, suppress_count
+from ._input import Accounting, write_rejected_csv
+from ._tally import (
+    ALL,
+    FORECAST_MILESTONES,
+    PopulationResult,
+    PublishedTable,
+)
+
+if TYPE_CHECKING:
+    from ._run import PopulationRun
+
+SUMMARY_FILE = "summary.json"
+REJECTED_FILE = "rejected.csv"
+REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+TABLES_DIR = "tables"
+
+# Colours of the report page (WCAG 2.2 AA: text 4.5:1, bars 3:1 on white; a test checks).
+PAGE_BACKGROUND = "#ffffff"
+PAGE_TEXT = "#1a1a1a"
+PAGE_MUTED = "#4f4f4f"
+PAGE_SURFACE = "#f1f3f5"
+PAGE_BORDER = "#6e6e6e"
+BAR = "#1d4f91"
+
+_SHARE_DIGITS = 4
+_LABEL_CHARS = 60  # longest bar label before it is shortened (the table has the full text)
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def rule_labels(area: str, *, pathways: Iterable[PathwayGraph] = ()) -> dict[str, str]:
+    """Plain-English titles of gap rules and roadmap entries, from the rule data.
+
+    Args:
+        area: the area whose titles win; the other areas' fill the rest.
+        pathways: pathways whose titles come first (e.g. reformed pathways
+            with nodes of their own).
+    """
+    labels: dict[str, str] = {}
+    chosen = [*pathways, *(load_pathway(a) for a in (area, *(a for a in available_areas() if a != area)))]
+    for pathway in chosen:
+        for gap in pathway.gap_rules():
+            labels.setdefault(gap.id, gap.title)
+        for node in pathway.nodes():
+            labels.setdefault(node.id, node.label)
+            if node.kind == "service":  # the roadmap's service entries (roadmaps._roadmap)
+                labels.setdefault(f"{node.id}-start", f"{node.label} starts")
+                labels.setdefault(f"{node.id}-end", f"{node.label} ends")
+    return labels
+
+
+# --- summary.json -------------------------------------------------------------------------
+
+
+def _share(value: float | None) -> float | None:
+    return None if value is None else round(value, _SHARE_DIGITS)
+
+
+def rejected_by_reason(
+    accounting: Accounting, settings: DisclosureSettings
+) -> dict[str, Published]:
+    """Rejected rows by reason, most frequent first, with small counts shown as ``<5``.
+
+    The exact list is ``rejected.csv``; the report and ``summary.json`` keep to
+    the rule that no published count is from 1 to 4.
+    """
+    counts = accounting.rejections.counts_by_reason()
+    return {reason: suppress_count(n, settings) for reason, n in counts.items()}
+
+
+def expected_eligible_dict(result: PopulationResult) -> dict[str, Any] | None:
+    """Year -> expected, low and high eligible for adult social care (None without routes)."""
+    if result.expected_eligible is None:
+        return None
+    return {
+        year: {"expected": e.expected, "low": e.low, "high": e.high}
+        for year, e in result.expected_eligible.items()
+    }
+
+
+def summary_dict(result: PopulationResult, accounting: Accounting, area: str) -> dict[str, Any]:
+    """The content of ``summary.json`` (see the module docstring for the keys)."""
+    suppression = result.suppression
+    return {
+        "as_of": result.as_of.isoformat(),
+        "area": area,
+        **accounting.as_dict(),
+        "rows_in_by_file": dict(sorted(accounting.rows_in_by_file.items())),
+        "rows_rejected_by_reason": rejected_by_reason(accounting, suppression.settings),
+        "young_people": result.young_people,
+        "gaps": dict(sorted(result.gaps.items())),
+        "gap_shares": {rule: _share(v) for rule, v in sorted(result.gap_shares.items())},
+        "forecast": result.forecast,
+        "expected_eligible_for_adult_social_care": expected_eligible_dict(result),
+        "suppression": {
+            "threshold": suppression.settings.threshold,
+            "method": suppression.settings.method,
+            "placeholder": suppression.settings.placeholder,
+            "values_published": suppression.values,
+            "hidden_small": suppression.primary,
+            "hidden_secondary": suppression.secondary,
+        },
+        "tables": [f"{TABLES_DIR}/{name}.csv" for name in result.tables]
+        + [f"{TABLES_DIR}/gaps.csv", f"{TABLES_DIR}/forecast.csv"],
+        "notes": list(result.notes),
+    }
+
+
+def summary_json(result: PopulationResult, accounting: Accounting, area: str) -> str:
+    """``summary.json`` as text: sorted keys, two-space indent, a final newline."""
+    return json.dumps(summary_dict(result, accounting, area), indent=2, sort_keys=True) + "\n"
+
+
+# --- tidy tables --------------------------------------------------------------------------
+
+
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
+def _format_share(value: float | None) -> str:
+    return "" if value is None else f"{value:.{_SHARE_DIGITS}f}"
+
+
+def table_csv(table: PublishedTable, as_of: str) -> str:
+    """One table in long format: ``as_of, <row>, <column>, count[, share]``, totals as ``all``."""
+    t = table
+    header = ["as_of", table.row_dimension, table.column_dimension, "count"]
+    if table.shares is not None:
+        header.append("share_of_young_people")
+
+    def line(row: str, column: str, value: Published, share: float | None) -> list[object]:
+        cells: list[object] = [as_of, row, column, value]
+        if table.shares is not None:
+            cells.append(_format_share(share))
+        return cells
+
+    rows: list[list[object]] = []
+    for r in t.rows:
+        shares = table.shares.get(r, {}) if table.shares else {}
+        for c in t.columns:
+            rows.append(line(r, c, t.cells[r][c], shares.get(c)))
+        rows.append(line(r, ALL, t.row_totals[r], shares.get(ALL)))
+    if t.column_totals is not None and t.grand_total is not None:
+        for c in t.columns:
+            rows.append(line(ALL, c, t.column_totals[c], None))
+        rows.append(line(ALL, ALL, t.grand_total, None))
+    return _csv_text(header, rows)
+
+
+def headline_tables(result: PopulationResult) -> dict[str, str]:
+    """``gaps.csv`` (rule, young people, share) and ``forecast.csv`` (milestone, year, count)."""
+    as_of = result.as_of.isoformat()
+    gaps = _csv_text(
+        ["as_of", "gap_rule", "young_people", "share_of_young_people"],
+        (
+            [as_of, rule, n, _format_share(result.gap_shares[rule])]
+            for rule, n in sorted(result.gaps.items())
+        ),
+    )
+    forecast = _csv_text(
+        ["as_of", "milestone", "year", "young_people"],
+        (
+            [as_of, milestone, year, result.forecast[year][milestone]]
+            for milestone in FORECAST_MILESTONES
+            for year in result.forecast
+        ),
+    )
+    return {"gaps": gaps, "forecast": forecast}
+
+
+# --- Markdown -----------------------------------------------------------------------------
+
+
+def _md_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|")
+
+
+def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |"]
+    lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+    return lines
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _wide(
+    table: PublishedTable, label: Callable[[str], str]
+) -> tuple[list[str], list[list[object]]]:
+    t = table
+    header = [t.row_dimension.replace("_", " "), *t.columns, "total"]
+    rows: list[list[object]] = [
+        [label(r), *(t.cells[r][c] for c in t.columns), t.row_totals[r]] for r in t.rows
+    ]
+    if t.column_totals is not None:
+        rows.append(["total", *(t.column_totals[c] for c in t.columns), t.grand_total])
+    return header, rows
+
+
+_EXPECTED_BLURB = (
+    "For the young people whose adult care and health decisions fall due in each year, the "
+    "sum of their route probabilities of being found eligible for adult social care, with a "
+    "95% interval. Most of those probabilities are expert estimates: this is a planning "
+    "figure for the group, not a prediction for any one young person."
+)
+
+_SECTIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "gaps-by-cohort-overlap",
+        "Gaps by cohort overlap",
+        "Young people with each gap, by the cohorts they belong to (for example "
+        "care-leavers+send: a care leaver with an EHC plan).",
+    ),
+    (
+        "gaps-by-age-band",
+        "Gaps by age band",
+        "Young people with each gap, by their age on the as-of date.",
+    ),
+    ("gaps-by-area", "Gaps by area", "Young people with each gap, by area."),
+    (
+        "gaps-by-days-overdue",
+        "How long gaps have been open",
+        "Young people with each gap, by the number of days since the duty fell due "
+        "(no-due-date: a missing step with no single due date).",
+    ),
+    (
+        "gaps-by-as-of-year",
+        "Gaps by as-of year",
+        "Young people with each gap, by the year of the as-of date (one column for one run).",
+    ),
+    (
+        "milestone-status",
+        "Where young people are on their roadmaps",
+        "Young people whose roadmap has each entry, by its status on the as-of date.",
+    ),
+    (
+        "people-by-cohort-overlap-and-area",
+        "Young people by cohort overlap",
+        "Everyone counted, by the cohorts they belong to and area.",
+    ),
+    (
+        "people-by-age-band-and-area",
+        "Young people by age band",
+        "Everyone counted, by age on the as-of date and area.",
+    ),
+)
+
+
+def report_markdown(
+    result: PopulationResult, accounting: Accounting, area: str, labels: Mapping[str, str]
+) -> str:
+    """The readable report in Markdown."""
+    placeholder = result.suppression.settings.placeholder
+    threshold = result.suppression.settings.threshold
+    lines = [
+        "# Transition pathways: population report",
+        "",
+        f"As of **{result.as_of.isoformat()}**. Rules: **{area}** "
+        "(and each young person's own area, where the rule data has one).",
+        "",
+        f"- Young people counted: **{result.young_people}**",
+        f"- Rows read: {accounting.rows_in} = {accounting.rows_processed} processed + "
+        f"{accounting.rows_rejected} rejected (listed in `{REJECTED_FILE}`)",
+        "",
+        f"Counts from 1 to {threshold - 1} are shown as `{placeholder}`, and some larger "
+        f"counts too, so that no hidden count can be worked out from a total. Shares are "
+        "worked out only from counts that are shown. See docs/disclosure-control.md.",
+        "",
+        "## Gaps",
+        "",
+        "Young people with each gap, and their share of everyone counted. "
+        "A young person can have more than one gap.",
+        "",
+    ]
+    lines += _md_table(
+        ["gap", "rule id", "young people", "share"],
+        (
+            [labels.get(rule, rule), rule, n, _percent(result.gap_shares[rule])]
+            for rule, n in sorted(result.gaps.items())
+        ),
+    )
+    lines += [
+        "",
+        "## Forecast",
+        "",
+        "Young people reaching each milestone in each of the next ten calendar years, "
+        "from the dates on their roadmaps as known today (no one moving in or out).",
+        "",
+    ]
+    lines += _md_table(
+        ["year", *FORECAST_MILESTONES],
+        ([year, *(row[m] for m in FORECAST_MILESTONES)] for year, row in result.forecast.items()),
+    )
+    lines.append("")
+    if result.expected_eligible is not None:
+        lines += ["### Expected number eligible for adult social care", "", _EXPECTED_BLURB, ""]
+        lines += _md_table(
+            ["year", "expected", "95% interval"],
+            (
+                [year, e.expected, f"{e.low} to {e.high}"]
+                for year, e in result.expected_eligible.items()
+            ),
+        )
+        lines.append("")
+    for name, title, blurb in _SECTIONS:
+        table = result.tables[name]
+        lines += [f"## {title}", "", blurb, ""]
+        header, rows = _wide(table, lambda r: labels.get(r, r))
+        lines += _md_table(header, rows)
+        lines.append("")
+    reasons = rejected_by_reason(accounting, result.suppression.settings)
+    lines += ["## Rejected rows", ""]
+    if reasons:
+        lines += [
+            f"Every rejected row is listed in `{REJECTED_FILE}` with its file and line "
+            "(the counts here follow disclosure control; the list is exact).",
+            "",
+        ]
+        lines += _md_table(["reason", "rows"], ([r, n] for r, n in reasons.items()))
+    else:
+        lines.append("No row was rejected.")
+    lines += ["", "## Notes", ""]
+    lines += [f"- {note}" for note in result.notes]
+    lines.append("")
+    return "\n".join(lines)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+_CSS = f"""
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: {PAGE_TEXT};
+  background: {PAGE_BACKGROUND}; line-height: 1.5; margin: 0 auto; max-width: 72rem;
+  padding: 1rem 1.5rem 3rem; }}
+h1 {{ font-size: 1.75rem; }} h2 {{ font-size: 1.35rem; margin-top: 2.25rem; }}
+p.muted, figcaption {{ color: {PAGE_MUTED}; }}
+table {{ border-collapse: collapse; margin: 0.75rem 0; font-variant-numeric: tabular-nums; }}
+caption {{ text-align: left; font-weight: 600; padding-bottom: 0.25rem; }}
+th, td {{ border: 1px solid {PAGE_BORDER}; padding: 0.25rem 0.6rem; }}
+th {{ background: {PAGE_SURFACE}; text-align: left; }}
+td.n {{ text-align: right; }}
+.scroll {{ overflow-x: auto; }}
+figure {{ margin: 1rem 0; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 1.5rem; }}
+code {{ background: {PAGE_SURFACE}; padding: 0 0.2rem; }}
+""".strip()
+
+
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _html_table(
+    caption: str, header: Sequence[str], rows: Iterable[Sequence[object]], *, text_columns: int = 1
+) -> str:
+    """A table whose first column labels the rows and whose first ``text_columns`` are text."""
+    out = ['<div class="scroll"><table>', f"<caption>{_esc(caption)}</caption>", "<thead><tr>"]
+    out += [f'<th scope="col">{_esc(h)}</th>' for h in header]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>")
+        for i, value in enumerate(row):
+            if i == 0:
+                out.append(f'<th scope="row">{_esc(value)}</th>')
+            elif i < text_columns:
+                out.append(f"<td>{_esc(value)}</td>")
+            else:
+                out.append(f'<td class="n">{_esc(value)}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span: int = 300) -> str:
+    """A horizontal bar chart as inline SVG; a hidden count shows its placeholder and no bar.
+
+    >>> "<svg" in bar_chart_svg("t", [("a", 3), ("b", "<5")])
+    True
+    """
+    longest = max((len(label) for label, _ in bars), default=4)
+    label_width = min(16 + 7 * min(longest, _LABEL_CHARS), 440)
+    value_width = 48
+    width = label_width + bar_span + value_width
+    row_height = 22
+    top = 8
+    height = top * 2 + row_height * max(1, len(bars))
+    numbers = [v for _, v in bars if isinstance(v, int)]
+    largest = max(numbers, default=0) or 1
+    parts = [
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{_esc(title)}">',
+        f"<title>{_esc(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(bars):
+        y = top + i * row_height
+        text_y = y + row_height // 2 + 5
+        short = label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
+        parts.append(
+            f'<text x="{label_width - 8}" y="{text_y}" text-anchor="end" font-size="13" '
+            f'fill="{PAGE_TEXT}">{_esc(short)}</text>'
+        )
+        if isinstance(value, int) and value > 0:
+            length = max(1, round(bar_span * value / largest))
+            parts.append(
+                f'<rect x="{label_width}" y="{y + 3}" width="{length}" height="{row_height - 6}" '
+                f'fill="{BAR}"></rect>'
+            )
+            end = label_width + length
+        else:
+            end = label_width
+        parts.append(
+            f'<text x="{end + 6}" y="{text_y}" font-size="13" fill="{PAGE_TEXT}">{_esc(value)}</text>'
+        )
+    parts.append(
+        f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{height - top}" '
+        f'stroke="{PAGE_BORDER}"></line>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def report_html(
+    result: PopulationResult, accounting: Accounting, area: str, labels: Mapping[str, str]
+) -> str:
+    """The readable report as one self-contained HTML page (no external resources)."""
+    settings = result.suppression.settings
+    body: list[str] = [
+        "<header><h1>Transition pathways: population report</h1>",
+        f"<p>As of <strong>{_esc(result.as_of.isoformat())}</strong>. Rules: "
+        f"<strong>{_esc(area)}</strong> (and each young person's own area, where the rule "
+        "data has one).</p>",
+        "<ul>",
+        f"<li>Young people counted: <strong>{_esc(result.young_people)}</strong></li>",
+        f"<li>Rows read: {accounting.rows_in} = {accounting.rows_processed} processed + "
+        f"{accounting.rows_rejected} rejected (listed in <code>{REJECTED_FILE}</code>)</li>",
+        "</ul>",
+        f'<p class="muted">Counts from 1 to {settings.threshold - 1} are shown as '
+        f"<code>{_esc(settings.placeholder)}</code>, and some larger counts too, so that no "
+        "hidden count can be worked out from a total. Shares are worked out only from counts "
+        "that are shown (see docs/disclosure-control.md).</p></header>",
+        "<main>",
+        "<section><h2>Gaps</h2>",
+        "<p>Young people with each gap, and their share of everyone counted. A young person "
+        "can have more than one gap.</p>",
+    ]
+    gap_rows = sorted(result.gaps.items())
+    body.append(
+        "<figure>"
+        + bar_chart_svg("Young people with each gap", [(labels.get(r, r), n) for r, n in gap_rows])
+        + "<figcaption>Young people with each gap (the table below has the same numbers)."
+        "</figcaption></figure>"
+    )
+    body.append(
+        _html_table(
+            "Young people with each gap",
+            ["gap", "rule id", "young people", "share"],
+            ([labels.get(r, r), r, n, _percent(result.gap_shares[r])] for r, n in gap_rows),
+            text_columns=2,
+        )
+    )
+    body.append("</section><section><h2>Forecast</h2>")
+    body.append(
+        "<p>Young people reaching each milestone in each of the next ten calendar years, "
+        "from the dates on their roadmaps as known today (no one moving in or out).</p>"
+        '<div class="charts">'
+    )
+    for milestone in FORECAST_MILESTONES:
+        bars = [(year, row[milestone]) for year, row in result.forecast.items()]
+        title = f"{labels.get(milestone, milestone)} ({milestone}) by year"
+        body.append(
+            f"<figure>{bar_chart_svg(title, bars, bar_span=200)}"
+            f"<figcaption>{_esc(title)}</figcaption></figure>"
+        )
+    body.append("</div>")
+    body.append(
+        _html_table(
+            "Young people reaching each milestone, by year",
+            ["year", *FORECAST_MILESTONES],
+            (
+                [year, *(row[m] for m in FORECAST_MILESTONES)]
+                for year, row in result.forecast.items()
+            ),
+        )
+    )
+    if result.expected_eligible is not None:
+        body.append(
+            f"<h3>Expected number eligible for adult social care</h3><p>{_esc(_EXPECTED_BLURB)}</p>"
+        )
+        body.append(
+            _html_table(
+                "Expected number eligible for adult social care",
+                ["year", "expected", "95% interval"],
+                (
+                    [year, e.expected, f"{e.low} to {e.high}"]
+                    for year, e in result.expected_eligible.items()
+                ),
+            )
+        )
+    body.append("</section>")
+    for name, title, blurb in _SECTIONS:
+        table = result.tables[name]
+        header, rows = _wide(table, lambda r: labels.get(r, r))
+        body.append(f"<section><h2>{_esc(title)}</h2><p>{_esc(blurb)}</p>")
+        if name == "people-by-cohort-overlap-and-area":
+            body.append(
+                "<figure>"
+                + bar_chart_svg(
+                    "Young people by cohort overlap",
+                    [(r, table.row_totals[r]) for r in table.rows],
+                )
+                + "<figcaption>Young people by the cohorts they belong to.</figcaption>"
+                "</figure>"
+            )
+        body.append(_html_table(title, header, rows))
+        body.append("</section>")
+    reasons = rejected_by_reason(accounting, result.suppression.settings)
+    body.append("<section><h2>Rejected rows</h2>")
+    if reasons:
+        body.append(
+            f"<p>Every rejected row is listed in <code>{REJECTED_FILE}</code> with its file "
+            "and line (the counts here follow disclosure control; the list is exact).</p>"
+        )
+        body.append(_html_table("Rejected rows by reason", ["reason", "rows"], reasons.items()))
+    else:
+        body.append("<p>No row was rejected.</p>")
+    body.append("</section><section><h2>Notes</h2><ul>")
+    body += [f"<li>{_esc(note)}</li>" for note in result.notes]
+    body.append("</ul></section></main>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Population report as of {_esc(result.as_of.isoformat())}</title>\n"
+        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """Check, without creating anything, that the output folder can be made and written.
+
+    Raises:
+        InputError: it is a file, or it (or the folder it would be made in)
+            cannot be written.
+    """
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise InputError("the output folder is a file", file=str(path))
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError("the output folder cannot be made here", file=str(path))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError("the output folder cannot be written", file=str(path))
+    return path
+
+
+def prepare_out_dir(out_dir: str | Path) -> Path:
+    """Create the output folder (and its ``tables`` folder) if needed.
+
+    Raises:
+        InputError: it is a file, or cannot be created or written.
+    """
+    path = check_out_dir(out_dir)
+    try:
+        (path / TABLES_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot make the output folder ({exc.strerror})", file=str(path)
+        ) from None
+    return path
+
+
+def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Path, ...]:
+    """Write every output of a run into ``out_dir``, atomically; return the paths written.
+
+    Raises:
+        InputError: the folder cannot be written (nothing is left half-written).
+    """
+    out = prepare_out_dir(out_dir)
+    result, accounting = run.result, run.accounting
+    area = run.area
+    labels = rule_labels(area)
+    as_of = result.as_of.isoformat()
+    texts: dict[str, str] = {SUMMARY_FILE: summary_json(result, accounting, area)}
+    for name, table in result.tables.items():
+        texts[f"{TABLES_DIR}/{name}.csv"] = table_csv(table, as_of)
+    for name, text in headline_tables(result).items():
+        texts[f"{TABLES_DIR}/{name}.csv"] = text
+    texts[REPORT_MD] = report_markdown(result, accounting, area, labels)
+    texts[REPORT_HTML] = report_html(result, accounting, area, labels)
+
+    def rejected(path: Path) -> None:
+        written = write_rejected_csv(path, accounting.rejections)
+        if written != accounting.rows_rejected:  # pragma: no cover - a bug, not a user error
+            raise RuntimeError("rejected.csv does not match rows_rejected")
+
+    return write_files_atomically(out, texts, [(REJECTED_FILE, rejected)])
+
+
+def write_files_atomically(
+    out: Path, texts: Mapping[str, str], writers: Iterable[tuple[str, Callable[[Path], None]]] = ()
+) -> tuple[Path, ...]:
+    """Write each text (relative path -> text) and run each ``(relative path, writer)``
+    under a temporary name in ``out``, then rename them all into place.
+
+    Returns:
+        the paths written, sorted.
+
+    Raises:
+        InputError: a file cannot be written; nothing is left half-written.
+    """
+    suffix = f".tmp-{os.getpid()}"
+    pending: list[tuple[Path, Path]] = []
+    try:
+        for relative, text in texts.items():
+            target = out / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}{suffix}")
+            pending.append((tmp, target))
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        for relative, writer in writers:
+            target = out / relative
+            tmp = target.with_name(f".{target.name}{suffix}")
+            pending.append((tmp, target))
+            writer(tmp)
+        for tmp, target in pending:
+            tmp.replace(target)
+    except OSError as exc:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write the output files ({exc.strerror})", file=str(out)) from None
+    except BaseException:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
+    return tuple(sorted(target for _, target in pending))

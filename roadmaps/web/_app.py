@@ -1,0 +1,1142 @@
+"""The practitioner's web app: enter a young person, see the roadmap, print it (issue 7).
+
+``pathways serve`` runs :func:`create_app` on waitress, in one worker process
+per processor core (:func:`serve_workers`) or in one process (:func:`make_server`).
+Pages are drawn on the server and work without JavaScript; the little script
+there is (print button, focus moves, a "processing" notice) only enhances
+them and runs under the Content-Security-Policy by nonce.
+
+Routes (every ``POST`` carries a CSRF token):
+
+===========================  ===================================================================
+``GET  /``                   the person form, blank (as-of date today)
+``POST /``                   add or remove a row, or check the form and show the roadmap
+``POST /roadmap``            the roadmap again, for the other audience (practitioner/family)
+``POST /edit``               back to the form, filled in, to change and regenerate
+``POST /download/person``    the person file, YAML or JSON
+``POST /download/roadmap``   the roadmap as JSON (``pathways roadmap --format json``)
+``GET|POST /open``           open a saved person file into the form
+``GET|POST /population``     strategy leads: three CSV files in, the population report out
+``GET  /health``             ``ok``, for the reverse proxy's health check
+===========================  ===================================================================
+
+**Nothing is stored.** There is no database, no server-side session and no file:
+a roadmap page carries the young person's details in hidden fields, and each
+later action (switch audience, download, edit) posts them back and checks them
+again. Uploads are read into memory (never spooled to a temporary file), and
+the population CSVs are handed to the population run as in-memory files
+(``memfd``; a temporary folder removed before the response on systems
+without it). No form value is logged; the optional access log has the method,
+the route and the status only. Sign-in belongs to the council's reverse proxy
+(``docs/web-app.md``).
+
+**One code path.** A roadmap here is :func:`roadmaps.generate_roadmap`, drawn by
+:func:`roadmaps.render._html.render_html`, exactly as ``pathways roadmap --format html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import html
+import io
+import logging
+import mmap
+import os
+import re
+import secrets
+import signal
+import socket
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Flask, Response, g, render_template, request
+from flask import Request as FlaskRequest
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+
+from cohorts import available_areas
+from pathways import PathwaysError
+from roadmaps import generate_roadmap
+from roadmaps.render import palette as pal
+from roadmaps.render import render_html, render_json
+
+from ._forms import (
+    PRIMARY_NEED_SUGGESTIONS,
+    SETTING_LABELS,
+    DateInput,
+    FieldChecker,
+    FieldError,
+    PersonFileError,
+    PersonForm,
+    RoadmapRequest,
+    apply_row_action,
+    carried_fields,
+    carried_request,
+    download_name,
+    form_choices,
+    person_file_text,
+    read_person_file,
+    validate_form,
+)
+
+LOG = logging.getLogger("roadmaps.web")
+ACCESS_LOG = logging.getLogger("roadmaps.web.access")
+
+#: The environment variable with the CSRF signing secret (share it between processes).
+SECRET_ENV = "PATHWAYS_WEB_SECRET"
+CSRF_COOKIE = "pathways_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True, slots=True)
+class WebLimits:
+    """Size limits of requests (bytes) and uploads.
+
+    Attributes:
+        form: any request but the population upload: the person form, a person
+            file, a result page's actions.
+        population: the three population CSV files together.
+        population_rows: most lines in any one population CSV (the population
+            reader sorts up to 100,000 rows per file in memory; more would spill
+            to temporary files, which the web app must not write).
+    """
+
+    form: int = 512 * 1024
+    population: int = 4 * 1024 * 1024
+    population_rows: int = 100_000
+
+
+# --- colours and styles -----------------------------------------------------------------
+
+#: The keyboard focus colour (with a dark underline, the GOV.UK focus style).
+FOCUS = "#ffdd00"
+ERROR = pal.STATUS_COLOURS["overdue"]
+LINK = pal.STATUS_COLOURS["upcoming"]
+BUTTON = pal.STATUS_COLOURS["done"]
+
+
+def web_contrast_pairs() -> tuple[pal.ContrastPair, ...]:
+    """Every foreground/background pair the app's own pages draw, with its WCAG 2.2 AA minimum.
+
+    The roadmap and population pages have their own checked palettes; these are the
+    form, the error messages, the buttons, the links and the focus style.
+    """
+    text, graphic = pal.AA_TEXT, pal.AA_GRAPHIC
+    pairs = [
+        ("text", pal.TEXT, pal.BACKGROUND, text),
+        ("hint text", pal.TEXT_MUTED, pal.BACKGROUND, text),
+        ("error text", ERROR, pal.BACKGROUND, text),
+        ("link", LINK, pal.BACKGROUND, text),
+        ("link on header", LINK, pal.SURFACE, text),
+        ("text on header", pal.TEXT, pal.SURFACE, text),
+        ("hint text on row panel", pal.TEXT_MUTED, pal.SURFACE, text),
+        ("primary button text", pal.ON_COLOUR, BUTTON, text),
+        ("secondary button text", pal.TEXT, pal.SURFACE, text),
+        ("focused text", pal.TEXT, FOCUS, text),
+        ("focused link", pal.TEXT, FOCUS, text),
+        ("input border", pal.TEXT, pal.BACKGROUND, graphic),
+        ("error border", ERROR, pal.BACKGROUND, graphic),
+        ("secondary button edge", pal.BORDER, pal.BACKGROUND, graphic),
+        ("focus underline on background", pal.TEXT, pal.BACKGROUND, graphic),
+        ("focus underline on focus colour", pal.TEXT, FOCUS, graphic),
+        ("primary button on background", BUTTON, pal.BACKGROUND, graphic),
+        ("row panel edge", pal.BORDER, pal.SURFACE, graphic),
+    ]
+    return tuple(pal.ContrastPair(name, fg, bg, minimum) for name, fg, bg, minimum in pairs)
+
+
+_CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; color: TEXT; background: BACKGROUND;
+  font: 19px/1.4 'Liberation Sans', Arial, Helvetica, sans-serif; }
+.width { max-width: 960px; margin: 0 auto; padding: 0 20px; }
+a { color: LINK; text-decoration-thickness: max(1px, .0625rem); text-underline-offset: .15em; }
+a:hover { text-decoration-thickness: max(3px, .1875rem); }
+:focus { outline: 3px solid transparent; }
+a:focus-visible, .skip-link:focus { outline: 3px solid transparent; color: TEXT; background: FOCUS;
+  box-shadow: 0 -2px FOCUS, 0 4px TEXT; text-decoration: none; }
+input:focus-visible, select:focus-visible, button:focus-visible, main:focus-visible,
+.error-summary:focus { outline: 3px solid FOCUS; outline-offset: 0; box-shadow: inset 0 0 0 2px TEXT; }
+input[type=radio]:focus-visible { outline: 3px solid TEXT; box-shadow: 0 0 0 6px FOCUS; }
+.error-summary:focus { box-shadow: none; outline: 3px solid FOCUS; }
+main:focus { outline: none; }
+.skip-link { position: absolute; left: -9999px; top: 0; padding: 10px 15px; }
+.skip-link:focus { position: static; display: inline-block; margin: 4px 0; }
+.visually-hidden { position: absolute !important; width: 1px !important; height: 1px !important;
+  margin: 0 !important; padding: 0 !important; overflow: hidden !important;
+  clip: rect(0 0 0 0) !important; clip-path: inset(50%) !important; border: 0 !important;
+  white-space: nowrap !important; }
+.site-header { background: SURFACE; border-bottom: 4px solid LINK; margin-bottom: 30px; }
+.site-header .width { display: flex; flex-wrap: wrap; align-items: baseline; gap: 10px 30px;
+  padding-top: 12px; padding-bottom: 12px; }
+.site-name { font-weight: bold; font-size: 1.2rem; color: TEXT; text-decoration: none; }
+.site-header ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap;
+  gap: 6px 20px; font-size: .9em; }
+.site-footer { margin-top: 50px; padding-top: 15px; padding-bottom: 30px;
+  border-top: 1px solid BORDER; font-size: .85rem; color: MUTED; }
+h1 { font-size: 2rem; line-height: 1.2; margin: 0 0 20px; }
+h2 { font-size: 1.45rem; margin: 45px 0 15px; }
+p { margin: 0 0 15px; }
+.lead { font-size: 1.15em; }
+.hint { display: block; color: MUTED; margin: 0 0 10px; }
+.form-group { margin-bottom: 25px; }
+.form-group-error { border-left: 5px solid ERROR; padding-left: 15px; }
+.label, legend { display: block; font-weight: bold; margin-bottom: 5px; }
+legend { padding: 0; max-width: 100%; }
+legend.heading { font-size: 1.45rem; margin-bottom: 15px; }
+fieldset { margin: 0; padding: 0; border: 0; min-width: 0; }
+input[type=text], select { font: inherit; font-size: 1em; border: 2px solid TEXT;
+  border-radius: 0; background: BACKGROUND; color: TEXT; height: 2.2em; padding: 4px 6px;
+  max-width: 100%; }
+input[type=text] { width: 100%; }
+input[type=file] { font: inherit; font-size: 1em; max-width: 100%; padding: 4px 0; }
+input.error, select.error { border-color: ERROR; border-width: 4px; }
+input.width-2 { width: 3.6em; }
+input.width-4 { width: 5.4em; }
+input.width-20 { max-width: 24em; }
+input.width-10 { max-width: 12em; }
+select { min-width: 14em; }
+.date-input { display: flex; flex-wrap: wrap; gap: 0 20px; }
+.date-input .item { margin-bottom: 0; }
+.date-input label { display: block; font-weight: normal; margin-bottom: 4px; }
+.radios { display: flex; gap: 10px 30px; flex-wrap: wrap; }
+.radios .item { display: flex; align-items: center; gap: 8px; }
+.radios input { width: 1.6em; height: 1.6em; margin: 0; accent-color: TEXT; }
+.error-message { display: block; color: ERROR; font-weight: bold; margin: 0 0 10px; }
+.error-summary { border: 5px solid ERROR; padding: 15px 20px; margin-bottom: 30px; }
+.error-summary h2 { margin: 0 0 15px; font-size: 1.45rem; }
+.error-summary ul { margin: 0; padding: 0; list-style: none; }
+.error-summary li { margin-bottom: 5px; }
+.error-summary a { color: ERROR; font-weight: bold; }
+.error-summary a:focus-visible { color: TEXT; }
+.notice { border-left: 5px solid LINK; padding: 10px 15px; background: SURFACE; }
+.row { border: 1px solid BORDER; background: SURFACE; padding: 15px 15px 0; margin-bottom: 15px; }
+.row legend.row-title { font-size: 1.1rem; float: left; width: 100%; margin-bottom: 10px; }
+.row-fields { clear: both; display: flex; flex-wrap: wrap; align-items: flex-start; gap: 0 40px; }
+.row-fields .form-group { margin-bottom: 15px; }
+.row .button { margin-bottom: 15px; }
+.row select { max-width: 20em; }
+.row .hint { color: MUTED; }
+.button { font: inherit; font-size: 1em; line-height: 1.2; display: inline-block;
+  padding: 9px 14px 7px; margin: 0 10px 15px 0; border: 2px solid transparent; border-radius: 0;
+  color: ON_COLOUR; background: BUTTON; box-shadow: 0 2px 0 TEXT; cursor: pointer;
+  text-decoration: none; }
+.button.secondary { color: TEXT; background: SURFACE; border-color: BORDER; }
+.button:focus-visible { outline: 3px solid transparent; color: TEXT; background: FOCUS;
+  border-color: FOCUS; box-shadow: 0 2px 0 TEXT; }
+.button-group { display: flex; flex-wrap: wrap; align-items: center; margin-top: 10px; }
+.processing[hidden] { display: none; }
+.processing { font-weight: bold; }
+dl.summary { margin: 0 0 20px; }
+dl.summary div { display: flex; gap: 10px; }
+dl.summary dt { font-weight: bold; min-width: 10em; }
+dl.summary dd { margin: 0; }
+@media print { .site-header, .site-footer, .skip-link, .button { display: none; } }
+"""
+
+# Styles of the bar added above the roadmap and population pages (their own CSS styles the rest).
+_BAR_CSS = """
+.web-skip { position: absolute; left: -9999px; top: 0; padding: 8px 12px; }
+.web-skip:focus { position: static; display: inline-block; background: FOCUS; color: TEXT;
+  outline: 3px solid transparent; box-shadow: 0 4px TEXT; }
+.web-bar { border: 1px solid BORDER; background: SURFACE; padding: 10px 12px 2px; margin: 0 0 18px;
+  font: 15px/1.4 'Liberation Sans', Arial, Helvetica, sans-serif; color: TEXT; }
+.web-bar p { margin: 0 0 8px; }
+.web-bar form { display: flex; flex-wrap: wrap; align-items: center; gap: 0 8px; margin: 0; }
+.web-bar .web-button { font: inherit; padding: 6px 10px 5px; margin: 0 0 8px; cursor: pointer;
+  border: 2px solid BORDER; border-radius: 0; background: BACKGROUND; color: TEXT; }
+.web-bar .web-button.primary { background: BUTTON; border-color: BUTTON; color: ON_COLOUR; }
+.web-bar a { color: LINK; margin: 0 8px 8px 0; }
+.web-bar .web-button:focus-visible, .web-bar a:focus-visible { outline: 3px solid transparent;
+  background: FOCUS; color: TEXT; border-color: FOCUS; box-shadow: 0 3px 0 TEXT; }
+main:focus { outline: none; }
+@media print { .web-bar, .web-skip { display: none; } }
+"""
+
+
+def _fill(css: str) -> str:
+    colours = {
+        "BACKGROUND": pal.BACKGROUND,
+        "TEXT": pal.TEXT,
+        "MUTED": pal.TEXT_MUTED,
+        "SURFACE": pal.SURFACE,
+        "BORDER": pal.BORDER,
+        "ON_COLOUR": pal.ON_COLOUR,
+        "FOCUS": FOCUS,
+        "ERROR": ERROR,
+        "LINK": LINK,
+        "BUTTON": BUTTON,
+    }
+    return re.sub(r"\b(" + "|".join(colours) + r")\b", lambda m: colours[m.group(1)], css).strip()
+
+
+APP_CSS = _fill(_CSS)
+BAR_CSS = _fill(_BAR_CSS)
+
+# The only script: it enhances pages that work without it.
+APP_SCRIPT = """
+(function () {
+  document.querySelectorAll('[data-print]').forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener('click', function () { window.print(); });
+  });
+  document.querySelectorAll('[data-print-hint]').forEach(function (hint) { hint.hidden = true; });
+  document.querySelectorAll('.error-summary a[href^="#"]').forEach(function (link) {
+    link.addEventListener('click', function (event) {
+      var input = document.getElementById(link.getAttribute('href').slice(1));
+      if (!input) { return; }
+      event.preventDefault();
+      var group = input.closest('fieldset') || input.closest('.form-group');
+      (group || input).scrollIntoView();
+      input.focus({preventScroll: true});
+    });
+  });
+  document.querySelectorAll('form[data-processing]').forEach(function (form) {
+    form.addEventListener('submit', function () {
+      var notice = document.getElementById(form.getAttribute('data-processing'));
+      if (notice) { notice.hidden = false; }
+      form.querySelectorAll('button[type=submit]').forEach(function (b) {
+        b.setAttribute('aria-disabled', 'true');
+        b.addEventListener('click', function (e) { e.preventDefault(); });
+      });
+    });
+  });
+})();
+""".strip()
+
+
+# --- requests kept in memory --------------------------------------------------------------
+
+
+class _MemoryRequest(FlaskRequest):
+    """A request whose uploaded files stay in memory (Werkzeug spools big ones to disk)."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        return io.BytesIO()
+
+
+@contextlib.contextmanager
+def memory_files(contents: Mapping[str, bytes]) -> Iterator[dict[str, Path]]:
+    """Paths to the given bytes that only exist in memory, for code that opens files by name.
+
+    On Linux each file is a ``memfd`` (anonymous memory) reached at
+    ``/proc/self/fd/N``; elsewhere a temporary folder, removed when the block ends.
+    """
+    if hasattr(os, "memfd_create") and Path("/proc/self/fd").is_dir():
+        fds: list[int] = []
+        try:
+            paths: dict[str, Path] = {}
+            for name, data in contents.items():
+                fd = os.memfd_create(f"pathways-{name}", os.MFD_CLOEXEC)
+                fds.append(fd)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                paths[name] = Path(f"/proc/self/fd/{fd}")
+            yield paths
+        finally:
+            for fd in fds:
+                os.close(fd)
+        return
+    with tempfile.TemporaryDirectory(prefix="pathways-web-") as folder:  # pragma: no cover
+        paths = {}
+        for name, data in contents.items():
+            path = Path(folder) / f"{name}.csv"
+            path.write_bytes(data)
+            paths[name] = path
+        yield paths
+
+
+# --- CSRF: a signed double-submit token -----------------------------------------------
+
+
+class CsrfError(BadRequest):
+    description = (
+        "This form could not be accepted because it was out of date or did not come from "
+        "this site. Go back, reload the page and try again."
+    )
+
+
+def _sign(secret: bytes, nonce: str) -> str:
+    mac = hmac.new(secret, nonce.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+def new_csrf_token(secret: bytes) -> str:
+    """A random value with its HMAC: the cookie and the hidden field both carry it."""
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_sign(secret, nonce)}"
+
+
+def csrf_token_valid(secret: bytes, token: str | None) -> bool:
+    """Whether a token was made by this app (with this secret)."""
+    if not token or token.count(".") != 1:
+        return False
+    nonce, mac = token.split(".")
+    return hmac.compare_digest(_sign(secret, nonce), mac)
+
+
+# --- the app ------------------------------------------------------------------------------
+
+
+def _secret_from_environment() -> bytes:
+    configured = os.environ.get(SECRET_ENV, "")
+    if configured:
+        if len(configured) < 32:
+            raise ValueError(f"{SECRET_ENV} must be at least 32 characters")
+        return configured.encode("utf-8")
+    return secrets.token_bytes(32)  # one per process: tokens die with it, nothing to keep
+
+
+def create_app(
+    *,
+    secret: bytes | None = None,
+    today: Callable[[], date] = date.today,
+    limits: WebLimits = WebLimits(),
+    access_log: bool = False,
+) -> Flask:
+    """The web app (a Flask app; serve it with :func:`make_server`).
+
+    Args:
+        secret: the key that signs CSRF tokens; default ``$PATHWAYS_WEB_SECRET``,
+            or random for this process.
+        today: the date a new form starts with and dates of birth are checked against.
+        limits: request and upload size limits.
+        access_log: log one line per request (method, route, status, time) on
+            the ``roadmaps.web.access`` logger. Never a query string, form value or id.
+    """
+    app = Flask(__name__.rpartition(".")[0], static_folder=None)
+    app.request_class = _MemoryRequest
+    app.config.update(
+        MAX_CONTENT_LENGTH=max(limits.form, limits.population),
+        MAX_FORM_MEMORY_SIZE=limits.form,
+        MAX_FORM_PARTS=1500,
+        TRAP_BAD_REQUEST_ERRORS=False,
+        PROPAGATE_EXCEPTIONS=False,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    signing_key = secret if secret is not None else _secret_from_environment()
+    areas = available_areas()
+    choices = form_choices()
+
+    def quiet_log_exception(exc_info: Any) -> None:
+        """Log where a bug happened, never its message (it could hold a young person's details)."""
+        kind, _, tb = exc_info
+        frames = "".join(traceback.format_tb(tb)[-6:])
+        LOG.error("internal error %s on %s\n%s", getattr(kind, "__name__", kind), _route(), frames)
+
+    app.log_exception = quiet_log_exception  # type: ignore[method-assign]
+
+    @app.before_request
+    def start() -> None:
+        g.started = time.perf_counter()
+        g.nonce = secrets.token_urlsafe(18)
+        g.style_hashes = ()
+        cookie = request.cookies.get(CSRF_COOKIE)
+        g.csrf_token = cookie if csrf_token_valid(signing_key, cookie) else None
+        request.max_content_length = (
+            limits.population if request.endpoint == "population" else limits.form
+        )
+        if request.method == "POST":
+            sent = request.form.get(CSRF_FIELD)  # reads the body: size limits apply here
+            if g.csrf_token is None or not sent or not hmac.compare_digest(sent, g.csrf_token):
+                raise CsrfError()
+
+    def csrf_token() -> str:
+        if g.get("csrf_token") is None:
+            g.csrf_token = new_csrf_token(signing_key)
+            g.set_csrf_cookie = True
+        return str(g.csrf_token)
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {
+            "nonce": g.get("nonce", ""),
+            "csrf_token": csrf_token,
+            "csrf_field": CSRF_FIELD,
+            "app_css": APP_CSS,
+            "app_script": APP_SCRIPT,
+            "choices": choices,
+            "setting_labels": SETTING_LABELS,
+            "primary_needs": PRIMARY_NEED_SUGGESTIONS,
+            "limits": limits,
+        }
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        nonce = g.get("nonce") or secrets.token_urlsafe(18)
+        hashes = "".join(f" '{h}'" for h in g.get("style_hashes", ()))
+        style = f"style-src 'self' 'nonce-{nonce}'" + (
+            f" 'unsafe-hashes'{hashes}" if hashes else ""
+        )
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; {style}; script-src 'nonce-{nonce}'; img-src 'self' data:; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        if g.get("set_csrf_cookie"):
+            response.set_cookie(
+                CSRF_COOKIE,
+                str(g.csrf_token),
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure,
+                path="/",
+            )
+        if access_log:
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            ACCESS_LOG.info(
+                "%s %s %d %.0fms", request.method, _route(), response.status_code, elapsed
+            )
+        return response
+
+    # --- error pages: no traceback, no detail that could hold personal data
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        title, message = _ERROR_TEXT.get(code, ("Something went wrong", _ERROR_TEXT[400][1]))
+        if isinstance(error, CsrfError):
+            message = CsrfError.description
+        elif code == 413:
+            message = message.format(form=_size(limits.form), population=_size(limits.population))
+        return render_template("error.html", title=title, message=message, code=code), code
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> tuple[str, int]:
+        title, message = _ERROR_TEXT[500]
+        return render_template("error.html", title=title, message=message, code=500), 500
+
+    # --- the person form
+    @app.get("/")
+    def person_form() -> str:
+        return _form_page(PersonForm.blank(today()))
+
+    @app.post("/")
+    def person_form_post() -> Response | tuple[str, int] | str:
+        form = PersonForm.read(request.form)
+        action = request.form.get("action", "generate")
+        changed = apply_row_action(form, action)
+        if changed is not None:
+            return _form_page(changed, focus=_focus_after(action, changed))
+        checked = validate_form(form, today=today(), choices=choices)
+        if checked.request is None:
+            return _form_page(checked.form), 422
+        try:
+            roadmap = generate_roadmap(
+                checked.request.person, as_of=checked.request.as_of, area=checked.request.area
+            )
+        except PathwaysError as exc:  # a check the form missed: still shown on the form
+            error = FieldError(
+                "person_id", "person_id", f"The roadmap could not be drawn up: {exc.message}"
+            )
+            return _form_page(replace(checked.form, errors=(error,))), 422
+        return _roadmap_page(checked.request, "practitioner", roadmap)
+
+    @app.post("/roadmap")
+    def roadmap() -> Response:
+        audience = request.form.get("audience", "practitioner")
+        if audience not in ("practitioner", "family"):
+            raise BadRequest()
+        return _roadmap_page(_carried(), audience)
+
+    @app.post("/edit")
+    def edit() -> str:
+        carried = _carried()
+        return _form_page(
+            PersonForm.from_person(carried.person, as_of=carried.as_of, area=carried.area)
+        )
+
+    @app.post("/download/person")
+    def download_person() -> Response:
+        carried = _carried()
+        file_format = request.form.get("format", "yaml")
+        if file_format not in ("yaml", "json"):
+            raise BadRequest()
+        mimetype = "application/json" if file_format == "json" else "application/yaml"
+        return _download(
+            person_file_text(carried.person, file_format),
+            download_name(carried.person, file_format),
+            mimetype,
+        )
+
+    @app.post("/download/roadmap")
+    def download_roadmap() -> Response:
+        carried = _carried()
+        roadmap = _generate(carried)
+        name = download_name(carried.person, "json").removesuffix(".json")
+        return _download(
+            render_json(roadmap),
+            f"{name}-roadmap-{carried.as_of.isoformat()}.json",
+            "application/json",
+        )
+
+    # --- opening a saved person file
+    @app.get("/open")
+    def open_file() -> str:
+        return render_template("open.html", error=None)
+
+    @app.post("/open")
+    def open_file_post() -> tuple[str, int] | str:
+        upload = request.files.get("person_file")
+        if upload is None or not upload.filename:
+            return _open_error("Select a person file")
+        content = upload.stream.read(limits.form + 1)
+        try:
+            person = read_person_file(upload.filename, content)
+        except PersonFileError as exc:
+            return _open_error(str(exc))
+        form = PersonForm.from_person(person, as_of=today())
+        return _form_page(form, opened=upload.filename)
+
+    # --- strategy leads: the population report
+    @app.get("/population")
+    def population_form() -> str:
+        return _population_form(as_of=DateInput.of(today()), area="england", errors=())
+
+    @app.post("/population")
+    def population() -> Response | tuple[str, int]:
+        return _population(limits, today())
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status=204)  # no icon; saves a 404 on every roadmap page
+
+    @app.get("/health")
+    def health() -> Response:
+        return Response("ok\n", mimetype="text/plain")
+
+    # --- helpers that need the request
+
+    def _carried() -> RoadmapRequest:
+        try:
+            return carried_request(request.form, areas)
+        except PersonFileError:
+            raise BadRequest() from None
+
+    return app
+
+
+_ERROR_TEXT: dict[int, tuple[str, str]] = {
+    400: (
+        "Sorry, there is a problem with the page",
+        "The page sent something this service could not use. Go back and try again, or "
+        "start again from the form.",
+    ),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: (
+        "Sorry, there is a problem with the page",
+        "This page cannot be used that way. Start again from the form.",
+    ),
+    413: (
+        "The file or form is too big",
+        "What you sent is bigger than this service accepts. A person file can be up to "
+        "{form}; the population files up to {population} together. For a bigger "
+        "population, use the pathways population command.",
+    ),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Something went wrong on our side. Nothing you entered was kept. Try again later, "
+        "or tell your system administrator the time it happened.",
+    ),
+}
+
+
+def _size(limit: int) -> str:
+    """A byte count in words: ``512 KB``, ``4 MB``."""
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def _route() -> str:
+    """The route of the request for logs: its pattern, never a query string or a typed path."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
+def _focus_after(action: str, form: PersonForm) -> str | None:
+    """After adding a row, move the keyboard to its first box; after removing, to the add button."""
+    kind = action.split("-")[1]
+    if action.startswith("add-"):
+        count = len(getattr(form, kind + "s"))
+        first = {
+            "episode": f"episode-{count}-start-day",
+            "event": f"event-{count}-type",
+            "service": f"service-{count}-service",
+        }
+        return first[kind]
+    return f"add-{kind}"
+
+
+def _form_page(form: PersonForm, *, focus: str | None = None, opened: str | None = None) -> str:
+    return render_template("form.html", form=form, focus=focus, opened=opened)
+
+
+def _open_error(message: str) -> tuple[str, int]:
+    error = FieldError("person_file", "person_file", message)
+    return render_template("open.html", error=error), 422
+
+
+def _generate(carried: RoadmapRequest) -> Any:
+    try:
+        return generate_roadmap(carried.person, as_of=carried.as_of, area=carried.area)
+    except PathwaysError:
+        raise BadRequest() from None
+
+
+def _download(text: str, filename: str, mimetype: str) -> Response:
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# A style attribute's value. The pattern starts with its literal text, which the regular
+# expression engine finds fast, and looks back for the space before it.
+_STYLE_ATTRIBUTE = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
+
+
+def adopt_page(document: str, *, bar: str, head: str = "") -> str:
+    """Put a self-contained page (the roadmap, the population report) into the app.
+
+    Its ``<style>`` gets this response's nonce, its style attributes are allowed
+    by hash (recorded for the Content-Security-Policy header), and the app's bar
+    (actions, skip link) goes at the top of its body.
+    """
+    nonce = g.nonce
+    document = document.replace("<style>", f'<style nonce="{nonce}">')
+    values = sorted({html.unescape(v) for v in _STYLE_ATTRIBUTE.findall(document)})
+    g.style_hashes = tuple(
+        "sha256-" + base64.b64encode(hashlib.sha256(v.encode("utf-8")).digest()).decode("ascii")
+        for v in values
+    )
+    document = document.replace(
+        "</head>", f'<style nonce="{nonce}">\n{BAR_CSS}\n</style>\n{head}</head>', 1
+    )
+    script = f'<script nonce="{nonce}">\n{APP_SCRIPT}\n</script>\n'
+    head_end, body_end = document.find("</head>"), document.rfind("</body>")
+    if body_end > head_end:
+        document = document[:body_end] + script + document[body_end:]
+    document = re.sub(r"<body([^>]*)>", lambda m: f"<body{m.group(1)}>\n{bar}", document, count=1)
+    return document.replace("<main>", '<main id="page-main" tabindex="-1">', 1)
+
+
+def _roadmap_page(carried: RoadmapRequest, audience: str, roadmap: Any = None) -> Response:
+    roadmap = roadmap if roadmap is not None else _generate(carried)
+    page = render_html(roadmap, audience=audience)  # type: ignore[arg-type]
+    bar = render_template(
+        "roadmap_bar.html",
+        carried=carried_fields(carried),
+        audience=audience,
+        other="family" if audience == "practitioner" else "practitioner",
+    )
+    return Response(adopt_page(page, bar=bar), mimetype="text/html")
+
+
+def _population_form(*, as_of: DateInput, area: str, errors: tuple[FieldError, ...]) -> str:
+    return render_template(
+        "population.html",
+        as_of=as_of,
+        area=area,
+        errors=errors,
+        error_for={e.group: e for e in errors},
+    )
+
+
+_POPULATION_FILES = (
+    ("people_file", "people", "people"),
+    ("episodes_file", "episodes", "care episodes"),
+    ("events_file", "events", "events"),
+)
+
+
+def _population(limits: WebLimits, today: date) -> Response | tuple[str, int]:
+    as_of_input = DateInput.read(request.form, "as_of")
+    area = request.form.get("area", "")
+    check = FieldChecker()
+    contents: dict[str, bytes] = {}
+    for field_name, key, label in _POPULATION_FILES:
+        upload = request.files.get(field_name)
+        if upload is None or not upload.filename:
+            if key == "people":
+                check.add(field_name, "Select the people file (people.csv)")
+            continue
+        data = upload.stream.read()
+        problem = _csv_problem(upload.filename, data, label, limits.population_rows)
+        if problem:
+            check.add(field_name, problem)
+        else:
+            contents[key] = data
+    if area not in dict(form_choices().areas):
+        check.add("area", "Select the local area")
+    as_of = check.date(as_of_input, "as_of", "date of the report", required=True)
+    if check.errors or as_of is None:
+        return _population_form(as_of=as_of_input, area=area, errors=tuple(check.errors)), 422
+
+    from roadmaps.population import report_html, rule_labels, run_population_files
+
+    with memory_files(contents) as paths:
+        names = {str(path): key for key, path in paths.items()}
+        try:
+            run = run_population_files(
+                paths["people"],
+                paths.get("episodes"),
+                paths.get("events"),
+                as_of=as_of,
+                area=area,
+                workers=1,
+                progress=False,
+            )
+        except PathwaysError as exc:
+            key = names.get(str(exc.file or ""), "")
+            field_name = next((f for f, k, _ in _POPULATION_FILES if k == key), "people_file")
+            label = next((lbl for f, k, lbl in _POPULATION_FILES if k == key), "people")
+            where = f" (line {exc.line})" if exc.line else ""
+            check.add(field_name, f"The {label} file cannot be used{where}: {exc.message}")
+            return _population_form(as_of=as_of_input, area=area, errors=tuple(check.errors)), 422
+    page = report_html(run.result, run.accounting, run.area, rule_labels(run.area))
+    bar = render_template("population_bar.html", accounting=run.accounting)
+    return Response(adopt_page(page, bar=bar), mimetype="text/html")
+
+
+def _csv_problem(filename: str, data: bytes, label: str, max_rows: int) -> str | None:
+    if not filename.lower().endswith(".csv"):
+        return f"The {label} file must be a CSV file (ending .csv)"
+    if not data.strip():
+        return f"The {label} file is empty"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return f"The {label} file must be saved as UTF-8 text (in Excel: CSV UTF-8)"
+    if data.count(b"\n") > max_rows:
+        return (
+            f"The {label} file has more than {max_rows:,} rows: use the pathways "
+            "population command for a population this size"
+        )
+    return None
+
+
+# --- serving --------------------------------------------------------------------------
+
+
+def make_server(
+    app: Flask,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    threads: int = 8,
+    trusted_proxy: str | None = None,
+    limits: WebLimits = WebLimits(),
+) -> Any:
+    """A waitress server for the app (call ``.run()``; ``.close()`` stops it).
+
+    Waitress buffers large requests and responses in temporary files by default;
+    the buffers here are sized so that everything stays in memory. Requests far
+    over the app's own limits are refused by waitress before the app sees them.
+
+    Args:
+        trusted_proxy: the address of the reverse proxy whose ``X-Forwarded-*``
+            headers (client address, https) may be believed; None believes none.
+    """
+    from waitress.server import create_server
+
+    options = _waitress_options(threads, trusted_proxy, limits)
+    return create_server(app, host=host, port=port, **options)
+
+
+def _waitress_options(threads: int, trusted_proxy: str | None, limits: WebLimits) -> dict[str, Any]:
+    """The options of :func:`make_server`'s waitress server, but where it listens."""
+    biggest = max(limits.form, limits.population)
+    options: dict[str, Any] = {
+        "threads": threads,
+        "ident": "",  # no Server header
+        "max_request_body_size": biggest * 2,
+        "inbuf_overflow": biggest * 2 + 64 * 1024,
+        "outbuf_overflow": 256 * 1024 * 1024,
+        "expose_tracebacks": False,
+        "clear_untrusted_proxy_headers": True,
+    }
+    if trusted_proxy:
+        options["trusted_proxy"] = trusted_proxy
+        options["trusted_proxy_headers"] = {
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+        }
+    return options
+
+
+#: Connections the kernel queues for the listening socket (waitress's own default).
+_BACKLOG = 1024
+#: The signals that stop the server: Ctrl+C, and a service manager's stop.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def listen_sockets(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host`` and ``port``, bound as waitress binds them.
+
+    A name may give more than one address (``localhost``: 127.0.0.1 and ::1),
+    each with its own socket.
+
+    Raises:
+        OSError: an address cannot be bound (in use, not on this machine).
+    """
+    from waitress.adjustments import Adjustments
+
+    bound: list[socket.socket] = []
+    try:
+        for family, kind, proto, address in Adjustments(host=host, port=port).listen:
+            sock = socket.socket(family, kind, proto)
+            bound.append(sock)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+            sock.listen(_BACKLOG)
+    except OSError:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound
+
+
+def serve_workers(
+    app: Flask,
+    sockets: Sequence[socket.socket],
+    *,
+    workers: int,
+    threads: int,
+    trusted_proxy: str | None = None,
+    limits: WebLimits = WebLimits(),
+) -> int:
+    """Serve the app from ``workers`` processes that share the listening ``sockets``.
+
+    Python runs one thread at a time per process, so one process uses one
+    processor core; a pre-forked pool of waitress servers uses them all. The
+    processes are forked from this one after the app is made, so they share its
+    CSRF secret (a form from one is accepted by another) and nothing else: no
+    process keeps anything between requests. Each new connection goes to the
+    worker with the fewest open (:class:`_Turns`).
+
+    Returns when every worker has stopped: after SIGINT (``Ctrl+C``) or SIGTERM
+    to this process, which passes SIGTERM on and lets the workers finish the
+    requests in hand (exit status 0); or, if a worker stops by itself, after
+    stopping the others (exit status 1, so that a service manager restarts the
+    whole server). Needs ``os.fork`` (not on Windows).
+    """
+    children: set[int] = set()
+    stopping = False
+    turns = _Turns(workers)
+    options = {"sockets": list(sockets), **_waitress_options(threads, trusted_proxy, limits)}
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
+    status = 0
+    try:
+        for worker in range(workers):
+            if not stopping:
+                children.add(_fork_worker(app, options, turns, worker))
+        while children:
+            pid, _ = os.wait()  # a signal runs stop() and the wait goes on
+            children.discard(pid)
+            if not stopping:
+                LOG.error("a worker process stopped unexpectedly; stopping the others")
+                status = 1
+                stop(signal.SIGTERM, None)
+    finally:
+        if children:  # only if this process failed (a fork refused): leave no worker behind
+            stop(signal.SIGTERM, None)
+            for pid in children:
+                os.waitpid(pid, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sock in sockets:
+            sock.close()
+        turns.close()
+    return status
+
+
+class _Turns:
+    """Which worker process takes the next connection: the one with the fewest open.
+
+    The kernel hands a new connection to whichever process accepts it first, and
+    one process can win nearly every race (41 of the load test's 50 connections),
+    while a browser keeps its connection for the pages that follow. So each worker
+    records how many connections it has open, in memory the workers share, and
+    listens for new ones only while no other has fewer. A worker that has just
+    taken one nudges the others (a byte down a pipe each), so that one that is
+    now the least busy starts listening at once rather than when it next wakes.
+    """
+
+    def __init__(self, workers: int) -> None:
+        # Made before the fork, so that the workers share them: an anonymous mapping
+        # (no file, and only numbers in it) and a pipe to each worker.
+        self._counts = memoryview(mmap.mmap(-1, 8 * workers)).cast("q")
+        self._pipes = [os.pipe() for _ in range(workers)]
+        for _, write_end in self._pipes:
+            os.set_blocking(write_end, False)
+
+    def my_turn(self, worker: int, open_now: int) -> bool:
+        """Record the worker's open connections; whether it is among the least busy."""
+        self._counts[worker] = open_now
+        return open_now <= min(self._counts)
+
+    def nudge_others(self, worker: int) -> None:
+        """Wake every other worker to look again whether it is its turn."""
+        for other, (_, write_end) in enumerate(self._pipes):
+            if other != worker:
+                # A full pipe already holds a nudge the worker has yet to read.
+                with contextlib.suppress(BlockingIOError):
+                    os.write(write_end, b"\0")
+
+    def nudges(self, worker: int) -> int:
+        """The end of the worker's pipe that it reads its nudges from."""
+        return self._pipes[worker][0]
+
+    def close(self) -> None:
+        """Close the pipes (in the process that made them, once the workers have stopped)."""
+        for pipe in self._pipes:
+            for end in pipe:
+                os.close(end)
+
+
+def _fork_worker(app: Flask, options: dict[str, Any], turns: _Turns, worker: int) -> int:
+    """Start one worker process and return its id; the worker itself never returns."""
+    # Signals wait until the new process has its own handlers, not the parent's.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    pid = os.fork()
+    if pid:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        return pid
+    status = 1
+    try:
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, _stop_worker)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        server = _worker_server(app, options, turns, worker)
+        try:
+            server.run()  # returns after SIGTERM or Ctrl+C, once the requests in hand are done
+        finally:
+            server.close()
+        status = 0
+    except KeyboardInterrupt:
+        status = 0
+    except BaseException as exc:
+        frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
+        LOG.error("worker process failed: %s\n%s", type(exc).__name__, frames)
+    finally:
+        os._exit(status)  # never back into the parent's code, handlers or finally blocks
+
+
+def _worker_server(app: Flask, options: dict[str, Any], turns: _Turns, worker: int) -> Any:
+    """A worker's waitress server, which takes new connections only in its turn.
+
+    waitress polls a listening socket for new connections while the socket's
+    ``readable()`` is true, and accepts one in its ``handle_accept()``; both are
+    wrapped here. waitress's own ``readable()`` still runs every time: it also
+    closes idle connections.
+    """
+    from waitress import wasyncore
+    from waitress.server import BaseWSGIServer, create_server
+
+    # waitress's map of this process's sockets and pipes: the listening sockets,
+    # its wake-up pipe, the nudges and one entry per open connection.
+    socket_map: dict[int, Any] = {}
+    server = create_server(app, map=socket_map, **options)
+
+    class Nudges(wasyncore.file_dispatcher):  # type: ignore[misc]
+        def writable(self) -> bool:
+            return False
+
+        def handle_read(self) -> None:
+            self.recv(4096)  # waking the loop was the point: readable() is asked again
+
+    Nudges(turns.nudges(worker), socket_map)
+    for listener in [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]:
+        readable, handle_accept = listener.readable, listener.handle_accept
+
+        def readable_in_turn(readable: Callable[[], bool] = readable) -> bool:
+            accepting = readable()
+            return turns.my_turn(worker, len(socket_map)) and accepting
+
+        def accept_and_nudge(handle_accept: Callable[[], None] = handle_accept) -> None:
+            handle_accept()
+            turns.my_turn(worker, len(socket_map))  # record the new count before the nudge
+            turns.nudge_others(worker)
+
+        listener.readable, listener.handle_accept = readable_in_turn, accept_and_nudge
+    return server
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    """Stop a worker's waitress loop, once.
+
+    A second signal must not cut the requests in hand: Ctrl+C reaches every
+    process of the terminal, and the parent passes SIGTERM on as well.
+    """
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _already_stopping)
+    raise KeyboardInterrupt
+
+
+def _already_stopping(signum: int, frame: object) -> None:
+    """Take no notice of another stop signal.
+
+    Ignoring it with ``SIG_IGN`` instead would make Python report a signal that
+    arrived together with the first as lost to a race.
+    """
+
+
+def serve_in_thread(
+    app: Flask, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4
+) -> tuple[Any, threading.Thread]:
+    """Start the app on waitress in a background thread (for tests and notebooks).
+
+    Returns the server (``server.effective_port`` is the port) and its thread;
+    stop them with :func:`stop_server`.
+    """
+    server = make_server(app, host=host, port=port, threads=threads)
+    thread = threading.Thread(target=server.run, name="pathways-web", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_server(server: Any, thread: threading.Thread, timeout: float = 10) -> None:
+    """Stop a server from :func:`serve_in_thread`: let running requests finish, then close."""
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown(timeout=timeout)
+    # Close the sockets in the server's own thread (its trigger runs the call there): closing
+    # them from here could pull a socket from under a poll that is running, which raises.
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout=timeout)

@@ -1,0 +1,796 @@
+"""The web form for one young person: form values ↔ :class:`~cohorts.Person`, with checks.
+
+The form covers every field of the person file (``docs/person-file.md``) plus
+the local area and the as-of date. It follows the GOV.UK Design System's
+patterns for forms, dates and errors, the convention UK public-service users
+know:
+
+* a date is three boxes (day, month, year) in a fieldset with a legend;
+* each error is a plain-English sentence that says what to do ("Enter a real
+  date of birth"), shown next to its field and, as a link to the field, in a
+  summary at the top;
+* what was entered is kept, exactly as typed.
+
+The form accepts what the person file accepts (so a saved file always reopens
+and regenerates), plus one extra check the brief asks for: a date of birth
+must be today or in the past.
+
+This module knows no web framework: it reads a mapping of form values (for
+example Flask's ``request.form``) and returns plain data the templates show.
+
+>>> form = PersonForm.blank(date(2026, 11, 23))
+>>> form.as_of.year
+'2026'
+>>> checked = validate_form(form, today=date(2026, 11, 23))
+>>> checked.request is None and checked.form.errors[0].message
+'Enter a case reference'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+import yaml
+
+from cohorts import (
+    EHCP_SETTINGS,
+    Person,
+    available_areas,
+    load_pathway,
+    person_from_mapping,
+    person_to_mapping,
+)
+from pathways import PathwaysError, load_yaml_text
+
+#: Most rows of each kind the form takes (it keeps a request's size bounded).
+MAX_ROWS = 60
+#: Blank rows a new form starts with.
+BLANK_ROWS = {"episodes": 1, "events": 3, "services": 1}
+#: Longest case reference and primary need accepted.
+MAX_TEXT = 200
+#: The years a date on the form may have.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
+#: Accepted extensions of a person file.
+PERSON_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+
+_YEAR_GROUP_OFFSET = re.compile(r"[+-]?\d{1,2}")
+_DIGITS = re.compile(r"\d{1,4}")
+_ROW_ACTION = re.compile(r"(add|remove)-(episode|event|service)(?:-(\d{1,3}))?")
+
+#: Plain-English names of the EHC plan settings, in the person file's order.
+SETTING_LABELS: dict[str, str] = {
+    "school": "School (including a school sixth form)",
+    "further-education": "Further-education college",
+    "apprenticeship": "Apprenticeship",
+    "higher-education": "University (higher education)",
+    "employment": "Paid work",
+    "none": "Not in education, employment or training",
+}
+assert tuple(SETTING_LABELS) == EHCP_SETTINGS, "keep SETTING_LABELS in step with EHCP_SETTINGS"
+
+AREA_LABELS: dict[str, str] = {
+    "england": "England (national rules only)",
+    "leicester": "Leicester",
+    "peterborough": "Peterborough",
+}
+
+#: Primary-need codes offered as suggestions (DfE SEN2 / school census); any text is accepted.
+PRIMARY_NEED_SUGGESTIONS: tuple[tuple[str, str], ...] = (
+    ("ASD", "Autistic spectrum disorder"),
+    ("MLD", "Moderate learning difficulty"),
+    ("SLD", "Severe learning difficulty"),
+    ("PMLD", "Profound and multiple learning difficulty"),
+    ("SEMH", "Social, emotional and mental health"),
+    ("SLCN", "Speech, language and communication needs"),
+    ("SPLD", "Specific learning difficulty"),
+    ("HI", "Hearing impairment"),
+    ("VI", "Vision impairment"),
+    ("MSI", "Multi-sensory impairment"),
+    ("PD", "Physical disability"),
+    ("OTH", "Other difficulty or disability"),
+)
+
+
+# --- raw form values ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateInput:
+    """A date as typed into three boxes; every part is kept as text."""
+
+    day: str = ""
+    month: str = ""
+    year: str = ""
+
+    @classmethod
+    def of(cls, value: date | None) -> DateInput:
+        if value is None:
+            return cls()
+        return cls(str(value.day), str(value.month), str(value.year))
+
+    @classmethod
+    def read(cls, values: Mapping[str, str], name: str) -> DateInput:
+        return cls(*(_text(values, f"{name}-{part}", 10) for part in ("day", "month", "year")))
+
+    def is_blank(self) -> bool:
+        return not (self.day or self.month or self.year)
+
+    def items(self, name: str) -> dict[str, str]:
+        return {f"{name}-day": self.day, f"{name}-month": self.month, f"{name}-year": self.year}
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRow:
+    start: DateInput = DateInput()
+    end: DateInput = DateInput()
+
+    def is_blank(self) -> bool:
+        return self.start.is_blank() and self.end.is_blank()
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    type: str = ""
+    date: DateInput = DateInput()
+
+    def is_blank(self) -> bool:
+        return not self.type and self.date.is_blank()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRow:
+    service: str = ""
+    planned_end: DateInput = DateInput()
+
+    def is_blank(self) -> bool:
+        return not self.service and self.planned_end.is_blank()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One error: the field group it belongs to, the input to link to, and the message.
+
+    ``group`` names the error message's element (``{group}-error``); ``target``
+    is the id of the input the summary links to; ``parts`` are the date parts
+    to mark (empty for a whole field).
+    """
+
+    group: str
+    target: str
+    message: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonForm:
+    """Everything on the form, as typed, with the errors found (if checked)."""
+
+    person_id: str = ""
+    date_of_birth: DateInput = DateInput()
+    has_ehcp: str = ""  # "yes" | "no" | ""
+    ehcp_issued: DateInput = DateInput()
+    ehcp_setting: str = ""
+    ehcp_setting_end: DateInput = DateInput()
+    episodes: tuple[EpisodeRow, ...] = ()
+    events: tuple[EventRow, ...] = ()
+    services: tuple[ServiceRow, ...] = ()
+    care_needs_likely: str = ""
+    continuing_care: str = ""
+    primary_need: str = ""
+    year_group_offset: str = "0"
+    area: str = "england"
+    as_of: DateInput = DateInput()
+    errors: tuple[FieldError, ...] = ()
+
+    @classmethod
+    def blank(cls, today: date) -> PersonForm:
+        """A new form: the as-of date is today, with a few blank rows of each kind."""
+        return cls(
+            episodes=(EpisodeRow(),) * BLANK_ROWS["episodes"],
+            events=(EventRow(),) * BLANK_ROWS["events"],
+            services=(ServiceRow(),) * BLANK_ROWS["services"],
+            as_of=DateInput.of(today),
+        )
+
+    @classmethod
+    def from_person(cls, person: Person, *, as_of: date, area: str = "england") -> PersonForm:
+        """The form filled in from a person (a saved file), with one blank row of each kind."""
+        ehcp = person.ehcp
+        return cls(
+            person_id=person.id,
+            date_of_birth=DateInput.of(person.date_of_birth),
+            has_ehcp="yes" if ehcp else "no",
+            ehcp_issued=DateInput.of(ehcp.issued if ehcp else None),
+            ehcp_setting=ehcp.setting if ehcp else "",
+            ehcp_setting_end=DateInput.of(ehcp.setting_end if ehcp else None),
+            episodes=(
+                *(
+                    EpisodeRow(DateInput.of(e.start), DateInput.of(e.end))
+                    for e in person.care_episodes
+                ),
+                EpisodeRow(),
+            ),
+            events=(*(EventRow(e.type, DateInput.of(e.date)) for e in person.events), EventRow()),
+            services=(
+                *(ServiceRow(s.service, DateInput.of(s.planned_end)) for s in person.services),
+                ServiceRow(),
+            ),
+            care_needs_likely="yes" if person.care_needs_likely else "no",
+            continuing_care="yes" if person.continuing_care else "no",
+            primary_need=person.primary_need or "",
+            year_group_offset=str(person.year_group_offset),
+            area=area,
+            as_of=DateInput.of(as_of),
+        )
+
+    @classmethod
+    def read(cls, values: Mapping[str, str]) -> PersonForm:
+        """The form as submitted (rows numbered from 1; at most :data:`MAX_ROWS` of each)."""
+
+        def rows(kind: str) -> range:
+            count = _count(values, f"{kind}-count")
+            return range(1, count + 1)
+
+        return cls(
+            person_id=_text(values, "person_id", MAX_TEXT + 50),
+            date_of_birth=DateInput.read(values, "date_of_birth"),
+            has_ehcp=_choice(values, "has_ehcp", ("yes", "no")),
+            ehcp_issued=DateInput.read(values, "ehcp_issued"),
+            ehcp_setting=_text(values, "ehcp_setting", 40),
+            ehcp_setting_end=DateInput.read(values, "ehcp_setting_end"),
+            episodes=tuple(
+                EpisodeRow(
+                    DateInput.read(values, f"episode-{n}-start"),
+                    DateInput.read(values, f"episode-{n}-end"),
+                )
+                for n in rows("episode")
+            ),
+            events=tuple(
+                EventRow(
+                    _text(values, f"event-{n}-type", 80), DateInput.read(values, f"event-{n}-date")
+                )
+                for n in rows("event")
+            ),
+            services=tuple(
+                ServiceRow(
+                    _text(values, f"service-{n}-service", 80),
+                    DateInput.read(values, f"service-{n}-planned_end"),
+                )
+                for n in rows("service")
+            ),
+            care_needs_likely=_choice(values, "care_needs_likely", ("yes", "no")),
+            continuing_care=_choice(values, "continuing_care", ("yes", "no")),
+            primary_need=_text(values, "primary_need", MAX_TEXT + 50),
+            year_group_offset=_text(values, "year_group_offset", 10),
+            area=_text(values, "area", 40),
+            as_of=DateInput.read(values, "as_of"),
+        )
+
+    def values(self) -> dict[str, str]:
+        """Every input's value by name: what a browser would send for this form."""
+        out: dict[str, str] = {"person_id": self.person_id}
+        out |= self.date_of_birth.items("date_of_birth")
+        out["has_ehcp"] = self.has_ehcp
+        out |= self.ehcp_issued.items("ehcp_issued")
+        out["ehcp_setting"] = self.ehcp_setting
+        out |= self.ehcp_setting_end.items("ehcp_setting_end")
+        out["episode-count"] = str(len(self.episodes))
+        for n, episode in enumerate(self.episodes, 1):
+            out |= episode.start.items(f"episode-{n}-start") | episode.end.items(f"episode-{n}-end")
+        out["event-count"] = str(len(self.events))
+        for n, event in enumerate(self.events, 1):
+            out[f"event-{n}-type"] = event.type
+            out |= event.date.items(f"event-{n}-date")
+        out["service-count"] = str(len(self.services))
+        for n, service in enumerate(self.services, 1):
+            out[f"service-{n}-service"] = service.service
+            out |= service.planned_end.items(f"service-{n}-planned_end")
+        out["care_needs_likely"] = self.care_needs_likely
+        out["continuing_care"] = self.continuing_care
+        out["primary_need"] = self.primary_need
+        out["year_group_offset"] = self.year_group_offset
+        out["area"] = self.area
+        out |= self.as_of.items("as_of")
+        return {key: value for key, value in out.items() if value != ""}
+
+    def error_for(self, group: str) -> FieldError | None:
+        """The error of one field group, if any (the first, when there are several)."""
+        return next((e for e in self.errors if e.group == group), None)
+
+    def invalid(self, group: str, part: str = "") -> bool:
+        """Whether an input should be marked as in error (a date part, or a whole field)."""
+        error = self.error_for(group)
+        if error is None:
+            return False
+        return not part or not error.parts or part in error.parts
+
+
+def _text(values: Mapping[str, str], name: str, limit: int) -> str:
+    value = values.get(name) or ""
+    return str(value).strip()[:limit]
+
+
+def _choice(values: Mapping[str, str], name: str, choices: Sequence[str]) -> str:
+    value = _text(values, name, 10)
+    return value if value in choices else ""
+
+
+def _count(values: Mapping[str, str], name: str) -> int:
+    text = _text(values, name, 4)
+    return min(int(text), MAX_ROWS) if text.isdigit() else 0
+
+
+# --- adding and removing rows ------------------------------------------------------------
+
+
+def apply_row_action(form: PersonForm, action: str) -> PersonForm | None:
+    """Add or remove a row (the form's "Add another …" and "Remove" buttons).
+
+    Works without JavaScript: the button submits the whole form and the page is
+    drawn again with one row more or less, keeping every value.
+
+    Returns:
+        the changed form, or None when ``action`` is not a row action.
+
+    >>> form = apply_row_action(PersonForm(), "add-episode")
+    >>> len(form.episodes)
+    1
+    >>> len(apply_row_action(form, "remove-episode-1").episodes)
+    0
+    """
+    match = _ROW_ACTION.fullmatch(action)
+    if match is None:
+        return None
+    verb, kind, number = match.groups()
+
+    def changed(rows: tuple[Any, ...], blank: object) -> tuple[Any, ...]:
+        if verb == "add":
+            return (*rows, blank) if len(rows) < MAX_ROWS else rows
+        if number is not None and 1 <= int(number) <= len(rows):
+            return rows[: int(number) - 1] + rows[int(number) :]
+        return rows
+
+    if kind == "episode":
+        return replace(form, errors=(), episodes=changed(form.episodes, EpisodeRow()))
+    if kind == "event":
+        return replace(form, errors=(), events=changed(form.events, EventRow()))
+    return replace(form, errors=(), services=changed(form.services, ServiceRow()))
+
+
+# --- checking -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapRequest:
+    """A checked request: who, on which date, under which area's rules."""
+
+    person: Person
+    as_of: date
+    area: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedForm:
+    """The form with its errors, and the request when there are none."""
+
+    form: PersonForm
+    request: RoadmapRequest | None
+
+
+@dataclass
+class FieldChecker:
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(
+        self, group: str, message: str, *, target: str | None = None, parts: tuple[str, ...] = ()
+    ) -> None:
+        self.errors.append(FieldError(group, target or group, message, parts))
+
+    def date(self, value: DateInput, group: str, noun: str, *, required: bool) -> date | None:
+        """Check a three-part date, GOV.UK style; None (with an error added) when unusable."""
+        subject = noun[0].upper() + noun[1:]
+        parts = {"day": value.day, "month": value.month, "year": value.year}
+        missing = [name for name, text in parts.items() if not text]
+        if len(missing) == 3:
+            if required:
+                self.add(
+                    group,
+                    f"Enter the {noun}",
+                    target=f"{group}-day",
+                    parts=("day", "month", "year"),
+                )
+            return None
+        if missing:
+            self.add(
+                group,
+                f"{subject} must include a {' and '.join(missing)}",
+                target=f"{group}-{missing[0]}",
+                parts=tuple(missing),
+            )
+            return None
+        wrong = tuple(name for name, text in parts.items() if not _DIGITS.fullmatch(text))
+        if wrong:
+            self.add(group, f"Enter a real {noun}", target=f"{group}-{wrong[0]}", parts=wrong)
+            return None
+        if len(value.year) != 4:
+            self.add(
+                group,
+                f"The year of the {noun} must include 4 numbers",
+                target=f"{group}-year",
+                parts=("year",),
+            )
+            return None
+        try:
+            typed = date(int(value.year), int(value.month), int(value.day))
+        except ValueError:
+            bad_month = not 1 <= int(value.month) <= 12
+            self.add(
+                group,
+                f"Enter a real {noun}",
+                target=f"{group}-{'month' if bad_month else 'day'}",
+                parts=("month",) if bad_month else ("day", "month", "year"),
+            )
+            return None
+        if not FIRST_YEAR <= typed.year <= LAST_YEAR:
+            # Dates that far out are typing mistakes, and some date sums overflow on them.
+            self.add(
+                group,
+                f"{subject} must be between {FIRST_YEAR} and {LAST_YEAR}",
+                target=f"{group}-year",
+                parts=("year",),
+            )
+            return None
+        return typed
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What the selects offer: the areas, event types and services of the rule data."""
+
+    areas: tuple[tuple[str, str], ...]
+    event_types: tuple[tuple[str, str], ...]
+    services: tuple[tuple[str, str], ...]
+    services_by_area: Mapping[str, frozenset[str]]
+
+    def label(self, kind: str, value: str) -> str:
+        options = {"area": self.areas, "event": self.event_types, "service": self.services}[kind]
+        return dict(options).get(value, value)
+
+
+_choices_cache: dict[tuple[str, ...], Choices] = {}
+
+
+def form_choices() -> Choices:
+    """The options of the form's selects, from the shipped rule data (cached)."""
+    areas = available_areas()
+    cached = _choices_cache.get(areas)
+    if cached is not None:
+        return cached
+    event_types: dict[str, str] = {}
+    services: dict[str, str] = {}
+    by_area: dict[str, frozenset[str]] = {}
+    for area in areas:
+        pathway = load_pathway(area)
+        for event_id, event in pathway.rules.events.items():
+            event_types.setdefault(event_id, event.label)
+        ids = {n.id: n.label for n in pathway.rules.nodes.values() if n.kind == "service"}
+        for node_id, label in ids.items():
+            services.setdefault(node_id, label)
+        by_area[area] = frozenset(ids)
+    choices = Choices(
+        areas=tuple((a, AREA_LABELS.get(a, a.title())) for a in areas),
+        event_types=tuple(sorted(event_types.items(), key=lambda item: item[1].lower())),
+        services=tuple(sorted(services.items(), key=lambda item: item[1].lower())),
+        services_by_area=by_area,
+    )
+    _choices_cache[areas] = choices
+    return choices
+
+
+def validate_form(form: PersonForm, *, today: date, choices: Choices | None = None) -> CheckedForm:
+    """Check every field; return the form with its errors, and the request if it is valid.
+
+    The errors come in the order of the page, each next to its field and in the summary.
+    """
+    choices = choices or form_choices()
+    check = FieldChecker()
+    data: dict[str, Any] = {}
+
+    if not form.person_id:
+        check.add("person_id", "Enter a case reference")
+    elif len(form.person_id) > MAX_TEXT:
+        check.add("person_id", f"Case reference must be {MAX_TEXT} characters or fewer")
+    data["id"] = form.person_id
+
+    as_of = _peek_as_of(form)
+    dob = check.date(form.date_of_birth, "date_of_birth", "date of birth", required=True)
+    if dob is not None:
+        if dob > today:
+            check.add(
+                "date_of_birth",
+                "Date of birth must be today or in the past",
+                target="date_of_birth-day",
+            )
+            dob = None
+        elif as_of is not None and dob > as_of:
+            check.add(
+                "date_of_birth",
+                "Date of birth must be on or before the roadmap date",
+                target="date_of_birth-day",
+            )
+            dob = None
+    data["date_of_birth"] = dob
+
+    if not form.has_ehcp:
+        check.add(
+            "has_ehcp", "Select yes if the young person has an EHC plan", target="has_ehcp-yes"
+        )
+    elif form.has_ehcp == "yes":
+        issued = check.date(
+            form.ehcp_issued, "ehcp_issued", "date the EHC plan was issued", required=True
+        )
+        if form.ehcp_setting not in SETTING_LABELS:
+            check.add("ehcp_setting", "Select where the young person is now")
+        setting_end = check.date(
+            form.ehcp_setting_end,
+            "ehcp_setting_end",
+            "planned end of the course or apprenticeship",
+            required=False,
+        )
+        ehcp: dict[str, Any] = {"issued": issued, "setting": form.ehcp_setting}
+        if setting_end is not None:
+            ehcp["setting_end"] = setting_end
+        data["ehcp"] = ehcp
+
+    episodes: list[dict[str, Any]] = []
+    for n, row in enumerate(form.episodes, 1):
+        if row.is_blank():
+            continue
+        start = check.date(
+            row.start, f"episode-{n}-start", f"start date of care episode {n}", required=True
+        )
+        end = check.date(
+            row.end, f"episode-{n}-end", f"end date of care episode {n}", required=False
+        )
+        if start is not None and dob is not None and start < dob:
+            check.add(
+                f"episode-{n}-start",
+                f"Care episode {n} must start on or after the date of birth",
+                target=f"episode-{n}-start-day",
+            )
+        if start is not None and end is not None and end < start:
+            check.add(
+                f"episode-{n}-end",
+                f"Care episode {n} must end after it starts",
+                target=f"episode-{n}-end-day",
+            )
+        episodes.append({"start": start, "end": end})
+    if episodes:
+        data["care_episodes"] = episodes
+
+    known_events = dict(choices.event_types)
+    events: list[dict[str, Any]] = []
+    for n, event_row in enumerate(form.events, 1):
+        if event_row.is_blank():
+            continue
+        if not event_row.type:
+            check.add(f"event-{n}-type", f"Select the type of event {n}")
+        elif event_row.type not in known_events:
+            check.add(
+                f"event-{n}-type",
+                f"Event {n} has a type the rules do not know ('{event_row.type}'): "
+                "select a type from the list",
+            )
+        on = check.date(event_row.date, f"event-{n}-date", f"date of event {n}", required=True)
+        events.append({"type": event_row.type, "date": on})
+    if events:
+        data["events"] = events
+
+    area = form.area if form.area in dict(choices.areas) else ""
+    services: list[dict[str, Any]] = []
+    for n, service_row in enumerate(form.services, 1):
+        if service_row.is_blank():
+            continue
+        if not service_row.service:
+            check.add(f"service-{n}-service", f"Select the service in service row {n}")
+        elif service_row.service not in dict(choices.services):
+            check.add(
+                f"service-{n}-service",
+                f"Service row {n} has a service the rules do not know "
+                f"('{service_row.service}'): select one from the list",
+            )
+        elif area and service_row.service not in choices.services_by_area.get(area, frozenset()):
+            offered = [
+                choices.label("area", a)
+                for a, ids in choices.services_by_area.items()
+                if service_row.service in ids
+            ]
+            check.add(
+                f"service-{n}-service",
+                f"{choices.label('service', service_row.service)} is only in the rules "
+                f"for {' and '.join(offered)}: change the local area or remove service "
+                f"row {n}",
+            )
+        planned_end = check.date(
+            service_row.planned_end,
+            f"service-{n}-planned_end",
+            f"planned end of service row {n}",
+            required=False,
+        )
+        service: dict[str, Any] = {"service": service_row.service}
+        if planned_end is not None:
+            service["planned_end"] = planned_end
+        services.append(service)
+    if services:
+        data["services"] = services
+
+    if not form.care_needs_likely:
+        check.add(
+            "care_needs_likely",
+            "Select yes if the young person is likely to have care and support needs after 18",
+            target="care_needs_likely-yes",
+        )
+    data["care_needs_likely"] = form.care_needs_likely == "yes"
+    if not form.continuing_care:
+        check.add(
+            "continuing_care",
+            "Select yes if the young person receives children's continuing care",
+            target="continuing_care-yes",
+        )
+    data["continuing_care"] = form.continuing_care == "yes"
+
+    if len(form.primary_need) > MAX_TEXT:
+        check.add("primary_need", f"Primary need must be {MAX_TEXT} characters or fewer")
+    if form.primary_need:
+        data["primary_need"] = form.primary_need
+    offset = form.year_group_offset or "0"
+    if not _YEAR_GROUP_OFFSET.fullmatch(offset):
+        check.add("year_group_offset", "Year group offset must be a whole number, like -1, 0 or 1")
+    else:
+        data["year_group_offset"] = int(offset)
+
+    if not area:
+        check.add("area", "Select the local area")
+    as_of_checked = check.date(form.as_of, "as_of", "roadmap date", required=True)
+
+    if check.errors:
+        return CheckedForm(replace(form, errors=tuple(check.errors)), None)
+    assert as_of_checked is not None
+    try:
+        person = person_from_mapping(data, source="the form")
+    except PathwaysError as exc:  # a rule the checks above missed: still a plain message
+        check.add("person_id", f"The details could not be used: {exc.one_line()}")
+        return CheckedForm(replace(form, errors=tuple(check.errors)), None)
+    return CheckedForm(replace(form, errors=()), RoadmapRequest(person, as_of_checked, area))
+
+
+def _peek_as_of(form: PersonForm) -> date | None:
+    """The as-of date if it is valid, to compare the date of birth with (checked later)."""
+    try:
+        return date(int(form.as_of.year), int(form.as_of.month), int(form.as_of.day))
+    except ValueError:
+        return None
+
+
+# --- person files --------------------------------------------------------------------------
+
+
+class PersonFileError(ValueError):
+    """A person file (uploaded, or carried in a page) that cannot be used; the message is for people."""
+
+
+def person_file_text(person: Person, file_format: str) -> str:
+    """The person file as YAML or JSON text, in the shape of ``docs/person-file.md``.
+
+    Reading the text back (:func:`read_person_file`) gives the same person.
+    """
+    mapping = person_to_mapping(person)
+    if file_format == "json":
+        return json.dumps(mapping, indent=2, ensure_ascii=False) + "\n"
+    if file_format != "yaml":
+        raise ValueError(f"file_format must be 'yaml' or 'json', got {file_format!r}")
+    return yaml.safe_dump(
+        _yaml_dates(mapping), sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_KEYS = frozenset(
+    {"date_of_birth", "issued", "setting_end", "start", "end", "date", "planned_end"}
+)
+
+
+def _yaml_dates(value: Any, key: str = "") -> Any:
+    """Dates written as YAML dates (2009-01-10), not quoted strings, as people write them."""
+    if isinstance(value, dict):
+        return {k: _yaml_dates(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml_dates(v) for v in value]
+    if key in _DATE_KEYS and isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return date.fromisoformat(value)
+    return value
+
+
+def read_person_file(filename: str, content: bytes) -> Person:
+    """Read an uploaded person file (YAML, or JSON when the name ends in .json).
+
+    Raises:
+        PersonFileError: the message says what is wrong in plain English.
+    """
+    name = filename.lower()
+    if not name.endswith(PERSON_FILE_SUFFIXES):
+        raise PersonFileError(
+            "The selected file must be a YAML or JSON person file (ending .yaml, .yml or .json)"
+        )
+    if not content.strip():
+        raise PersonFileError("The selected file is empty")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PersonFileError("The selected file must be text saved as UTF-8") from None
+    try:
+        if name.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise PersonFileError(
+                    f"The selected file is not valid JSON (line {exc.lineno}: {exc.msg})"
+                ) from None
+        else:
+            data = load_yaml_text(text, source="the selected file")
+        return person_from_mapping(data, source="the selected file")
+    except PathwaysError as exc:
+        raise PersonFileError(
+            f"The selected file is not a usable person file: {_plain(exc.one_line())}"
+        ) from None
+
+
+def _plain(message: str) -> str:
+    return message.removeprefix("the selected file: ").removeprefix("the selected file:")
+
+
+def carried_request(values: Mapping[str, str], areas: Sequence[str]) -> RoadmapRequest:
+    """The request carried in a result page's hidden fields (the server keeps nothing).
+
+    Raises:
+        PersonFileError: the data was changed or is incomplete.
+    """
+    try:
+        data = json.loads(values.get("person") or "")
+    except json.JSONDecodeError:
+        raise PersonFileError("The page did not send the young person's details") from None
+    try:
+        person = person_from_mapping(data, source="the page")
+        as_of = date.fromisoformat(values.get("as_of") or "")
+    except (PathwaysError, ValueError) as exc:
+        raise PersonFileError(f"The details sent with the page are not valid ({exc})") from None
+    area = values.get("area") or ""
+    if area not in areas:
+        raise PersonFileError("The details sent with the page name an unknown local area")
+    return RoadmapRequest(person, as_of, area)
+
+
+def carried_fields(request: RoadmapRequest) -> dict[str, str]:
+    """The hidden fields that carry a request from page to page."""
+    return {
+        "person": json.dumps(
+            person_to_mapping(request.person), separators=(",", ":"), ensure_ascii=False
+        ),
+        "as_of": request.as_of.isoformat(),
+        "area": request.area,
+    }
+
+
+def download_name(person: Person, suffix: str) -> str:
+    """A safe file name for a download, from the case reference.
+
+    >>> download_name(Person(id="YP 001/ä", date_of_birth=date(2009, 1, 10)), "yaml")
+    'YP-001.yaml'
+    """
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", person.id).strip("-")[:60] or "person"
+    return f"{stem}.{suffix}"
