@@ -290,7 +290,7 @@ def _text_of(markup: str) -> str:
     faster. They give the parser's text for the markup this module and
     :mod:`roadmaps.render._svg` make: every text and attribute value is escaped, so a
     ``<`` always opens a tag and a ``>`` always closes one
-    (``tests/roadmaps/test_html.py`` checks it against
+    (``tests/roadmaps/render/test_html.py`` checks it against
     :class:`html.parser.HTMLParser` on the example pages).
     """
     text = _HIDDEN.sub(" ", markup)

@@ -1,7 +1,7 @@
 """The colours of the timeline picture and the roadmap page, checked for WCAG 2.2 AA.
 
 Every colour the SVG and HTML renderers use comes from here, so the contrast
-test in ``tests/roadmaps/test_palette.py`` covers the whole page. Colour never
+test in ``tests/roadmaps/render/test_palette.py`` covers the whole page. Colour never
 carries meaning alone: each status also has a shape and a word, and each gap a
 warning triangle and a label.
 

@@ -24,7 +24,7 @@ from roadmaps.render._html import load_family_text, plain_url, render_html, visi
 from roadmaps.render._svg import long_date
 
 EXAMPLE_PEOPLE = sorted(
-    (Path(__file__).resolve().parents[2] / "examples" / "people").glob("*.yaml")
+    (Path(__file__).resolve().parents[3] / "examples" / "people").glob("*.yaml")
 )
 
 AUDIENCES = ("practitioner", "family")

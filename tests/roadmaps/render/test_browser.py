@@ -26,7 +26,7 @@ from roadmaps.render._html import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_SECONDS = 60
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 WINDOW = (1280, 2000)
 A4_POINTS = (595.0, 842.0)
 MAX_PAGES = {"practitioner": 3, "family": 4}
@@ -220,13 +220,13 @@ def test_prints_on_few_a4_pages(chromium: str, page_file: tuple[str, Path]) -> N
 
 
 def test_artifacts_directory_is_ignored_by_git() -> None:
-    gitignore = Path(__file__).resolve().parents[2] / ".gitignore"
+    gitignore = Path(__file__).resolve().parents[3] / ".gitignore"
     if not gitignore.is_file():
         pytest.skip("no .gitignore to check")
     assert "test-artifacts/" in gitignore.read_text(encoding="utf-8").split()
 
 
-EXAMPLE_PAGES = sorted(Path(__file__).resolve().parents[2].glob("examples/output/*/roadmap.html"))
+EXAMPLE_PAGES = sorted(Path(__file__).resolve().parents[3].glob("examples/output/*/roadmap.html"))
 
 
 @pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=lambda p: p.parent.name)

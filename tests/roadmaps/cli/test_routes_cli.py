@@ -27,7 +27,7 @@ from roadmaps.population._calibrate import (
     write_event_log,
 )
 
-EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml")
+EXAMPLE = str(Path(__file__).resolve().parents[3] / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml")
 AS_OF = "2026-11-23"
 PFA_AREAS = {"employment", "independent-living", "community", "health"}
 

@@ -66,7 +66,7 @@ from roadmaps.web._forms import (
     validate_form,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml"
 TODAY = date(2026, 11, 23)
 SECRET = b"a-test-secret-that-is-long-enough-0123456789"

@@ -16,7 +16,7 @@ silently. Screenshots are kept in ``test-artifacts/`` (git-ignored).
 
 Run this file as a script to remake the README picture ``docs/images/web-app.png``::
 
-    python tests/roadmaps/test_web_browser.py
+    python tests/roadmaps/web/test_web_browser.py
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from roadmaps.web._forms import read_person_file
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 README_PICTURE = ROOT / "docs" / "images" / "web-app.png"
