@@ -53,6 +53,15 @@ FACT_TYPES: Mapping[str, str] = {
     "former_relevant_from": "date",
     "qualifying_from": "date",
     "left_care_on": "date",
+    "care_status": "text",
+    "returned_to_care_on": "date",
+    "relevant_ended_on": "date",
+    "placement_at_18": "text",
+    "special_guardianship": "bool",
+    "short_breaks": "bool",
+    "education_or_training_until": "date",
+    "returned_to_education_on": "date",
+    "adviser_requested_on": "date",
     "primary_need": "text",
     "learning_disability": "bool",
     "autism": "bool",
@@ -98,9 +107,16 @@ def _parameter(pathway: PathwayGraph, parameter_id: str, on: date) -> int:
 
 
 def person_care_status(
-    pathway: PathwayGraph, person: Person, as_of: date, leap_day_policy: LeapDayPolicy
+    pathway: PathwayGraph,
+    person: Person,
+    as_of: date,
+    leap_day_policy: LeapDayPolicy,
+    settings: Mapping[str, str] | None = None,
 ) -> CareStatus:
-    """Care-leaver status from the episodes, with ages and weeks from rule data."""
+    """Care-leaver status from the episodes, with ages, weeks and months from rule data."""
+    counting = (settings or {}).get("thirteen-weeks-counting") or pathway.rules.settings[
+        "thirteen-weeks-counting"
+    ].default
     return care_status(
         person.date_of_birth,
         person.care_episodes,
@@ -109,14 +125,17 @@ def person_care_status(
         eligible_age=_parameter(pathway, "eligible-child-age", as_of),
         majority_age=_parameter(pathway, "age-of-majority", as_of),
         eligible_weeks=_parameter(pathway, "eligible-child-weeks", as_of),
+        home_months=_parameter(pathway, "relevant-child-home-months", as_of),
+        thirteen_weeks_counting=counting,
         leap_day_policy=leap_day_policy,
     )
 
 
-def person_facts(person: Person, status: CareStatus) -> dict[str, Any]:
+def person_facts(person: Person, status: CareStatus, as_of: date) -> dict[str, Any]:
     """The fact values for one young person."""
     ehcp = person.ehcp
     need = person.primary_need
+    leaving = person.leaving_care
     therapy = next((s for s in person.services if s.service == "childrens-therapies"), None)
     return {
         "has_ehcp": ehcp is not None,
@@ -138,6 +157,15 @@ def person_facts(person: Person, status: CareStatus) -> dict[str, Any]:
         "former_relevant_from": status.former_relevant_from,
         "qualifying_from": status.qualifying_from,
         "left_care_on": status.left_care_on,
+        "care_status": status.status_on(as_of),
+        "returned_to_care_on": status.returned_to_care_on,
+        "relevant_ended_on": status.relevant_ended_on,
+        "placement_at_18": status.placement_at_18,
+        "special_guardianship": status.special_guardianship,
+        "short_breaks": status.short_breaks,
+        "education_or_training_until": leaving.education_or_training_until if leaving else None,
+        "returned_to_education_on": leaving.returned_to_education_on if leaving else None,
+        "adviser_requested_on": leaving.adviser_requested_on if leaving else None,
         "primary_need": need,
         "learning_disability": need in LEARNING_DISABILITY_NEEDS,
         "autism": need in AUTISM_NEEDS,
@@ -202,7 +230,7 @@ def person_context(
     if policy not in LEAP_DAY_POLICIES:  # guarded by resolve_settings; keeps mypy exact
         raise InputError(f"unknown leap-day policy '{policy}'", id="leap-day-policy")
     leap: LeapDayPolicy = "feb28" if policy == "feb28" else "mar1"
-    status = person_care_status(pathway, person, as_of, leap)
+    status = person_care_status(pathway, person, as_of, leap, settings)
     events: dict[str, list[date]] = {}
     for event in person.events:
         if event.date <= as_of:
@@ -213,7 +241,7 @@ def person_context(
         leap_day_policy=leap,
         settings=settings,
         calendar=pathway.rules.calendar,
-        facts=person_facts(person, status),
+        facts=person_facts(person, status, as_of),
         events={k: tuple(sorted(v)) for k, v in events.items()},
         received={s.service: s.planned_end for s in person.services},
         year_group_offset=person.year_group_offset,

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pathways import InputError, load_yaml_text
 
+from ._care_codes import care_codes
+
 EhcpSetting = Literal[
     "school", "further-education", "apprenticeship", "higher-education", "employment", "none"
 ]
@@ -41,16 +43,61 @@ class CareEpisode(_Record):
     ``end`` is the date the episode ceased (the child is looked after on the days
     ``start <= day < end``), the convention of the SSDA903 return where the next
     episode starts on the day the last one ceased. ``None`` means still looked after.
+
+    ``legal_status``, ``placement`` and ``reason_ended`` are optional additions:
+    the SSDA903 codes (LS, PLACE, REC), or for placement and reason the plain
+    words of ``cohorts/data/ssda903.yaml`` (``foster``, ``returned-home``, …).
     """
 
     start: date
     end: date | None = None
+    legal_status: str | None = None
+    placement: str | None = None
+    reason_ended: str | None = None
+
+    @field_validator("legal_status", "placement", "reason_ended", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) and _looks_like_code(value) else value
 
     @model_validator(mode="after")
-    def _ends_after_start(self) -> CareEpisode:
+    def _known_codes(self) -> CareEpisode:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"care episode ends ({self.end}) before it starts ({self.start})")
+        codes = care_codes()
+        if self.legal_status is not None and self.legal_status not in codes.legal_status:
+            raise ValueError(f"unknown legal status '{self.legal_status}' (an SSDA903 LS code such as C2, V2 or V3)")
+        if self.placement is not None and codes.placement_kind(self.placement) is None:
+            kinds = ", ".join(sorted(set(codes.placement_kinds.values())))
+            raise ValueError(f"unknown placement '{self.placement}' (an SSDA903 PLACE code, or one of {kinds})")
+        if self.reason_ended is not None and codes.reason_kind(self.reason_ended) is None:
+            kinds = ", ".join(sorted(set(codes.reason_kinds.values())))
+            raise ValueError(f"unknown reason ended '{self.reason_ended}' (an SSDA903 REC code, or one of {kinds})")
+        if self.reason_ended is not None and self.end is None:
+            raise ValueError("a care episode with reason_ended needs an end date")
         return self
+
+
+def _looks_like_code(value: str) -> bool:
+    """An SSDA903 code (``v3``, ``e4a``) rather than a plain word (``foster``)."""
+    text = value.strip()
+    return 2 <= len(text) <= 3 and text[0].isalpha() and text[1:].isalnum() and any(c.isdigit() for c in text)
+
+
+class LeavingCare(_Record):
+    """What decides whether leaving-care duties continue after 21 (Children Act 1989).
+
+    * ``education_or_training_until``: the pathway plan sets out a programme of
+      education or training running to this date (s.23C(7) past 21; s.23CA after 21).
+    * ``returned_to_education_on``: after 21 the young person told the local
+      authority they are pursuing, or want to pursue, education or training (s.23CA).
+    * ``adviser_requested_on``: between 21 and 25 the young person asked for
+      advice and support with a personal adviser (s.23CZB).
+    """
+
+    education_or_training_until: date | None = None
+    returned_to_education_on: date | None = None
+    adviser_requested_on: date | None = None
 
 
 class Event(_Record):
@@ -81,6 +128,8 @@ class Person(_Record):
     primary_need: str | None = None
     year_group_offset: int = 0
     services: tuple[ServiceUse, ...] = ()
+    leaving_care: LeavingCare | None = None
+    area: str | None = None
 
     @field_validator("id", mode="before")
     @classmethod

@@ -122,6 +122,15 @@ class ServiceSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class CareStatusPeriod:
+    """Care-leaver status from ``start`` until the next period, and why."""
+
+    start: date
+    status: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CareLeaverStatus:
     """Care-leaver status dates worked out from the care episodes (statute.md section 3)."""
 
@@ -131,6 +140,8 @@ class CareLeaverStatus:
     relevant_from: date | None = None
     former_relevant_from: date | None = None
     qualifying_from: date | None = None
+    returned_to_care_on: date | None = None
+    periods: tuple[CareStatusPeriod, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

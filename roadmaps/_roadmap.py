@@ -45,6 +45,7 @@ from pathways import (
 
 from ._model import (
     CareLeaverStatus,
+    CareStatusPeriod,
     Citation,
     Entry,
     Gap,
@@ -644,16 +645,17 @@ def _draw(
     gaps.sort(key=lambda g: (SEVERITY_ORDER[g.severity], g.since or as_of, g.rule, g.milestone or ""))
     end_age = int(value_on(params["care-leaver-support-age"], as_of))
     end = max([ctx.birthday(end_age), *(e.date for e in entries)])
-    eighteenth = ctx.birthday(int(value_on(params["age-of-majority"], as_of)))
     care = None
     if status.looked_after_from_14 or status.currently_looked_after or status.qualifying_from:
         care = CareLeaverStatus(
-            status_on_as_of=status.status_on(as_of, eighteenth),
+            status_on_as_of=status.status_on(as_of),
             weeks_looked_after_since_14=round(status.days_looked_after_since_14 / 7, 1),
             eligible_from=status.eligible_from,
             relevant_from=status.relevant_from,
             former_relevant_from=status.former_relevant_from,
             qualifying_from=status.qualifying_from,
+            returned_to_care_on=status.returned_to_care_on,
+            periods=tuple(CareStatusPeriod(p.start, p.status, p.reason) for p in status.periods),
         )
     return Roadmap(
         person_id=person.id,

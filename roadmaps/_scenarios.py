@@ -52,6 +52,7 @@ class Expectations(_Strict):
     gaps: tuple[str, ...] | None = None
     gaps_include: tuple[str, ...] = ()
     gaps_exclude: tuple[str, ...] = ()
+    care_status: str | None = None  # the care-leaver status on the as-of date ("none": no status)
 
 
 class Scenario(_Strict):
@@ -129,6 +130,10 @@ def run_scenario(path: Path) -> ScenarioResult:
     for rule in scenario.expect.gaps_exclude:
         if rule in fired:
             failures.append(f"gap {rule}: found but not expected")
+    if scenario.expect.care_status is not None:
+        status = (roadmap.care_status.status_on_as_of if roadmap.care_status else None) or "none"
+        if status != scenario.expect.care_status:
+            failures.append(f"care status {status} != expected {scenario.expect.care_status}")
     if scenario.cohorts is not None and set(roadmap.cohorts) != set(scenario.cohorts):
         failures.append(f"cohorts {list(roadmap.cohorts)} != expected {sorted(scenario.cohorts)}")
     return ScenarioResult(scenario.name, str(path), tuple(failures))

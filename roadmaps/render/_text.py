@@ -122,6 +122,10 @@ def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
             "relevant_from": _iso(care.relevant_from),
             "former_relevant_from": _iso(care.former_relevant_from),
             "qualifying_from": _iso(care.qualifying_from),
+            "returned_to_care_on": _iso(care.returned_to_care_on),
+            "periods": [
+                {"from": p.start.isoformat(), "status": p.status, "reason": p.reason} for p in care.periods
+            ],
         },
     }
     if roadmap.reform is not None:

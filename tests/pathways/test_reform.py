@@ -221,4 +221,5 @@ def test_a_one_person_comparison_displays_in_notebooks() -> None:
     assert "personal-adviser-duties-end" in page and "+1461" in page and pa_25.name in page
     pd = pytest.importorskip("pandas")
     frame = diff.to_pandas()
-    assert isinstance(frame, pd.DataFrame) and frame["days"].tolist() == [1461]
+    # The leaving-care service now ends with the duties (s.23C(6)), so it moves too.
+    assert isinstance(frame, pd.DataFrame) and frame["days"].tolist() == [1461, 1461]
