@@ -20,7 +20,7 @@ from datetime import date
 from typing import Literal
 
 from pathways import LEAP_DAY_POLICIES, LeapDayPolicy, age_on, birthday
-from roadmaps import AGENCIES, Agency, Entry, Gap, Roadmap, ServiceSpan, Status
+from roadmaps.model import AGENCIES, Agency, Entry, Gap, Roadmap, ServiceSpan, Status
 
 from . import palette as pal
 
