@@ -8,7 +8,9 @@ most people need are re-exported here.
 """
 
 from ._compare import MilestoneMove, RoadmapDiff, compare_roadmaps, render_diff_text
-from ._model import (
+from ._roadmap import generate_roadmap
+from ._scenarios import ScenarioResult, run_scenario, scenario_files
+from .model import (
     AGENCIES,
     STATUSES,
     Agency,
@@ -23,8 +25,6 @@ from ._model import (
     Severity,
     Status,
 )
-from ._roadmap import generate_roadmap
-from ._scenarios import ScenarioResult, run_scenario, scenario_files
 from .render import render_html, render_json, render_markdown, render_svg, render_text, roadmap_json
 
 __all__ = [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from ._model import Roadmap
+from .model import Roadmap
 
 
 @dataclass(frozen=True, slots=True)

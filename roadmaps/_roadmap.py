@@ -43,7 +43,7 @@ from pathways import (
     weakest_status,
 )
 
-from ._model import (
+from .model import (
     CareLeaverStatus,
     CareStatusPeriod,
     Citation,

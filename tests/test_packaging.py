@@ -1,10 +1,14 @@
-"""Packaging conventions: sorted public names, rule data inside the wheel, runnable examples."""
+"""Packaging conventions: sorted public names, dependencies behind one module each, rule data
+inside the wheel, runnable examples.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -22,11 +26,11 @@ def test_all_is_sorted_and_importable(package: str) -> None:
 
 
 def test_dependencies_point_one_way() -> None:
-    for path in (ROOT / "pathways").glob("*.py"):
+    for path in (ROOT / "pathways").rglob("*.py"):
         text = path.read_text()
         assert "from cohorts" not in text and "import cohorts" not in text, path
         assert "from roadmaps" not in text and "import roadmaps" not in text, path
-    for path in (ROOT / "cohorts").glob("*.py"):
+    for path in (ROOT / "cohorts").rglob("*.py"):
         text = path.read_text()
         assert "from roadmaps" not in text and "import roadmaps" not in text, path
 
@@ -37,6 +41,33 @@ def test_only_the_dates_module_imports_dateutil() -> None:
         if "dateutil" in p.read_text() and p.name != "_dates.py"
     ]
     assert offenders == []
+
+
+def _modules_importing(top_level_name: str) -> list[str]:
+    """The package modules with an absolute ``import X`` or ``from X import ...`` of that name."""
+    found = []
+    for pkg in ("pathways", "cohorts", "roadmaps"):
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                if any(name.split(".")[0] == top_level_name for name in names):
+                    found.append(path.relative_to(ROOT).as_posix())
+                    break
+    return found
+
+
+def test_only_the_dot_module_imports_the_graphviz_package() -> None:
+    """The Python ``graphviz`` package, a declared dependency, sits behind one backend module."""
+    assert _modules_importing("graphviz") == ["pathways/_dot.py"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(
+        requirement.lower().startswith("graphviz") for requirement in project["dependencies"]
+    )
 
 
 @pytest.mark.slow

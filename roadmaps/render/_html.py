@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pathways import RuleDataError, birthday, load_yaml_text
-from roadmaps import Citation, Entry, Roadmap, RuleRef, ServiceSpan, Severity, Status
+from roadmaps.model import Citation, Entry, Roadmap, RuleRef, ServiceSpan, Severity, Status
 
 from . import palette as pal
 from ._glossary import glossary_for

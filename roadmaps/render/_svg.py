@@ -14,13 +14,13 @@ are printed to one decimal place, and ids are fixed strings.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
 from pathways import LEAP_DAY_POLICIES, LeapDayPolicy, age_on, birthday
-from roadmaps import AGENCIES, Agency, Entry, Gap, Roadmap, ServiceSpan, Status
+from roadmaps.model import AGENCIES, Agency, Entry, Gap, Roadmap, ServiceSpan, Status
 
 from . import palette as pal
 
@@ -637,6 +637,10 @@ def _describe(roadmap: Roadmap, lanes: list[_Lane], audience: Audience, end: dat
     return " ".join(parts)
 
 
+#: Where a service bar was drawn, for the handover arrows: x0, x1, top, bottom.
+_BarBox = tuple[float, float, float, float]
+
+
 def _markup(
     roadmap: Roadmap,
     *,
@@ -651,88 +655,135 @@ def _markup(
     end = _axis_end(roadmap)
     scale = _Scale(roadmap.start, end)
     lane_list = _build_lanes(roadmap, lanes, audience)
-    leap = leap_day_policy(roadmap)
-    body = _Svg()
 
     # Lanes first (backgrounds, then contents), so the axis lines are drawn over them.
+    body, content = _Svg(), _Svg()
+    bars: dict[str, _BarBox] = {}
     y = _LANES_TOP
-    service_anchor: dict[str, tuple[float, float, float, float]] = {}  # x0, x1, top, bottom
-    lane_bounds: list[tuple[float, float]] = []
-    content = _Svg()
     for lane in lane_list:
-        top = y
-        y += 14 if lane.services else 6
-        layout = _pack_services(lane.services, scale, audience)
-        service_rows = 1 + max((row for row, _ in layout.values()), default=-1)
-        for service in sorted(lane.services, key=lambda s: (s.start or date.min, s.id)):
-            row, inside = layout[service.id]
-            bar_top = y + row * _BAR_ROW
-            x0 = scale.x(service.start) if service.start else scale.x0
-            x1 = scale.x(service.end) if service.end else scale.x1
-            x1 = max(x1, x0 + 3)
-            colour = pal.AGENCY_COLOURS[service.agency]
-            service_anchor[service.id] = (x0, x1, bar_top, bar_top + _BAR_HEIGHT)
-            start = long_date(service.start) if service.start else "before this roadmap"
-            finish = long_date(service.end) if service.end else "no end date"
-            content.add(f'<g class="service" data-id="{_esc(service.id)}">')
-            content.add(f"<title>{_esc(f'{service.label}: {start} to {finish}')}</title>")
-            content.add(
-                f'<rect x="{_num(x0)}" y="{_num(bar_top)}" width="{_num(x1 - x0)}" '
-                f'height="{_num(_BAR_HEIGHT)}" rx="3" fill="{colour}"/>'
-            )
-            label = _service_label(service, audience)
-            if inside:
-                content.text(
-                    x0 + 5, bar_top + 11.8, label, size=_SMALL, fill=pal.ON_COLOUR, bold=True
-                )
-            else:
-                content.text(
-                    x1 + 5,
-                    bar_top + 11.8,
-                    label,
-                    size=_SMALL,
-                    fill=pal.TEXT,
-                    bold=True,
-                    halo=lane.tint,
-                )
-            content.add("</g>")
-        y += service_rows * _BAR_ROW + (4 if service_rows else 0)
-
-        marks = [
-            _Mark(
-                scale.x(entry.date),
-                scale.x(entry.window_start) if entry.window_start else None,
-                *_entry_label(entry, audience),
-                entry=entry,
-            )
-            for entry in lane.entries
-        ] + [
-            _Mark(scale.x(_gap_date(roadmap, gap)), None, _gap_label(gap, audience), True, gap=gap)
-            for gap in lane.gaps
-        ]
-        marks.sort(key=lambda m: (m.x, m.gap is not None, m.entry.id if m.entry else m.gap.rule))  # type: ignore[union-attr]
-        placed, rows = _place_marks(marks, scale)
-        for item in placed:
-            row_y = y + 10 + item.row * _MARK_ROW
-            _draw_mark(content, item, row_y, lane, audience, roadmap)
-        y += 10 + rows * _MARK_ROW
-        y = max(y + 4, top + 18 + 15 * len(_wrap(lane.name, 17)))
-        lane_bounds.append((top, y))
-        body.add(
-            f'<rect class="lane" x="0" y="{_num(top)}" width="{_num(_WIDTH)}" '
-            f'height="{_num(y - top)}" fill="{lane.tint}"/>'
-        )
-        for index, line in enumerate(_wrap(lane.name, 17)):
-            body.text(12, top + 20 + index * 15, line, fill=lane.colour, bold=True, size=13)
+        y = _draw_lane(body, content, bars, lane, y, roadmap, scale, audience)
     lanes_bottom = y
 
     # Year and age lines behind the marks.
     grid = _Svg()
+    _draw_years(grid, roadmap, scale, end, lanes_bottom)
+    _draw_ages(grid, roadmap, scale, end, lanes_bottom)
+    ax = scale.x(roadmap.as_of)
+    adult = roadmap.milestone("age-18")
+    if adult is not None and roadmap.start <= adult.date <= end:
+        _draw_age_18(grid, scale.x(adult.date), ax, lanes_bottom, audience)
+
+    arrows = _Svg()
+    _draw_handovers(arrows, roadmap, bars)
+    overlay = _Svg()
+    adult_x = scale.x(adult.date) if adult is not None else None
+    _draw_as_of(overlay, roadmap, ax, adult_x, lanes_bottom, audience)
+    legend = _Svg()
+    height = _legend(legend, lanes_bottom + 22, audience) + 6
+
+    head = _document_head(roadmap, lane_list, audience, end, height, standalone)
+    layers = (body, grid, content, arrows, overlay, legend)
+    parts = [*head, *(part for layer in layers for part in layer.parts), "</svg>"]
+    return "\n".join(parts) + "\n"
+
+
+def _draw_lane(
+    body: _Svg,
+    content: _Svg,
+    bars: dict[str, _BarBox],
+    lane: _Lane,
+    top: float,
+    roadmap: Roadmap,
+    scale: _Scale,
+    audience: Audience,
+) -> float:
+    """Draw one lane from ``top``; return the y below it.
+
+    Its background and name go on ``body``, its services and marks on ``content``,
+    and each service bar's box into ``bars``.
+    """
+    y = top + (14 if lane.services else 6)
+    y = _draw_services(content, bars, lane, y, scale, audience)
+
+    marks = [
+        _Mark(
+            scale.x(entry.date),
+            scale.x(entry.window_start) if entry.window_start else None,
+            *_entry_label(entry, audience),
+            entry=entry,
+        )
+        for entry in lane.entries
+    ] + [
+        _Mark(scale.x(_gap_date(roadmap, gap)), None, _gap_label(gap, audience), True, gap=gap)
+        for gap in lane.gaps
+    ]
+    marks.sort(key=lambda m: (m.x, m.gap is not None, m.entry.id if m.entry else m.gap.rule))  # type: ignore[union-attr]
+    placed, rows = _place_marks(marks, scale)
+    for item in placed:
+        row_y = y + 10 + item.row * _MARK_ROW
+        _draw_mark(content, item, row_y, lane, audience, roadmap)
+    y += 10 + rows * _MARK_ROW
+    y = max(y + 4, top + 18 + 15 * len(_wrap(lane.name, 17)))
+    body.add(
+        f'<rect class="lane" x="0" y="{_num(top)}" width="{_num(_WIDTH)}" '
+        f'height="{_num(y - top)}" fill="{lane.tint}"/>'
+    )
+    for index, line in enumerate(_wrap(lane.name, 17)):
+        body.text(12, top + 20 + index * 15, line, fill=lane.colour, bold=True, size=13)
+    return y
+
+
+def _draw_services(
+    svg: _Svg,
+    bars: dict[str, _BarBox],
+    lane: _Lane,
+    y: float,
+    scale: _Scale,
+    audience: Audience,
+) -> float:
+    """Draw a lane's service bars in rows from ``y``; return the y below them."""
+    layout = _pack_services(lane.services, scale, audience)
+    service_rows = 1 + max((row for row, _ in layout.values()), default=-1)
+    for service in sorted(lane.services, key=lambda s: (s.start or date.min, s.id)):
+        row, inside = layout[service.id]
+        bar_top = y + row * _BAR_ROW
+        x0 = scale.x(service.start) if service.start else scale.x0
+        x1 = scale.x(service.end) if service.end else scale.x1
+        x1 = max(x1, x0 + 3)
+        colour = pal.AGENCY_COLOURS[service.agency]
+        bars[service.id] = (x0, x1, bar_top, bar_top + _BAR_HEIGHT)
+        start = long_date(service.start) if service.start else "before this roadmap"
+        finish = long_date(service.end) if service.end else "no end date"
+        svg.add(f'<g class="service" data-id="{_esc(service.id)}">')
+        svg.add(f"<title>{_esc(f'{service.label}: {start} to {finish}')}</title>")
+        svg.add(
+            f'<rect x="{_num(x0)}" y="{_num(bar_top)}" width="{_num(x1 - x0)}" '
+            f'height="{_num(_BAR_HEIGHT)}" rx="3" fill="{colour}"/>'
+        )
+        label = _service_label(service, audience)
+        if inside:
+            svg.text(x0 + 5, bar_top + 11.8, label, size=_SMALL, fill=pal.ON_COLOUR, bold=True)
+        else:
+            svg.text(
+                x1 + 5,
+                bar_top + 11.8,
+                label,
+                size=_SMALL,
+                fill=pal.TEXT,
+                bold=True,
+                halo=lane.tint,
+            )
+        svg.add("</g>")
+    return y + service_rows * _BAR_ROW + (4 if service_rows else 0)
+
+
+def _draw_years(svg: _Svg, roadmap: Roadmap, scale: _Scale, end: date, bottom: float) -> None:
+    """A line at each New Year's Day down to ``bottom``, and each year's number on the axis."""
     first_year = roadmap.start.year + (0 if roadmap.start.month == roadmap.start.day == 1 else 1)
     for year in range(first_year, end.year + 1):
         x = scale.x(date(year, 1, 1))
-        grid.add(
-            f'<path d="M{_num(x)} {_num(_YEAR_ROW - 12)} V{_num(lanes_bottom)}" '
+        svg.add(
+            f'<path d="M{_num(x)} {_num(_YEAR_ROW - 12)} V{_num(bottom)}" '
             f'stroke="{pal.GRID}" stroke-width="1"/>'
         )
     for year in range(roadmap.start.year, end.year + 1):
@@ -740,7 +791,7 @@ def _markup(
         b = min(date(year, 12, 31), end)
         if (b - a).days < 120:
             continue
-        grid.text(
+        svg.text(
             (scale.x(a) + scale.x(b)) / 2,
             _YEAR_ROW,
             str(year),
@@ -748,81 +799,97 @@ def _markup(
             fill=pal.TEXT_MUTED,
             anchor="middle",
         )
+
+
+def _draw_ages(svg: _Svg, roadmap: Roadmap, scale: _Scale, end: date, bottom: float) -> None:
+    """A dotted line at each birthday with the age over it, the axis names and the axis line."""
+    leap = leap_day_policy(roadmap)
     age = max(age_on(roadmap.date_of_birth, roadmap.start, leap), 0)
     while (on := birthday(roadmap.date_of_birth, age, leap)) <= end:
         if on >= roadmap.start:
             x = scale.x(on)
-            grid.add(
-                f'<path d="M{_num(x)} {_num(_AGE_ROW + 4)} V{_num(lanes_bottom)}" '
+            svg.add(
+                f'<path d="M{_num(x)} {_num(_AGE_ROW + 4)} V{_num(bottom)}" '
                 f'stroke="{pal.BORDER}" stroke-width="0.8" stroke-dasharray="1 3"/>'
             )
-            grid.text(x, _AGE_ROW, str(age), anchor="middle", bold=True, size=13)
+            svg.text(x, _AGE_ROW, str(age), anchor="middle", bold=True, size=13)
         age += 1
-    grid.text(12, _AGE_ROW, "Age", bold=True, size=13)
-    grid.text(12, _YEAR_ROW, "Year", size=_SMALL, fill=pal.TEXT_MUTED)
-    grid.add(
+    svg.text(12, _AGE_ROW, "Age", bold=True, size=13)
+    svg.text(12, _YEAR_ROW, "Year", size=_SMALL, fill=pal.TEXT_MUTED)
+    svg.add(
         f'<path d="M{_num(scale.x0)} {_num(_YEAR_ROW + 5)} H{_num(scale.x1)}" '
         f'stroke="{pal.BORDER}" stroke-width="1"/>'
     )
-    # The 18th birthday line, with its label on the side away from the as-of label.
-    ax = scale.x(roadmap.as_of)
-    adult = roadmap.milestone("age-18")
-    if adult is not None and roadmap.start <= adult.date <= end:
-        x = scale.x(adult.date)
-        grid.add(
-            f'<path class="age-18" d="M{_num(x)} {_num(_AGE_ROW + 4)} V{_num(lanes_bottom)}" '
-            f'stroke="{pal.AGE_18}" stroke-width="2"/>'
-        )
-        label = "18: adult in law" if audience == "practitioner" else "18: you are an adult"
-        after = ax < x or (ax == x and x - _text_width(label, _SMALL) < _LEFT)
-        grid.text(
-            x + 5 if after else x - 5,
-            _AXIS_TOP - 2,
-            label,
-            size=_SMALL,
-            anchor="start" if after else "end",
-            halo=pal.BACKGROUND,
-        )
 
-    # Handovers: from the end of a service to the start of each successor.
-    arrows = _Svg()
+
+def _draw_age_18(svg: _Svg, x: float, ax: float, bottom: float, audience: Audience) -> None:
+    """The 18th birthday line at ``x``, labelled on the side away from the as-of line at ``ax``."""
+    svg.add(
+        f'<path class="age-18" d="M{_num(x)} {_num(_AGE_ROW + 4)} V{_num(bottom)}" '
+        f'stroke="{pal.AGE_18}" stroke-width="2"/>'
+    )
+    label = "18: adult in law" if audience == "practitioner" else "18: you are an adult"
+    after = ax < x or (ax == x and x - _text_width(label, _SMALL) < _LEFT)
+    svg.text(
+        x + 5 if after else x - 5,
+        _AXIS_TOP - 2,
+        label,
+        size=_SMALL,
+        anchor="start" if after else "end",
+        halo=pal.BACKGROUND,
+    )
+
+
+def _draw_handovers(svg: _Svg, roadmap: Roadmap, bars: Mapping[str, _BarBox]) -> None:
+    """Handovers: an arrow from the end of each drawn service to the start of each successor."""
     for service in roadmap.services:
-        if service.id not in service_anchor:
+        if service.id not in bars:
             continue
-        _, sx1, stop, sbottom = service_anchor[service.id]
         for successor in service.successors:
-            if successor not in service_anchor:
+            if successor not in bars:
                 continue
-            tx0, _, ttop, tbottom = service_anchor[successor]
-            tx = tx0 + 6
-            if abs(ttop - stop) < 1:  # same row: a hump over the join
-                d = (
-                    f"M{_num(sx1 - 6)} {_num(stop)} C{_num(sx1 - 6)} {_num(stop - 9)} "
-                    f"{_num(tx)} {_num(stop - 9)} {_num(tx)} {_num(ttop - 1)}"
-                )
-            elif tx < sx1 - 6:  # the successor starts first: hand over where it starts
-                down = ttop > stop
-                sy, ty = (sbottom, ttop - 1) if down else (stop, tbottom + 1)
-                d = f"M{_num(tx)} {_num(sy)} V{_num(ty)}"
-            else:
-                down = ttop > stop
-                sy = (stop + sbottom) / 2
-                ty = ttop - 1 if down else tbottom + 1
-                bend = ty - 14 if down else ty + 14
-                d = (
-                    f"M{_num(sx1)} {_num(sy)} C{_num(sx1 + 14)} {_num(sy)} "
-                    f"{_num(tx)} {_num(bend)} {_num(tx)} {_num(ty)}"
-                )
-            arrows.add(
+            d = _handover_path(bars[service.id], bars[successor])
+            svg.add(
                 f'<path class="handover" data-from="{_esc(service.id)}" '
                 f'data-to="{_esc(successor)}" d="{d}" fill="none" stroke="{pal.HANDOVER}" '
                 f'stroke-width="1.6" marker-end="url(#rt-arrow)"/>'
             )
 
-    # The as-of line over everything, labelled at the top on the side away from 18.
-    overlay = _Svg()
-    overlay.add(
-        f'<path class="as-of" d="M{_num(ax)} {_num(_AXIS_TOP + 2)} V{_num(lanes_bottom)}" '
+
+def _handover_path(source: _BarBox, target: _BarBox) -> str:
+    """The path of a handover arrow from the ``source`` bar to the ``target`` bar."""
+    _, sx1, stop, sbottom = source
+    tx0, _, ttop, tbottom = target
+    tx = tx0 + 6
+    if abs(ttop - stop) < 1:  # same row: a hump over the join
+        return (
+            f"M{_num(sx1 - 6)} {_num(stop)} C{_num(sx1 - 6)} {_num(stop - 9)} "
+            f"{_num(tx)} {_num(stop - 9)} {_num(tx)} {_num(ttop - 1)}"
+        )
+    down = ttop > stop
+    if tx < sx1 - 6:  # the successor starts first: hand over where it starts
+        sy, ty = (sbottom, ttop - 1) if down else (stop, tbottom + 1)
+        return f"M{_num(tx)} {_num(sy)} V{_num(ty)}"
+    sy = (stop + sbottom) / 2
+    ty = ttop - 1 if down else tbottom + 1
+    bend = ty - 14 if down else ty + 14
+    return (
+        f"M{_num(sx1)} {_num(sy)} C{_num(sx1 + 14)} {_num(sy)} "
+        f"{_num(tx)} {_num(bend)} {_num(tx)} {_num(ty)}"
+    )
+
+
+def _draw_as_of(
+    svg: _Svg,
+    roadmap: Roadmap,
+    ax: float,
+    adult_x: float | None,
+    bottom: float,
+    audience: Audience,
+) -> None:
+    """The as-of line at ``ax``, labelled at the top on the side away from 18 (at ``adult_x``)."""
+    svg.add(
+        f'<path class="as-of" d="M{_num(ax)} {_num(_AXIS_TOP + 2)} V{_num(bottom)}" '
         f'stroke="{pal.AS_OF}" stroke-width="2" stroke-dasharray="6 4"/>'
     )
     as_of_text = (
@@ -831,12 +898,12 @@ def _markup(
         else f"You are here: {short_date(roadmap.as_of)}"
     )
     width = _text_width(as_of_text, _FONT, bold=True)
-    before = adult is None or ax <= scale.x(adult.date)
+    before = adult_x is None or ax <= adult_x
     if before and ax - 5 - width < _LEFT:
         before = False
     elif not before and ax + 5 + width > _WIDTH:
         before = True
-    overlay.text(
+    svg.text(
         ax - 5 if before else ax + 5,
         _AXIS_TOP - 2,
         as_of_text,
@@ -845,9 +912,16 @@ def _markup(
         halo=pal.BACKGROUND,
     )
 
-    legend = _Svg()
-    height = _legend(legend, lanes_bottom + 22, audience) + 6
 
+def _document_head(
+    roadmap: Roadmap,
+    lane_list: list[_Lane],
+    audience: Audience,
+    end: date,
+    height: float,
+    standalone: bool,
+) -> list[str]:
+    """The ``<svg>`` tag, the title and description, the arrow marker and the background."""
     title = (
         f"Timeline for {roadmap.person_id}, as of {long_date(roadmap.as_of)}"
         if audience == "practitioner"
@@ -866,21 +940,13 @@ def _markup(
         'markerHeight="7" orient="auto-start-reverse">'
         f'<path d="M0 0 L10 5 L0 10 z" fill="{pal.HANDOVER}"/></marker></defs>'
     )
-    parts = [
+    return [
         head,
         f'<title id="rt-title">{_esc(title)}</title>',
         f'<desc id="rt-desc">{_esc(_describe(roadmap, lane_list, audience, end))}</desc>',
         defs,
         f'<rect x="0" y="0" width="{_num(_WIDTH)}" height="{_num(height)}" fill="{pal.BACKGROUND}"/>',
-        *body.parts,
-        *grid.parts,
-        *content.parts,
-        *arrows.parts,
-        *overlay.parts,
-        *legend.parts,
-        "</svg>",
     ]
-    return "\n".join(parts) + "\n"
 
 
 def render_svg(

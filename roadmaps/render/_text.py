@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from roadmaps import Citation, Entry, Gap, Roadmap, RuleRef
+from roadmaps.model import Citation, Entry, Gap, Roadmap, RuleRef
 
 STATUS_WORDS = {
     "done": "done",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roadmaps import AGENCIES, STATUSES, Agency, Severity, Status
+from roadmaps.model import AGENCIES, STATUSES, Agency, Severity, Status
 
 # WCAG 2.2 SC 1.4.3 (normal text) and SC 1.4.11 (non-text contrast).
 AA_TEXT = 4.5

@@ -72,6 +72,7 @@ from roadmaps.render import render_html, render_json
 from ._forms import (
     PRIMARY_NEED_SUGGESTIONS,
     SETTING_LABELS,
+    Choices,
     DateInput,
     FieldChecker,
     FieldError,
@@ -436,14 +437,32 @@ def create_app(
     signing_key = secret if secret is not None else _secret_from_environment()
     areas = available_areas()
     choices = form_choices()
+    app.log_exception = _quiet_log_exception  # type: ignore[method-assign]
 
-    def quiet_log_exception(exc_info: Any) -> None:
-        """Log where a bug happened, never its message (it could hold a young person's details)."""
-        kind, _, tb = exc_info
-        frames = "".join(traceback.format_tb(tb)[-6:])
-        LOG.error("internal error %s on %s\n%s", getattr(kind, "__name__", kind), _route(), frames)
+    _register_security(app, signing_key, limits, access_log)
+    _register_template_globals(app, signing_key, limits, choices)
+    _register_error_pages(app, limits)
+    _register_person_routes(app, today, choices)
+    _register_roadmap_routes(app, areas)
+    _register_open_routes(app, today, limits)
+    _register_population_routes(app, today, limits)
+    _register_service_routes(app)
+    return app
 
-    app.log_exception = quiet_log_exception  # type: ignore[method-assign]
+
+def _quiet_log_exception(exc_info: Any) -> None:
+    """Log where a bug happened, never its message (it could hold a young person's details)."""
+    kind, _, tb = exc_info
+    frames = "".join(traceback.format_tb(tb)[-6:])
+    LOG.error("internal error %s on %s\n%s", getattr(kind, "__name__", kind), _route(), frames)
+
+
+def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access_log: bool) -> None:
+    """Check each request's size limit and CSRF token; give each response its security headers.
+
+    Every request gets a fresh nonce for its page's style and script; a response sets the
+    CSRF cookie when its page minted a new token, and is logged if ``access_log``.
+    """
 
     @app.before_request
     def start() -> None:
@@ -459,26 +478,6 @@ def create_app(
             sent = request.form.get(CSRF_FIELD)  # reads the body: size limits apply here
             if g.csrf_token is None or not sent or not hmac.compare_digest(sent, g.csrf_token):
                 raise CsrfError()
-
-    def csrf_token() -> str:
-        if g.get("csrf_token") is None:
-            g.csrf_token = new_csrf_token(signing_key)
-            g.set_csrf_cookie = True
-        return str(g.csrf_token)
-
-    @app.context_processor
-    def template_globals() -> dict[str, Any]:
-        return {
-            "nonce": g.get("nonce", ""),
-            "csrf_token": csrf_token,
-            "csrf_field": CSRF_FIELD,
-            "app_css": APP_CSS,
-            "app_script": APP_SCRIPT,
-            "choices": choices,
-            "setting_labels": SETTING_LABELS,
-            "primary_needs": PRIMARY_NEED_SUGGESTIONS,
-            "limits": limits,
-        }
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -517,7 +516,36 @@ def create_app(
             )
         return response
 
-    # --- error pages: no traceback, no detail that could hold personal data
+
+def _register_template_globals(
+    app: Flask, signing_key: bytes, limits: WebLimits, choices: Choices
+) -> None:
+    """What every template can use: the nonce, the CSRF token, the styles, script and choices."""
+
+    def csrf_token() -> str:
+        if g.get("csrf_token") is None:
+            g.csrf_token = new_csrf_token(signing_key)
+            g.set_csrf_cookie = True
+        return str(g.csrf_token)
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {
+            "nonce": g.get("nonce", ""),
+            "csrf_token": csrf_token,
+            "csrf_field": CSRF_FIELD,
+            "app_css": APP_CSS,
+            "app_script": APP_SCRIPT,
+            "choices": choices,
+            "setting_labels": SETTING_LABELS,
+            "primary_needs": PRIMARY_NEED_SUGGESTIONS,
+            "limits": limits,
+        }
+
+
+def _register_error_pages(app: Flask, limits: WebLimits) -> None:
+    """Error pages: no traceback, no detail that could hold personal data."""
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
@@ -533,7 +561,10 @@ def create_app(
         title, message = _ERROR_TEXT[500]
         return render_template("error.html", title=title, message=message, code=500), 500
 
-    # --- the person form
+
+def _register_person_routes(app: Flask, today: Callable[[], date], choices: Choices) -> None:
+    """The person form: ``GET /`` blank, ``POST /`` to add or remove a row or see the roadmap."""
+
     @app.get("/")
     def person_form() -> str:
         return _form_page(PersonForm.blank(today()))
@@ -558,6 +589,20 @@ def create_app(
             )
             return _form_page(replace(checked.form, errors=(error,))), 422
         return _roadmap_page(checked.request, "practitioner", roadmap)
+
+
+def _register_roadmap_routes(app: Flask, areas: Sequence[str]) -> None:
+    """A roadmap page's actions, each on the details it carries in hidden fields.
+
+    ``POST /roadmap`` (the other audience), ``/edit``, ``/download/person`` and
+    ``/download/roadmap``.
+    """
+
+    def _carried() -> RoadmapRequest:
+        try:
+            return carried_request(request.form, areas)
+        except PersonFileError:
+            raise BadRequest() from None
 
     @app.post("/roadmap")
     def roadmap() -> Response:
@@ -597,7 +642,10 @@ def create_app(
             "application/json",
         )
 
-    # --- opening a saved person file
+
+def _register_open_routes(app: Flask, today: Callable[[], date], limits: WebLimits) -> None:
+    """``GET|POST /open``: open a saved person file into the form."""
+
     @app.get("/open")
     def open_file() -> str:
         return render_template("open.html", error=None)
@@ -615,7 +663,10 @@ def create_app(
         form = PersonForm.from_person(person, as_of=today())
         return _form_page(form, opened=upload.filename)
 
-    # --- strategy leads: the population report
+
+def _register_population_routes(app: Flask, today: Callable[[], date], limits: WebLimits) -> None:
+    """``GET|POST /population``: for strategy leads, three CSV files in, the report out."""
+
     @app.get("/population")
     def population_form() -> str:
         return _population_form(as_of=DateInput.of(today()), area="england", errors=())
@@ -624,6 +675,10 @@ def create_app(
     def population() -> Response | tuple[str, int]:
         return _population(limits, today())
 
+
+def _register_service_routes(app: Flask) -> None:
+    """``/favicon.ico`` and ``/health``, for browsers and the reverse proxy."""
+
     @app.get("/favicon.ico")
     def favicon() -> Response:
         return Response(status=204)  # no icon; saves a 404 on every roadmap page
@@ -631,16 +686,6 @@ def create_app(
     @app.get("/health")
     def health() -> Response:
         return Response("ok\n", mimetype="text/plain")
-
-    # --- helpers that need the request
-
-    def _carried() -> RoadmapRequest:
-        try:
-            return carried_request(request.form, areas)
-        except PersonFileError:
-            raise BadRequest() from None
-
-    return app
 
 
 _ERROR_TEXT: dict[int, tuple[str, str]] = {

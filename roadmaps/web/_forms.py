@@ -499,54 +499,94 @@ def validate_form(form: PersonForm, *, today: date, choices: Choices | None = No
     """
     choices = choices or form_choices()
     check = FieldChecker()
-    data: dict[str, Any] = {}
-
     if not form.person_id:
         check.add("person_id", "Enter a case reference")
     elif len(form.person_id) > MAX_TEXT:
         check.add("person_id", f"Case reference must be {MAX_TEXT} characters or fewer")
-    data["id"] = form.person_id
+    dob = _checked_date_of_birth(form, check, today)
+    data: dict[str, Any] = {"id": form.person_id, "date_of_birth": dob}
+    ehcp = _checked_ehcp(form, check)
+    if ehcp is not None:
+        data["ehcp"] = ehcp
+    episodes = _checked_episodes(form, check, dob)
+    if episodes:
+        data["care_episodes"] = episodes
+    events = _checked_events(form, check, choices)
+    if events:
+        data["events"] = events
+    area = form.area if form.area in dict(choices.areas) else ""
+    services = _checked_services(form, check, choices, area)
+    if services:
+        data["services"] = services
+    data |= _checked_needs(form, check)
+    if not area:
+        check.add("area", "Select the local area")
+    as_of_checked = check.date(form.as_of, "as_of", "roadmap date", required=True)
 
+    if check.errors:
+        return CheckedForm(replace(form, errors=tuple(check.errors)), None)
+    assert as_of_checked is not None
+    try:
+        person = person_from_mapping(data, source="the form")
+    except PathwaysError as exc:  # a rule the checks above missed: still a plain message
+        check.add("person_id", f"The details could not be used: {exc.one_line()}")
+        return CheckedForm(replace(form, errors=tuple(check.errors)), None)
+    return CheckedForm(replace(form, errors=()), RoadmapRequest(person, as_of_checked, area))
+
+
+def _checked_date_of_birth(form: PersonForm, check: FieldChecker, today: date) -> date | None:
+    """The date of birth, if it is a real date no later than today and the roadmap date."""
     as_of = _peek_as_of(form)
     dob = check.date(form.date_of_birth, "date_of_birth", "date of birth", required=True)
-    if dob is not None:
-        if dob > today:
-            check.add(
-                "date_of_birth",
-                "Date of birth must be today or in the past",
-                target="date_of_birth-day",
-            )
-            dob = None
-        elif as_of is not None and dob > as_of:
-            check.add(
-                "date_of_birth",
-                "Date of birth must be on or before the roadmap date",
-                target="date_of_birth-day",
-            )
-            dob = None
-    data["date_of_birth"] = dob
+    if dob is None:
+        return None
+    if dob > today:
+        check.add(
+            "date_of_birth",
+            "Date of birth must be today or in the past",
+            target="date_of_birth-day",
+        )
+        return None
+    if as_of is not None and dob > as_of:
+        check.add(
+            "date_of_birth",
+            "Date of birth must be on or before the roadmap date",
+            target="date_of_birth-day",
+        )
+        return None
+    return dob
 
+
+def _checked_ehcp(form: PersonForm, check: FieldChecker) -> dict[str, Any] | None:
+    """The EHC plan's part of the person file; None without a plan (or an answer)."""
     if not form.has_ehcp:
         check.add(
             "has_ehcp", "Select yes if the young person has an EHC plan", target="has_ehcp-yes"
         )
-    elif form.has_ehcp == "yes":
-        issued = check.date(
-            form.ehcp_issued, "ehcp_issued", "date the EHC plan was issued", required=True
-        )
-        if form.ehcp_setting not in SETTING_LABELS:
-            check.add("ehcp_setting", "Select where the young person is now")
-        setting_end = check.date(
-            form.ehcp_setting_end,
-            "ehcp_setting_end",
-            "planned end of the course or apprenticeship",
-            required=False,
-        )
-        ehcp: dict[str, Any] = {"issued": issued, "setting": form.ehcp_setting}
-        if setting_end is not None:
-            ehcp["setting_end"] = setting_end
-        data["ehcp"] = ehcp
+        return None
+    if form.has_ehcp != "yes":
+        return None
+    issued = check.date(
+        form.ehcp_issued, "ehcp_issued", "date the EHC plan was issued", required=True
+    )
+    if form.ehcp_setting not in SETTING_LABELS:
+        check.add("ehcp_setting", "Select where the young person is now")
+    setting_end = check.date(
+        form.ehcp_setting_end,
+        "ehcp_setting_end",
+        "planned end of the course or apprenticeship",
+        required=False,
+    )
+    ehcp: dict[str, Any] = {"issued": issued, "setting": form.ehcp_setting}
+    if setting_end is not None:
+        ehcp["setting_end"] = setting_end
+    return ehcp
 
+
+def _checked_episodes(
+    form: PersonForm, check: FieldChecker, dob: date | None
+) -> list[dict[str, Any]]:
+    """The care episodes of the rows filled in (blank rows are left out)."""
     episodes: list[dict[str, Any]] = []
     for n, row in enumerate(form.episodes, 1):
         if row.is_blank():
@@ -570,65 +610,82 @@ def validate_form(form: PersonForm, *, today: date, choices: Choices | None = No
                 target=f"episode-{n}-end-day",
             )
         episodes.append({"start": start, "end": end})
-    if episodes:
-        data["care_episodes"] = episodes
+    return episodes
 
+
+def _checked_events(
+    form: PersonForm, check: FieldChecker, choices: Choices
+) -> list[dict[str, Any]]:
+    """The events of the rows filled in, each of a type the rules know."""
     known_events = dict(choices.event_types)
     events: list[dict[str, Any]] = []
-    for n, event_row in enumerate(form.events, 1):
-        if event_row.is_blank():
+    for n, row in enumerate(form.events, 1):
+        if row.is_blank():
             continue
-        if not event_row.type:
+        if not row.type:
             check.add(f"event-{n}-type", f"Select the type of event {n}")
-        elif event_row.type not in known_events:
+        elif row.type not in known_events:
             check.add(
                 f"event-{n}-type",
-                f"Event {n} has a type the rules do not know ('{event_row.type}'): "
+                f"Event {n} has a type the rules do not know ('{row.type}'): "
                 "select a type from the list",
             )
-        on = check.date(event_row.date, f"event-{n}-date", f"date of event {n}", required=True)
-        events.append({"type": event_row.type, "date": on})
-    if events:
-        data["events"] = events
+        on = check.date(row.date, f"event-{n}-date", f"date of event {n}", required=True)
+        events.append({"type": row.type, "date": on})
+    return events
 
-    area = form.area if form.area in dict(choices.areas) else ""
+
+def _checked_services(
+    form: PersonForm, check: FieldChecker, choices: Choices, area: str
+) -> list[dict[str, Any]]:
+    """The services of the rows filled in, each one the rules of ``area`` know (if it is known)."""
     services: list[dict[str, Any]] = []
-    for n, service_row in enumerate(form.services, 1):
-        if service_row.is_blank():
+    for n, row in enumerate(form.services, 1):
+        if row.is_blank():
             continue
-        if not service_row.service:
-            check.add(f"service-{n}-service", f"Select the service in service row {n}")
-        elif service_row.service not in dict(choices.services):
-            check.add(
-                f"service-{n}-service",
-                f"Service row {n} has a service the rules do not know "
-                f"('{service_row.service}'): select one from the list",
-            )
-        elif area and service_row.service not in choices.services_by_area.get(area, frozenset()):
-            offered = [
-                choices.label("area", a)
-                for a, ids in choices.services_by_area.items()
-                if service_row.service in ids
-            ]
-            check.add(
-                f"service-{n}-service",
-                f"{choices.label('service', service_row.service)} is only in the rules "
-                f"for {' and '.join(offered)}: change the local area or remove service "
-                f"row {n}",
-            )
+        _check_service_choice(row.service, n, check, choices, area)
         planned_end = check.date(
-            service_row.planned_end,
+            row.planned_end,
             f"service-{n}-planned_end",
             f"planned end of service row {n}",
             required=False,
         )
-        service: dict[str, Any] = {"service": service_row.service}
+        service: dict[str, Any] = {"service": row.service}
         if planned_end is not None:
             service["planned_end"] = planned_end
         services.append(service)
-    if services:
-        data["services"] = services
+    return services
 
+
+def _check_service_choice(
+    service: str, n: int, check: FieldChecker, choices: Choices, area: str
+) -> None:
+    """Check the service of service row ``n``: chosen, known, and in the local area's rules."""
+    if not service:
+        check.add(f"service-{n}-service", f"Select the service in service row {n}")
+    elif service not in dict(choices.services):
+        check.add(
+            f"service-{n}-service",
+            f"Service row {n} has a service the rules do not know "
+            f"('{service}'): select one from the list",
+        )
+    elif area and service not in choices.services_by_area.get(area, frozenset()):
+        offered = [
+            choices.label("area", a)
+            for a, ids in choices.services_by_area.items()
+            if service in ids
+        ]
+        check.add(
+            f"service-{n}-service",
+            f"{choices.label('service', service)} is only in the rules "
+            f"for {' and '.join(offered)}: change the local area or remove service "
+            f"row {n}",
+        )
+
+
+def _checked_needs(form: PersonForm, check: FieldChecker) -> dict[str, Any]:
+    """The care needs, continuing care, primary need and year group offset."""
+    data: dict[str, Any] = {}
     if not form.care_needs_likely:
         check.add(
             "care_needs_likely",
@@ -653,20 +710,7 @@ def validate_form(form: PersonForm, *, today: date, choices: Choices | None = No
         check.add("year_group_offset", "Year group offset must be a whole number, like -1, 0 or 1")
     else:
         data["year_group_offset"] = int(offset)
-
-    if not area:
-        check.add("area", "Select the local area")
-    as_of_checked = check.date(form.as_of, "as_of", "roadmap date", required=True)
-
-    if check.errors:
-        return CheckedForm(replace(form, errors=tuple(check.errors)), None)
-    assert as_of_checked is not None
-    try:
-        person = person_from_mapping(data, source="the form")
-    except PathwaysError as exc:  # a rule the checks above missed: still a plain message
-        check.add("person_id", f"The details could not be used: {exc.one_line()}")
-        return CheckedForm(replace(form, errors=tuple(check.errors)), None)
-    return CheckedForm(replace(form, errors=()), RoadmapRequest(person, as_of_checked, area))
+    return data
 
 
 def _peek_as_of(form: PersonForm) -> date | None:

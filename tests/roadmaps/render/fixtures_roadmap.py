@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from roadmaps._model import (
+from roadmaps.model import (
     Agency,
     CareLeaverStatus,
     Citation,

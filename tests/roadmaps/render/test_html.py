@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cohorts import load_person
 from roadmaps import generate_roadmap
-from roadmaps._model import Roadmap
+from roadmaps.model import Roadmap
 from roadmaps.render import _glossary
 from roadmaps.render._glossary import GlossaryTerm, acronyms_in, glossary_for, load_glossary
 from roadmaps.render._html import load_family_text, plain_url, render_html, visible_text

@@ -59,7 +59,7 @@ def test_bad_colour_is_rejected() -> None:
 
 
 def test_every_status_agency_and_severity_has_a_colour() -> None:
-    from roadmaps._model import AGENCIES, STATUSES
+    from roadmaps.model import AGENCIES, STATUSES
 
     assert set(pal.STATUS_COLOURS) == set(STATUSES)
     assert set(pal.AGENCY_COLOURS) == set(AGENCIES) == set(pal.AGENCY_TINTS)

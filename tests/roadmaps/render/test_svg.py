@@ -14,7 +14,7 @@ from fixtures_roadmap import typical_roadmap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roadmaps._model import STATUSES, Entry, Roadmap, RuleRef
+from roadmaps.model import STATUSES, Entry, Roadmap, RuleRef
 from roadmaps.render._svg import STATUS_SHAPES, _text_width, render_svg
 
 NS = "{http://www.w3.org/2000/svg}"

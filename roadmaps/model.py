@@ -1,5 +1,9 @@
 """The roadmap as plain data: what every renderer (text, Markdown, JSON, HTML, SVG) reads.
 
+A public module so the wings (``roadmaps.render``, ``roadmaps.population``, …) can
+read the model without going through the ``roadmaps`` facade, which re-exports
+the renderers (that would be an import cycle).
+
 These are frozen dataclasses rather than pydantic models: a population run
 builds millions of them, and they are produced by the library, never parsed
 from users, so they need no validation.
@@ -15,6 +19,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from ._compare import RoadmapDiff
+
+__all__ = [
+    "AGENCIES",
+    "Agency",
+    "CareLeaverStatus",
+    "Citation",
+    "Entry",
+    "Gap",
+    "Roadmap",
+    "RuleRef",
+    "STATUSES",
+    "ServiceSpan",
+    "Severity",
+    "Status",
+]
 
 Status = Literal["done", "due", "overdue", "upcoming", "not-applicable"]
 STATUSES: tuple[Status, ...] = ("done", "due", "overdue", "upcoming", "not-applicable")

@@ -1,0 +1,484 @@
+"""The person form of the web app (issue 7), with Flask's test client.
+
+Every form field valid and invalid, the error summary, and adding or removing rows
+without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from web_helpers import carried, example_values, form_fields, post_form
+
+from roadmaps.web._forms import MAX_ROWS, PersonForm, apply_row_action
+
+# --- the form, blank ---------------------------------------------------------------------
+
+EVERY_FIELD = (
+    "person_id", "date_of_birth-day", "date_of_birth-month", "date_of_birth-year",
+    "primary_need", "year_group_offset", "has_ehcp", "ehcp_issued-day", "ehcp_issued-month",
+    "ehcp_issued-year", "ehcp_setting", "ehcp_setting_end-day", "ehcp_setting_end-month",
+    "ehcp_setting_end-year", "episode-1-start-day", "episode-1-end-year", "event-1-type",
+    "event-1-date-day", "service-1-service", "service-1-planned_end-year",
+    "care_needs_likely", "continuing_care", "area", "as_of-day", "as_of-month", "as_of-year",
+)  # fmt: skip
+
+
+def test_blank_form_has_every_person_file_field(client: Any) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for name in EVERY_FIELD:
+        assert f'name="{name}"' in page, name
+    fields = form_fields(page, "/")
+    assert (fields["as_of-day"], fields["as_of-month"], fields["as_of-year"]) == (
+        "23",
+        "11",
+        "2026",
+    )
+    assert fields["area"] == "england"
+    assert "has_ehcp" not in fields  # radios are not pre-selected
+
+
+def test_every_input_has_a_label_and_dates_have_a_legend(client: Any) -> None:
+    page = client.get("/").get_data(as_text=True)
+    ids = re.findall(r'<(?:input|select)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', page)
+    assert len(ids) > 30
+    for input_id in ids:
+        assert f'<label for="{input_id}"' in page or f'for="{input_id}"' in page, input_id
+    for group in ("date_of_birth", "ehcp_issued", "as_of", "episode-1-start", "event-1-date"):
+        fieldset = re.search(
+            rf"<fieldset[^>]*>\s*<legend[^>]*>[^<]+</legend>(?:(?!</fieldset>).)*"
+            rf'id="{group}-day"',
+            page,
+            re.S,
+        )
+        assert fieldset is not None, group
+
+
+def test_enter_key_makes_the_roadmap_not_remove_a_row(client: Any) -> None:
+    """A browser's Enter key presses the first submit button of the form."""
+    page = client.get("/").get_data(as_text=True)
+    form = page[page.index('<form method="post" action="/"') :]
+    first = re.search(r'<button type="submit"[^>]*>', form)
+    assert first is not None and 'value="generate"' in first.group(0)
+
+
+# --- valid fields ----------------------------------------------------------------------------
+
+
+def _person_sent(page: str) -> dict[str, Any]:
+    return dict(json.loads(carried(page)["person"]))
+
+
+@pytest.mark.parametrize(
+    ("changes", "expect"),
+    [
+        ({}, {"id": "yp-001", "date_of_birth": "2009-01-10"}),
+        ({"person_id": "  Case 42  "}, {"id": "Case 42"}),
+        ({"date_of_birth-day": "07", "date_of_birth-month": "03"}, {"date_of_birth": "2009-03-07"}),
+        (
+            {"date_of_birth-day": "29", "date_of_birth-month": "2", "date_of_birth-year": "2008"},
+            {"date_of_birth": "2008-02-29"},
+        ),
+        ({"has_ehcp": "no"}, {"ehcp": None}),
+        (
+            {"ehcp_setting": "apprenticeship"},
+            {
+                "ehcp": {
+                    "issued": "2016-05-01",
+                    "setting": "apprenticeship",
+                    "setting_end": "2027-07-31",
+                }
+            },
+        ),
+        (
+            {"ehcp_setting_end-day": "", "ehcp_setting_end-month": "", "ehcp_setting_end-year": ""},
+            {"ehcp": {"issued": "2016-05-01", "setting": "further-education"}},
+        ),
+        (
+            {"episode-1-end-day": "1", "episode-1-end-month": "6", "episode-1-end-year": "2025"},
+            {"care_episodes": [{"start": "2023-10-01", "end": "2025-06-01"}]},
+        ),
+        (
+            {"episode-1-start-day": "", "episode-1-start-month": "", "episode-1-start-year": ""},
+            {"care_episodes": None},
+        ),
+        (
+            {
+                "event-8-type": "pathway-plan",
+                "event-8-date-day": "1",
+                "event-8-date-month": "4",
+                "event-8-date-year": "2025",
+                "event-count": "8",
+            },
+            {"events_contain": ["pathway-plan", "2025-04-01"]},
+        ),
+        (
+            {
+                "service-1-service": "childrens-therapies",
+                "service-1-planned_end-day": "31",
+                "service-1-planned_end-month": "8",
+                "service-1-planned_end-year": "2027",
+            },
+            {"services": [{"service": "childrens-therapies", "planned_end": "2027-08-31"}]},
+        ),
+        ({"service-1-service": ""}, {"services": None}),
+        ({"care_needs_likely": "no"}, {"care_needs_likely": None}),
+        ({"continuing_care": "yes"}, {"continuing_care": True}),
+        ({"primary_need": "MLD"}, {"primary_need": "MLD"}),
+        ({"primary_need": ""}, {"primary_need": None}),
+        ({"year_group_offset": "-1"}, {"year_group_offset": -1}),
+        ({"year_group_offset": "+1"}, {"year_group_offset": 1}),
+        ({"year_group_offset": ""}, {"year_group_offset": None}),
+    ],
+)
+def test_valid_field_values_make_a_roadmap(
+    client: Any, changes: dict[str, str], expect: dict[str, Any]
+) -> None:
+    response = post_form(client, example_values(**changes))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, re.findall(r'class="error-message">(.*?)</p>', page)
+    assert "Transition roadmap" in page
+    sent = _person_sent(page)
+    for key, value in expect.items():
+        if key == "events_contain":
+            assert {"type": value[0], "date": value[1]} in sent["events"]
+        elif value is None:
+            assert key not in sent
+        else:
+            assert sent[key] == value
+
+
+@pytest.mark.parametrize("area", ["england", "leicester", "peterborough"])
+def test_each_area_and_an_as_of_date_in_the_past(client: Any, area: str) -> None:
+    values = example_values(
+        area=area, **{"as_of-day": "1", "as_of-month": "9", "as_of-year": "2025"}
+    )
+    response = post_form(client, values)
+    assert response.status_code == 200
+    fields = carried(response.get_data(as_text=True))
+    assert (fields["area"], fields["as_of"]) == (area, "2025-09-01")
+
+
+def test_a_local_service_is_accepted_in_its_own_area(client: Any) -> None:
+    values = example_values(
+        area="peterborough", **{"service-1-service": "childrens-community-nursing"}
+    )
+    assert post_form(client, values).status_code == 200
+
+
+def test_ehc_plan_fields_are_ignored_when_the_answer_is_no(client: Any) -> None:
+    values = example_values(has_ehcp="no", ehcp_setting="", **{"ehcp_issued-day": "99"})
+    response = post_form(client, values)
+    assert response.status_code == 200
+    assert "ehcp" not in _person_sent(response.get_data(as_text=True))
+
+
+# --- invalid fields --------------------------------------------------------------------------
+
+INVALID = [
+    # (changes, error group, linked input, message)
+    ({"person_id": ""}, "person_id", "person_id", "Enter a case reference"),
+    (
+        {"person_id": "x" * 201},
+        "person_id",
+        "person_id",
+        "Case reference must be 200 characters or fewer",
+    ),
+    (
+        {"date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
+        "date_of_birth",
+        "date_of_birth-day",
+        "Enter the date of birth",
+    ),
+    (
+        {"date_of_birth-month": ""},
+        "date_of_birth",
+        "date_of_birth-month",
+        "Date of birth must include a month",
+    ),
+    (
+        {"date_of_birth-day": "", "date_of_birth-year": ""},
+        "date_of_birth",
+        "date_of_birth-day",
+        "Date of birth must include a day and year",
+    ),
+    (
+        {"date_of_birth-day": "30", "date_of_birth-month": "2"},
+        "date_of_birth",
+        "date_of_birth-day",
+        "Enter a real date of birth",
+    ),
+    (
+        {"date_of_birth-month": "13"},
+        "date_of_birth",
+        "date_of_birth-month",
+        "Enter a real date of birth",
+    ),
+    (
+        {"date_of_birth-day": "tenth"},
+        "date_of_birth",
+        "date_of_birth-day",
+        "Enter a real date of birth",
+    ),
+    (
+        {"date_of_birth-year": "09"},
+        "date_of_birth",
+        "date_of_birth-year",
+        "The year of the date of birth must include 4 numbers",
+    ),
+    (
+        {"date_of_birth-year": "2027"},
+        "date_of_birth",
+        "date_of_birth-day",
+        "Date of birth must be today or in the past",
+    ),
+    (
+        {"as_of-year": "2008"},
+        "date_of_birth",
+        "date_of_birth-day",
+        "Date of birth must be on or before the roadmap date",
+    ),
+    (
+        {"ehcp_issued-year": "9999"},
+        "ehcp_issued",
+        "ehcp_issued-year",
+        "Date the EHC plan was issued must be between 1900 and 2099",
+    ),
+    (
+        {"has_ehcp": ""},
+        "has_ehcp",
+        "has_ehcp-yes",
+        "Select yes if the young person has an EHC plan",
+    ),
+    (
+        {"ehcp_issued-day": "", "ehcp_issued-month": "", "ehcp_issued-year": ""},
+        "ehcp_issued",
+        "ehcp_issued-day",
+        "Enter the date the EHC plan was issued",
+    ),
+    ({"ehcp_setting": ""}, "ehcp_setting", "ehcp_setting", "Select where the young person is now"),
+    (
+        {"ehcp_setting": "college"},
+        "ehcp_setting",
+        "ehcp_setting",
+        "Select where the young person is now",
+    ),
+    (
+        {"ehcp_setting_end-day": "31", "ehcp_setting_end-month": "6"},
+        "ehcp_setting_end",
+        "ehcp_setting_end-day",
+        "Enter a real planned end of the course or apprenticeship",
+    ),
+    (
+        {
+            "episode-1-start-day": "",
+            "episode-1-start-month": "",
+            "episode-1-start-year": "",
+            "episode-1-end-day": "1",
+            "episode-1-end-month": "1",
+            "episode-1-end-year": "2024",
+        },
+        "episode-1-start",
+        "episode-1-start-day",
+        "Enter the start date of care episode 1",
+    ),
+    (
+        {
+            "episode-count": "2",
+            "episode-2-start-day": "1",
+            "episode-2-start-month": "5",
+            "episode-2-start-year": "2024",
+            "episode-2-end-day": "1",
+            "episode-2-end-month": "4",
+            "episode-2-end-year": "2024",
+        },
+        "episode-2-end",
+        "episode-2-end-day",
+        "Care episode 2 must end after it starts",
+    ),
+    (
+        {"episode-1-start-year": "2008"},
+        "episode-1-start",
+        "episode-1-start-day",
+        "Care episode 1 must start on or after the date of birth",
+    ),
+    (
+        {"episode-1-end-day": "31", "episode-1-end-month": "4", "episode-1-end-year": "2025"},
+        "episode-1-end",
+        "episode-1-end-day",
+        "Enter a real end date of care episode 1",
+    ),
+    ({"event-1-type": ""}, "event-1-type", "event-1-type", "Select the type of event 1"),
+    (
+        {"event-2-date-day": "", "event-2-date-month": "", "event-2-date-year": ""},
+        "event-2-date",
+        "event-2-date-day",
+        "Enter the date of event 2",
+    ),
+    (
+        {"event-1-type": "party"},
+        "event-1-type",
+        "event-1-type",
+        "Event 1 has a type the rules do not know ('party'): select a type from the list",
+    ),
+    (
+        {
+            "service-1-service": "",
+            "service-1-planned_end-day": "1",
+            "service-1-planned_end-month": "1",
+            "service-1-planned_end-year": "2027",
+        },
+        "service-1-service",
+        "service-1-service",
+        "Select the service in service row 1",
+    ),
+    (
+        {"service-1-service": "nowhere"},
+        "service-1-service",
+        "service-1-service",
+        "Service row 1 has a service the rules do not know ('nowhere'): select one from the list",
+    ),
+    (
+        {"service-1-service": "childrens-community-nursing"},
+        "service-1-service",
+        "service-1-service",
+        "Children's community nursing (to 18) is only in the rules for Peterborough: change the "
+        "local area or remove service row 1",
+    ),
+    (
+        {"service-1-planned_end-day": "1", "service-1-planned_end-year": "2027"},
+        "service-1-planned_end",
+        "service-1-planned_end-month",
+        "Planned end of service row 1 must include a month",
+    ),
+    (
+        {"care_needs_likely": ""},
+        "care_needs_likely",
+        "care_needs_likely-yes",
+        "Select yes if the young person is likely to have care and support needs after 18",
+    ),
+    (
+        {"continuing_care": "maybe"},
+        "continuing_care",
+        "continuing_care-yes",
+        "Select yes if the young person receives children's continuing care",
+    ),
+    (
+        {"primary_need": "x" * 201},
+        "primary_need",
+        "primary_need",
+        "Primary need must be 200 characters or fewer",
+    ),
+    (
+        {"year_group_offset": "one"},
+        "year_group_offset",
+        "year_group_offset",
+        "Year group offset must be a whole number, like -1, 0 or 1",
+    ),
+    ({"area": "atlantis"}, "area", "area", "Select the local area"),
+    (
+        {"as_of-day": "", "as_of-month": "", "as_of-year": ""},
+        "as_of",
+        "as_of-day",
+        "Enter the roadmap date",
+    ),
+    ({"as_of-day": "31", "as_of-month": "11"}, "as_of", "as_of-day", "Enter a real roadmap date"),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "group", "target", "message"), INVALID, ids=[case[3][:40] for case in INVALID]
+)
+def test_invalid_field_shows_the_error_next_to_it_and_in_the_summary(
+    client: Any, changes: dict[str, str], group: str, target: str, message: str
+) -> None:
+    values = example_values(**changes)
+    response = post_form(client, values)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count("There is a problem") == 1
+    assert "<title>Error: " in page
+    escaped = message.replace("'", "&#39;")
+    start = page.index('class="error-summary"')
+    summary = page[start : page.index("</ul>", start)]
+    assert f'<a href="#{target}">{escaped}</a>' in summary
+    assert (
+        f'<p id="{group}-error" class="error-message"><span class="visually-hidden">Error:'
+        f"</span> {escaped}</p>"
+    ) in page
+    assert f'id="{target}"' in page  # the summary link has somewhere to go
+    # What was entered is kept, exactly as typed.
+    kept = form_fields(page, "/")
+    for name, value in changes.items():
+        if name.endswith("-count") or name in ("has_ehcp", "care_needs_likely", "continuing_care"):
+            continue
+        if name in ("ehcp_setting", "area") or name.endswith(("-service", "-type")):
+            assert kept.get(name, "") == value, name  # an unknown value stays selected
+        else:
+            assert kept.get(name, "") == value.strip()[:250], name
+
+
+def test_an_error_marks_the_inputs_and_describes_the_group(client: Any) -> None:
+    page = post_form(client, example_values(**{"date_of_birth-month": ""})).get_data(as_text=True)
+    assert re.search(
+        r'<fieldset role="group" aria-describedby="date_of_birth-hint date_of_birth-error">', page
+    )
+    month = re.search(r'<input[^>]*id="date_of_birth-month"[^>]*>', page)
+    day = re.search(r'<input[^>]*id="date_of_birth-day"[^>]*>', page)
+    assert (
+        month is not None and 'aria-invalid="true"' in month.group(0) and "error" in month.group(0)
+    )
+    assert day is not None and 'aria-invalid="true"' not in day.group(0)
+    assert 'class="error-summary" role="alert"' in page and "autofocus" in page
+
+
+def test_several_errors_are_listed_in_page_order(client: Any) -> None:
+    values = example_values(person_id="", area="atlantis", **{"date_of_birth-day": "32"})
+    page = post_form(client, values).get_data(as_text=True)
+    links = re.findall(r'<li><a href="#([^"]+)">', page)
+    assert links == ["person_id", "date_of_birth-day", "area"]
+
+
+# --- rows: add and remove without JavaScript ---------------------------------------------------
+
+
+def test_add_another_row_keeps_every_value(client: Any) -> None:
+    values = example_values()
+    response = post_form(client, values, action="add-episode")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" not in page
+    kept = form_fields(page, "/")
+    assert kept["episode-count"] == str(int(values["episode-count"]) + 1)
+    assert {k: v for k, v in kept.items() if v and k not in ("episode-count", "csrf_token")} == {
+        k: v for k, v in values.items() if k != "episode-count"
+    }
+    assert "Care episode 3" in page
+    assert 'getElementById("episode-3-start-day")' in page  # the keyboard moves to the new row
+
+
+def test_remove_a_row_renumbers_the_rest(client: Any) -> None:
+    values = example_values()
+    page = post_form(client, values, action="remove-event-2").get_data(as_text=True)
+    kept = form_fields(page, "/")
+    assert kept["event-count"] == str(int(values["event-count"]) - 1)
+    assert values["event-2-date-year"] != values["event-3-date-year"]
+    for part in ("type", "date-day", "date-month", "date-year"):
+        assert kept[f"event-1-{part}"] == values[f"event-1-{part}"]
+        assert kept[f"event-2-{part}"] == values[f"event-3-{part}"]
+
+
+def test_rows_are_capped() -> None:
+    form = PersonForm()
+    for _ in range(MAX_ROWS + 5):
+        form = apply_row_action(form, "add-service") or form
+    assert len(form.services) == MAX_ROWS
+    assert apply_row_action(form, "remove-service-999") is not None
+    assert apply_row_action(form, "explode") is None
+    many = {"service-count": "9999"}
+    assert len(PersonForm.read(many).services) == MAX_ROWS

@@ -1,0 +1,194 @@
+"""The pages after the form (issue 7), with Flask's test client.
+
+The roadmap page and its family version, saving and reopening a person file, the
+downloads, and the colours of the app.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from web_helpers import (
+    EXAMPLE,
+    TODAY,
+    carried,
+    csrf,
+    example_values,
+    form_fields,
+    post_files,
+    post_form,
+)
+
+from cohorts import Person, load_person
+from cohorts.testing import people
+from roadmaps import generate_roadmap, render_json
+from roadmaps.render import palette as pal
+from roadmaps.render._html import render_html
+from roadmaps.web._app import APP_CSS, BAR_CSS, FOCUS, web_contrast_pairs
+from roadmaps.web._forms import PersonForm, person_file_text, read_person_file, validate_form
+
+# --- the result, saving and reopening ------------------------------------------------------------
+
+
+def test_result_page_is_the_html_roadmap_of_the_same_generator(client: Any) -> None:
+    response = post_form(client, example_values())
+    page = response.get_data(as_text=True)
+    person = load_person(EXAMPLE)
+    roadmap = generate_roadmap(person, as_of=TODAY, area="england")
+    expected = render_html(roadmap)
+    main = expected[expected.index("<main>") + len("<main>") : expected.index("</main>")]
+    assert main in page
+    for entry in roadmap.entries:
+        assert f'datetime="{entry.date.isoformat()}"' in page
+    assert roadmap.gaps and all(gap.rule in page for gap in roadmap.gaps)
+    for label in (
+        "Show the family version",
+        "Download person file (YAML)",
+        "Download person file (JSON)",
+        "Download roadmap (JSON)",
+        "Print",
+        "Change the details",
+    ):
+        assert label in page
+    assert 'id="page-main"' in page and 'href="#page-main"' in page
+
+
+def test_family_and_practitioner_switch(client: Any) -> None:
+    page = post_form(client, example_values()).get_data(as_text=True)
+    fields = carried(page)
+    family = client.post("/roadmap", data={**fields, "audience": "family"})
+    assert family.status_code == 200
+    text = family.get_data(as_text=True)
+    assert "Your roadmap" in text and "Show the practitioner version" in text
+    back = client.post("/roadmap", data={**carried(text), "audience": "practitioner"})
+    assert "Transition roadmap to 25" in back.get_data(as_text=True)
+    assert client.post("/roadmap", data={**fields, "audience": "board"}).status_code == 400
+
+
+def test_save_and_reopen_a_person_file_round_trips_exactly(client: Any) -> None:
+    token = csrf(client)
+    original = load_person(EXAMPLE)
+    opened = post_files(
+        client,
+        "/open",
+        {"csrf_token": token, "person_file": (io.BytesIO(EXAMPLE.read_bytes()), EXAMPLE.name)},
+    )
+    assert opened.status_code == 200
+    opened_page = opened.get_data(as_text=True)
+    assert f"Opened <strong>{EXAMPLE.name}</strong>" in opened_page
+    filled = form_fields(opened_page, "/")
+    result = client.post("/", data={**filled, "action": "generate"})
+    assert result.status_code == 200
+    fields = carried(result.get_data(as_text=True))
+    for file_format in ("yaml", "json"):
+        saved = client.post("/download/person", data={**fields, "format": file_format})
+        assert saved.status_code == 200
+        assert (
+            saved.headers["Content-Disposition"] == f'attachment; filename="yp-001.{file_format}"'
+        )
+        assert saved.headers["Cache-Control"] == "no-store"
+        assert read_person_file(f"yp-001.{file_format}", saved.data) == original
+        reopened = post_files(
+            client,
+            "/open",
+            {"csrf_token": token, "person_file": (io.BytesIO(saved.data), f"yp-001.{file_format}")},
+        )
+        assert form_fields(reopened.get_data(as_text=True), "/") == filled
+    yaml_text = client.post("/download/person", data={**fields, "format": "yaml"}).get_data(
+        as_text=True
+    )
+    assert "date_of_birth: 2009-01-10\n" in yaml_text  # dates as people write them, not quoted
+    assert client.post("/download/person", data={**fields, "format": "xml"}).status_code == 400
+
+
+def test_download_the_json_roadmap(client: Any) -> None:
+    fields = carried(post_form(client, example_values()).get_data(as_text=True))
+    response = client.post("/download/roadmap", data=fields)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="yp-001-roadmap-2026-11-23.json"'
+    )
+    expected = render_json(generate_roadmap(load_person(EXAMPLE), as_of=TODAY, area="england"))
+    assert response.get_data(as_text=True) == expected
+
+
+def test_change_the_details_returns_the_filled_form(client: Any) -> None:
+    values = example_values(
+        area="leicester", **{"as_of-day": "2", "as_of-month": "2", "as_of-year": "2026"}
+    )
+    fields = carried(post_form(client, values).get_data(as_text=True))
+    page = client.post("/edit", data=fields).get_data(as_text=True)
+    kept = form_fields(page, "/")
+    assert kept["area"] == "leicester" and kept["as_of-day"] == "2"
+    assert kept["person_id"] == "yp-001" and kept["has_ehcp"] == "yes"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"person": "{not json"},
+        {"person": '{"id": "x"}'},
+        {"as_of": "2026-02-30"},
+        {"area": "atlantis"},
+        {"person": '{"id": "x", "date_of_birth": "2030-01-01"}'},
+    ],
+)
+def test_tampered_page_data_is_refused(client: Any, tamper: dict[str, str]) -> None:
+    fields = carried(post_form(client, example_values()).get_data(as_text=True))
+    for path in ("/roadmap", "/download/roadmap"):
+        response = client.post(path, data={**fields, **tamper})
+        assert response.status_code == 400
+        assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_file_name_of_a_download_is_safe(client: Any) -> None:
+    values = example_values(person_id='../../etc/"passwd" ä')
+    fields = carried(post_form(client, values).get_data(as_text=True))
+    response = client.post("/download/person", data={**fields, "format": "json"})
+    assert response.headers["Content-Disposition"] == 'attachment; filename="etc-passwd.json"'
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    person=people(),
+    as_of=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
+    area=st.sampled_from(["england", "leicester", "peterborough"]),
+)
+def test_form_accepts_every_person_file_it_is_given(person: Person, as_of: date, area: str) -> None:
+    """A saved file always reopens: person → form → person is the identity."""
+    as_of = max(as_of, person.date_of_birth)
+    form = PersonForm.read(PersonForm.from_person(person, as_of=as_of, area=area).values())
+    checked = validate_form(form, today=max(as_of, TODAY))
+    assert checked.form.errors == ()
+    assert checked.request is not None
+    assert checked.request.person == person
+    assert (checked.request.as_of, checked.request.area) == (as_of, area)
+    for file_format in ("yaml", "json"):
+        text = person_file_text(person, file_format)
+        assert read_person_file(f"p.{file_format}", text.encode()) == person
+
+
+# --- colours ----------------------------------------------------------------------------------
+
+
+def test_palette_of_the_app_meets_wcag_aa() -> None:
+    failures = [
+        f"{p.name}: {pal.contrast_ratio(p.foreground, p.background):.2f} < {p.minimum}"
+        for p in web_contrast_pairs()
+        if pal.contrast_ratio(p.foreground, p.background) < p.minimum
+    ]
+    assert failures == []
+
+
+def test_app_styles_use_only_checked_colours() -> None:
+    allowed = pal.all_colours() | {FOCUS.lower()}
+    used = {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}\b", APP_CSS + BAR_CSS)}
+    assert used and used <= allowed, used - allowed
+    checked = {c.lower() for p in web_contrast_pairs() for c in (p.foreground, p.background)}
+    assert used <= checked | {pal.BACKGROUND}, used - checked
