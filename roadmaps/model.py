@@ -24,6 +24,7 @@ __all__ = [
     "AGENCIES",
     "Agency",
     "CareLeaverStatus",
+    "CareStatusPeriod",
     "Citation",
     "Entry",
     "Gap",
