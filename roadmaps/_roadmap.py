@@ -171,106 +171,101 @@ def _rule_ref(
 
 @lru_cache(maxsize=64)
 def _plan(pathway: PathwayGraph) -> _Plan:
-    compiled = pathway.compiled
-    params = pathway.rules.parameters
+    """Everything about the pathway that is the same for every young person, worked out once."""
     nodes: list[_NodePlan] = []
     services: list[_ServicePlan] = []
     for node in pathway.nodes():
-        applies = compiled.condition(node.applies_when) if node.applies_when else None
         if node.kind == "service":
-            behind = compiled.parameters_behind(node.starts, node.ends)
-            successors = pathway.handover_successors(node.id)
-            services.append(
-                _ServicePlan(
-                    node=node,
-                    applies=applies,
-                    starts=compiled.date(node.starts) if node.starts else None,
-                    ends=compiled.date(node.ends) if node.ends else None,
-                    successors=successors,
-                    rule=_rule_ref(pathway, node.id, node.status, node.references, behind),
-                    start_line=_service_line(node, "start", node.description),
-                    end_line=_service_line(
-                        node,
-                        "end",
-                        (
-                            node.description
-                            + (
-                                " Handed over to: " + ", ".join(successors) + "."
-                                if successors
-                                else " No adult service takes over in this area."
-                            )
-                        ).strip(),
-                    ),
-                )
-            )
-            continue
-        if node.date is None:
-            continue
-        behind = compiled.parameters_behind(node.date, node.window_start)
-        depends = compiled.milestones_behind(node.date)
-        source = pathway.rules.source(node.id)
-        explain = [f"Rule {node.id} ({source}), status {node.status}."]
-        explain.append(f"Date: {describe_date(node.date, params)}.")
-        if node.applies_when is not None:
-            explain.append(f"Applies when {describe_condition(node.applies_when, params)}.")
-        if node.completed_by:
-            explain.append(f"Done when a {' or '.join(node.completed_by)} event is recorded.")
-        if node.not_applicable_when is not None:
-            explain.append(f"Not applicable when {describe_condition(node.not_applicable_when, params)}.")
-        owner = pathway.rules.nodes[node.owner].label if node.owner else _agency_owner(node.agency)
-        nodes.append(
-            _NodePlan(
-                node=node,
-                applies=applies,
-                date=partial(_milestone_date, compiled, node.id),
-                window_start=compiled.date(node.window_start) if node.window_start else None,
-                completed_from=compiled.date(node.completed_from) if node.completed_from else None,
-                completed_before=compiled.date(node.completed_before) if node.completed_before else None,
-                not_applicable=compiled.condition(node.not_applicable_when) if node.not_applicable_when else None,
-                until=compiled.date(node.until) if node.until else None,
-                rule=_rule_ref(pathway, node.id, node.status, node.references, behind, depends),
-                explain=tuple(explain),
-                owner_label=owner,
-                birthday_based=any(
-                    pathway.rules.parameters[p].unit in ("years", "year-group") for p in behind
-                ) or node.date.operator == "compulsory_school_age_end",
-            )
-        )
-    gaps: list[_GapPlan] = []
-    for gap in pathway.gap_rules():
-        behind = compiled.parameters_behind(gap.due, gap.until, gap.applies_when)
-        depends = compiled.milestones_behind(gap.due, gap.until, gap.applies_when)
-        if gap.lead_months:
-            behind = (*behind, gap.lead_months)
-        source = pathway.rules.source(gap.id)
-        explain = [f"Gap rule {gap.id} ({source}), status {gap.status}."]
-        if gap.applies_when is not None:
-            explain.append(f"Applies when {describe_condition(gap.applies_when, params)}.")
-        if gap.due is not None:
-            explain.append(
-                f"Fires {'after' if gap.strictly_after else 'on or after'} {describe_date(gap.due, params)}."
-            )
-        if gap.missing_event is not None:
-            explain.append(f"Unless a {' or '.join(gap.missing_event.types)} event is recorded.")
-        missing = gap.missing_event
-        gaps.append(
-            _GapPlan(
-                gap=gap,
-                applies=compiled.condition(gap.applies_when) if gap.applies_when else None,
-                due=compiled.date(gap.due) if gap.due else None,
-                until=compiled.date(gap.until) if gap.until else None,
-                event_from=compiled.date(missing.on_or_after) if missing and missing.on_or_after else None,
-                event_before=compiled.date(missing.before) if missing and missing.before else None,
-                rule=_rule_ref(pathway, gap.id, gap.status, gap.references, behind, depends),
-                owner_label=pathway.rules.nodes[gap.owner].label if gap.owner else _agency_owner(gap.agency),
-                explain=tuple(explain),
-                catalogue=", ".join(gap.catalogue) or None,
-                lead=params[gap.lead_months or ""] if gap.kind == "handover" else None,
-            )
-        )
+            services.append(_service_plan(pathway, node))
+        elif node.date is not None:
+            nodes.append(_node_plan(pathway, node))
+    gaps = tuple(_gap_plan(pathway, gap) for gap in pathway.gap_rules())
     phases = {p.node.id: p.node.phase for p in services}
-    return _Plan(
-        tuple(nodes), tuple(services), tuple(gaps), phases, resolve_settings(pathway)
+    return _Plan(tuple(nodes), tuple(services), gaps, phases, resolve_settings(pathway))
+
+
+def _service_plan(pathway: PathwayGraph, node: Node) -> _ServicePlan:
+    compiled = pathway.compiled
+    behind = compiled.parameters_behind(node.starts, node.ends)
+    successors = pathway.handover_successors(node.id)
+    handover = (
+        " Handed over to: " + ", ".join(successors) + "."
+        if successors
+        else " No adult service takes over in this area."
+    )
+    return _ServicePlan(
+        node=node,
+        applies=compiled.condition(node.applies_when) if node.applies_when else None,
+        starts=compiled.date(node.starts) if node.starts else None,
+        ends=compiled.date(node.ends) if node.ends else None,
+        successors=successors,
+        rule=_rule_ref(pathway, node.id, node.status, node.references, behind),
+        start_line=_service_line(node, "start", node.description),
+        end_line=_service_line(node, "end", (node.description + handover).strip()),
+    )
+
+
+def _node_plan(pathway: PathwayGraph, node: Node) -> _NodePlan:
+    compiled = pathway.compiled
+    params = pathway.rules.parameters
+    assert node.date is not None  # only dated nodes are planned
+    behind = compiled.parameters_behind(node.date, node.window_start)
+    depends = compiled.milestones_behind(node.date)
+    source = pathway.rules.source(node.id)
+    explain = [f"Rule {node.id} ({source}), status {node.status}."]
+    explain.append(f"Date: {describe_date(node.date, params)}.")
+    if node.applies_when is not None:
+        explain.append(f"Applies when {describe_condition(node.applies_when, params)}.")
+    if node.completed_by:
+        explain.append(f"Done when a {' or '.join(node.completed_by)} event is recorded.")
+    if node.not_applicable_when is not None:
+        explain.append(f"Not applicable when {describe_condition(node.not_applicable_when, params)}.")
+    owner = pathway.rules.nodes[node.owner].label if node.owner else _agency_owner(node.agency)
+    return _NodePlan(
+        node=node,
+        applies=compiled.condition(node.applies_when) if node.applies_when else None,
+        date=partial(_milestone_date, compiled, node.id),
+        window_start=compiled.date(node.window_start) if node.window_start else None,
+        completed_from=compiled.date(node.completed_from) if node.completed_from else None,
+        completed_before=compiled.date(node.completed_before) if node.completed_before else None,
+        not_applicable=compiled.condition(node.not_applicable_when) if node.not_applicable_when else None,
+        until=compiled.date(node.until) if node.until else None,
+        rule=_rule_ref(pathway, node.id, node.status, node.references, behind, depends),
+        explain=tuple(explain),
+        owner_label=owner,
+        birthday_based=any(params[p].unit in ("years", "year-group") for p in behind)
+        or node.date.operator == "compulsory_school_age_end",
+    )
+
+
+def _gap_plan(pathway: PathwayGraph, gap: GapRule) -> _GapPlan:
+    compiled = pathway.compiled
+    params = pathway.rules.parameters
+    behind = compiled.parameters_behind(gap.due, gap.until, gap.applies_when)
+    depends = compiled.milestones_behind(gap.due, gap.until, gap.applies_when)
+    if gap.lead_months:
+        behind = (*behind, gap.lead_months)
+    source = pathway.rules.source(gap.id)
+    explain = [f"Gap rule {gap.id} ({source}), status {gap.status}."]
+    if gap.applies_when is not None:
+        explain.append(f"Applies when {describe_condition(gap.applies_when, params)}.")
+    if gap.due is not None:
+        explain.append(f"Fires {'after' if gap.strictly_after else 'on or after'} {describe_date(gap.due, params)}.")
+    if gap.missing_event is not None:
+        explain.append(f"Unless a {' or '.join(gap.missing_event.types)} event is recorded.")
+    missing = gap.missing_event
+    return _GapPlan(
+        gap=gap,
+        applies=compiled.condition(gap.applies_when) if gap.applies_when else None,
+        due=compiled.date(gap.due) if gap.due else None,
+        until=compiled.date(gap.until) if gap.until else None,
+        event_from=compiled.date(missing.on_or_after) if missing and missing.on_or_after else None,
+        event_before=compiled.date(missing.before) if missing and missing.before else None,
+        rule=_rule_ref(pathway, gap.id, gap.status, gap.references, behind, depends),
+        owner_label=pathway.rules.nodes[gap.owner].label if gap.owner else _agency_owner(gap.agency),
+        explain=tuple(explain),
+        catalogue=", ".join(gap.catalogue) or None,
+        lead=params[gap.lead_months or ""] if gap.kind == "handover" else None,
     )
 
 
