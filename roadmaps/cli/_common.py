@@ -84,7 +84,8 @@ def add_person_options(p: argparse.ArgumentParser) -> None:
     """The person file and the options every per-person command takes."""
     p.add_argument("person_file", metavar="PERSON_FILE", help="the young person's file (YAML or JSON)")
     p.add_argument("--as-of", type=parse_date, default=None, help="date to draw the roadmap up on (default: today)")
-    p.add_argument("--area", default="england", help="england (default), leicester or peterborough")
+    p.add_argument("--area", default=None,
+                   help="england, leicester or peterborough (default: the person file's area, else england)")
     p.add_argument("--leap-day", choices=("mar1", "feb28"), default=None,
                    help="birthday of someone born on 29 February in other years (default: mar1)")
     p.add_argument("--set", dest="overrides", type=parse_assignment, action="append", default=[],
@@ -95,8 +96,8 @@ def load_roadmap_inputs(args: argparse.Namespace) -> tuple[object, object, date,
     """Person, pathway, as-of date, settings and parameters from the common options."""
     from cohorts import load_pathway, load_person
 
-    pathway = load_pathway(args.area)
     person = load_person(args.person_file)
+    pathway = load_pathway(args.area or person.area or "england")
     as_of = args.as_of or date.today()
     settings, params = split_overrides(args.overrides, pathway)
     if args.leap_day:

@@ -150,3 +150,15 @@ def test_scenarios_command_runs_user_scenarios(tmp_path: Path) -> None:
 
 def test_roadmap_rejects_an_unknown_cohort() -> None:
     assert_one_line_error(run("roadmap", str(EXAMPLE), "--cohort", "pirates"), "unknown cohort 'pirates'")
+
+
+def test_the_person_files_area_is_used_unless_the_option_overrides_it(tmp_path: Path) -> None:
+    person = write(tmp_path, GOOD + "area: leicester\n")
+    assert "(leicester)" in run("roadmap", person, "--as-of", "2026-11-23").stdout.splitlines()[0]
+    assert "(peterborough)" in run("roadmap", person, "--as-of", "2026-11-23", "--area", "peterborough").stdout
+    assert "(england)" in run("roadmap", write(tmp_path, GOOD, "plain.yaml"), "--as-of", "2026-11-23").stdout
+
+
+def test_an_unknown_care_code_is_one_line_naming_the_field(tmp_path: Path) -> None:
+    person = write(tmp_path, GOOD + "care_episodes: [{start: 2024-01-01, end: 2024-05-01, reason_ended: E99}]\n")
+    assert_one_line_error(run("roadmap", person, "--as-of", "2026-11-23"), "care_episodes[0]", "E99")
