@@ -29,6 +29,10 @@ from ._errors import InputError
 
 LeapDayPolicy = Literal["mar1", "feb28"]
 LEAP_DAY_POLICIES: tuple[LeapDayPolicy, ...] = ("mar1", "feb28")
+#: The readings of a 16th birthday on the first day of the school year (see
+#: :func:`compulsory_school_age_end`); the setting that chooses one has these choices.
+FirstSeptemberReading = Literal["cohort", "term"]
+FIRST_SEPTEMBER_READINGS: tuple[FirstSeptemberReading, ...] = ("cohort", "term")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -276,7 +280,7 @@ def compulsory_school_age_end(
     cal: SchoolCalendar,
     *,
     leap_day_policy: LeapDayPolicy = "mar1",
-    first_september: Literal["cohort", "term"] = "cohort",
+    first_september: FirstSeptemberReading = "cohort",
 ) -> date:
     """The last day of compulsory school age (Education Act 1996 s.8(3); statute.md 0.7).
 

@@ -181,11 +181,13 @@ class CompiledRules:
 
             return year_fn
         if op == "compulsory_school_age_end":
+            setting_id = self.rules.first_september_setting
 
             def csa_fn(ctx: Context) -> date | None:
+                term = setting_id is not None and ctx.settings.get(setting_id) == "term"
                 return dates.compulsory_school_age_end(
                     ctx.date_of_birth, ctx.calendar, leap_day_policy=ctx.leap_day_policy,
-                    first_september="term" if ctx.settings.get("csa-first-september-birthday") == "term" else "cohort",
+                    first_september="term" if term else "cohort",
                 )
 
             return csa_fn

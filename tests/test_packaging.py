@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +31,44 @@ def test_dependencies_point_one_way() -> None:
     for path in (ROOT / "cohorts").glob("*.py"):
         text = path.read_text()
         assert "from roadmaps" not in text and "import roadmaps" not in text, path
+
+
+def _rule_ids(data: object) -> set[str]:
+    """Every ``id`` in a parsed rule-data file, at any depth (nodes, parameters, options, …)."""
+    if isinstance(data, dict):
+        found = {data["id"]} if isinstance(data.get("id"), str) else set()
+        return found.union(*(_rule_ids(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_rule_ids(item) for item in data))
+    return set()
+
+
+def _string_literals(path: Path) -> set[str]:
+    """The string constants of a module, leaving out docstrings (their examples are prose)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        node.value for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    }
+
+
+def test_no_rule_id_appears_in_the_engine() -> None:
+    """The engine knows no cohort: the rule data names the rules that play its roles (area.yaml)."""
+    ids = set().union(*(
+        _rule_ids(yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in (ROOT / "cohorts" / "data").rglob("*.yaml")
+    ))
+    assert {"school-year-start", "csa-first-september-birthday", "age-18", "england"} <= ids
+    named = {
+        path.name: sorted(_string_literals(path) & ids) for path in (ROOT / "pathways").glob("*.py")
+    }
+    assert {name: found for name, found in named.items() if found} == {}
 
 
 def test_only_the_dates_module_imports_dateutil() -> None:
