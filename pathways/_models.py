@@ -28,9 +28,13 @@ NODE_KINDS: tuple[NodeKind, ...] = ("service", "trigger", "milestone", "assessme
 EdgeKind = Literal["triggers", "starts", "requires", "hands-over-to", "reviews"]
 #: Edge kinds that may form cycles (a plan that is reviewed again and again).
 CYCLIC_EDGE_KINDS: frozenset[str] = frozenset({"reviews"})
+#: The agency a node or gap belongs to (lanes of the timeline, colours of the map).
 Agency = Literal["education", "health", "social-care", "other"]
+AGENCIES: tuple[Agency, ...] = ("education", "health", "social-care", "other")
 PfaArea = Literal["employment", "independent-living", "community", "health"]
+#: How serious a gap is, most serious first.
 Severity = Literal["high", "medium", "low"]
+SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
 Unit = Literal[
     "years", "months", "weeks", "days", "year-group", "month-day", "month", "weekday",
     "count", "probability", "text",
