@@ -38,7 +38,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pathways import RuleDataError, add_months, age_on, birthday, line_of, load_yaml_text
+from pathways import (
+    Reference,
+    RuleDataError,
+    add_months,
+    age_on,
+    birthday,
+    line_of,
+    load_yaml_text,
+)
 
 from ._person import EHCP_SETTINGS
 
@@ -64,28 +72,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class _Reference(_Strict):
-    seed: str | None = None
-    quote: str | None = None
-    instrument: str | None = None
-    provision: str | None = None
-    url: str | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> _Reference:
-        if self.seed is not None and not self.quote:
-            raise ValueError("a seed reference needs a quote")
-        if self.seed is None and self.instrument is None:
-            raise ValueError("a reference needs a seed (with a quote) or an instrument")
-        return self
-
-
 class _Parameter(_Strict):
     label: str = Field(min_length=1)
     unit: str = Field(min_length=1)
     values: dict[date, Any] = Field(min_length=1)
     status: Literal["cited", "derived", "assumption"]
-    references: tuple[_Reference, ...] = ()
+    references: tuple[Reference, ...] = ()  # cited as the pathway rule data is
     derivation: str | None = None
     reason: str | None = None
 
