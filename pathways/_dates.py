@@ -3,8 +3,9 @@
 Every function here follows a cited rule and takes its calendar constants
 (the day the school year starts, the end of the further-education year, the
 school leaving date) from a :class:`SchoolCalendar` loaded from rule data, so
-no statutory date is buried in Python. Nothing else in the library imports
-``dateutil``.
+no statutory date is buried in Python. No module of the library imports
+``dateutil``: :func:`add_months` computes the corresponding date directly (the
+test suite checks it against ``relativedelta``).
 
 The doctests use ``CAL``, the England calendar loaded from rule data (the
 test suite runs them with it).

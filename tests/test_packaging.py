@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -71,12 +73,37 @@ def test_no_rule_id_appears_in_the_engine() -> None:
     assert {name: found for name, found in named.items() if found} == {}
 
 
-def test_only_the_dates_module_imports_dateutil() -> None:
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_no_module_imports_dateutil() -> None:
+    """python-dateutil is a test dependency only (add_months is checked against it)."""
     offenders = [
         p for pkg in ("pathways", "cohorts", "roadmaps") for p in (ROOT / pkg).rglob("*.py")
-        if "dateutil" in p.read_text() and p.name != "_dates.py"
+        if any(name.split(".")[0] == "dateutil" for name in _imported_modules(p))
     ]
     assert offenders == []
+
+
+def test_every_runtime_dependency_is_imported() -> None:
+    """A dependency is declared because a module uses it (the others belong in an extra)."""
+    runtime = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    distributions = {re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0] for requirement in runtime}
+    import_names = {"PyYAML": "yaml"}
+    imported = {
+        name.split(".")[0]
+        for pkg in ("pathways", "cohorts", "roadmaps") for path in (ROOT / pkg).rglob("*.py")
+        for name in _imported_modules(path)
+    }
+    assert {d for d in distributions if import_names.get(d, d) not in imported} == set()
 
 
 @pytest.mark.slow
