@@ -34,11 +34,19 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pathways import RuleDataError, add_months, age_on, birthday, line_of, load_yaml_text
+from pathways import (
+    Reference,
+    RuleDataError,
+    add_months,
+    age_on,
+    birthday,
+    line_of,
+    load_yaml_text,
+)
 
 from ._person import EHCP_SETTINGS
 
@@ -64,28 +72,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class _Reference(_Strict):
-    seed: str | None = None
-    quote: str | None = None
-    instrument: str | None = None
-    provision: str | None = None
-    url: str | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> _Reference:
-        if self.seed is not None and not self.quote:
-            raise ValueError("a seed reference needs a quote")
-        if self.seed is None and self.instrument is None:
-            raise ValueError("a reference needs a seed (with a quote) or an instrument")
-        return self
-
-
 class _Parameter(_Strict):
     label: str = Field(min_length=1)
     unit: str = Field(min_length=1)
     values: dict[date, Any] = Field(min_length=1)
     status: Literal["cited", "derived", "assumption"]
-    references: tuple[_Reference, ...] = ()
+    references: tuple[Reference, ...] = ()  # cited as the pathway rule data is
     derivation: str | None = None
     reason: str | None = None
 
@@ -440,6 +432,28 @@ def synthesise(
     )
 
 
+class _Membership(NamedTuple):
+    """Which cohorts one synthetic young person is in (``send``: an EHC plan or SEN support)."""
+
+    looked_after: bool
+    ehcp: bool
+    send: bool
+    care_needs_likely: bool
+    continuing_care: bool
+
+
+class _Ehcp(NamedTuple):
+    """An EHC plan's cells of ``people.csv`` (all empty without a plan)."""
+
+    issued_ordinal: int
+    issued: str
+    setting: str
+    setting_end: str
+
+
+_NO_EHCP = _Ehcp(0, "", "", "")
+
+
 class _Generator:
     """Draws one young person at a time and appends their CSV lines."""
 
@@ -477,69 +491,38 @@ class _Generator:
         episode_lines: list[str],
         event_lines: list[str],
     ) -> None:
-        rng, mix = self.rng, self.mix
         person_id = f"syn-{number:07d}"
         dob = self._date_of_birth()
         dob_ordinal = dob.toordinal()
-        age = age_on(dob, self.as_of)
+        who = self._membership()
+        plan = self._ehcp(dob_ordinal, age_on(dob, self.as_of)) if who.ehcp else _NO_EHCP
+        need = self.primary_need.draw(self.rng) if who.send else ""
+        area = self.area.draw(self.rng)
 
-        looked_after = rng.random() < mix["share-looked-after"]
-        if looked_after:
-            has_ehcp = rng.random() < mix["ehcp-given-looked-after"]
-            send = has_ehcp or rng.random() < self.send_without_ehcp
-            likely_share = (
-                mix["care-needs-likely-given-ehcp"]
-                if has_ehcp
-                else mix["care-needs-likely-given-looked-after"]
-            )
-            care_needs_likely = rng.random() < likely_share
-        elif rng.random() < mix["care-needs-without-ehcp"]:
-            has_ehcp, send, care_needs_likely = False, False, True
-        else:
-            has_ehcp, send = True, True
-            care_needs_likely = rng.random() < mix["care-needs-likely-given-ehcp"]
-        continuing_care = has_ehcp and rng.random() < mix["continuing-care-given-ehcp"]
-
-        issued = setting = setting_end = ""
-        issued_ordinal = 0
-        if has_ehcp:
-            low, high = mix["ehcp-issue-age"]
-            latest = min(_days(high), self.as_of_ordinal - dob_ordinal)
-            issued_ordinal = dob_ordinal + rng.randint(min(_days(low), latest), latest)
-            issued = _iso(issued_ordinal)
-            setting = self._setting(age)
-            if setting in ("further-education", "apprenticeship") and (
-                rng.random() < mix["setting-end-recorded"]
-            ):
-                ahead = rng.uniform(*mix["setting-end-years-ahead"])
-                setting_end = _iso(self.as_of_ordinal + _days(ahead))
-        need = self.primary_need.draw(rng) if send else ""
-        area = self.area.draw(rng)
-
-        episodes = self._episodes(dob) if looked_after else []
+        episodes = self._episodes(dob) if who.looked_after else []
         eligible = bool(episodes) and self._leaving_care_eligible(dob, episodes)
         conditions = {
             condition
             for condition, holds in (
-                ("ehcp", has_ehcp),
-                ("care-needs-likely", care_needs_likely),
-                ("continuing-care", continuing_care),
+                ("ehcp", who.ehcp),
+                ("care-needs-likely", who.care_needs_likely),
+                ("continuing-care", who.continuing_care),
                 ("leaving-care-eligible", eligible),
             )
             if holds
         }
         events = self._events(dob_ordinal, conditions)
-        if has_ehcp:
-            events += self._annual_reviews(issued_ordinal)
+        if who.ehcp:
+            events += self._annual_reviews(plan.issued_ordinal)
 
         person_cells = [
             person_id,
             dob.isoformat(),
-            issued,
-            setting,
-            setting_end,
-            "true" if care_needs_likely else "false",
-            "true" if continuing_care else "false",
+            plan.issued,
+            plan.setting,
+            plan.setting_end,
+            "true" if who.care_needs_likely else "false",
+            "true" if who.continuing_care else "false",
             need,
             area,
         ]
@@ -559,6 +542,42 @@ class _Generator:
             event_lines.append(",".join(cells) + "\n")
         counts.episode_rows += len(episode_cells)
         counts.event_rows += len(event_cells)
+
+    def _membership(self) -> _Membership:
+        """Which cohorts the young person is in: looked after, EHC plan (or SEN support), care needs."""
+        rng, mix = self.rng, self.mix
+        looked_after = rng.random() < mix["share-looked-after"]
+        if looked_after:
+            has_ehcp = rng.random() < mix["ehcp-given-looked-after"]
+            send = has_ehcp or rng.random() < self.send_without_ehcp
+            likely_share = (
+                mix["care-needs-likely-given-ehcp"]
+                if has_ehcp
+                else mix["care-needs-likely-given-looked-after"]
+            )
+            care_needs_likely = rng.random() < likely_share
+        elif rng.random() < mix["care-needs-without-ehcp"]:
+            has_ehcp, send, care_needs_likely = False, False, True
+        else:
+            has_ehcp, send = True, True
+            care_needs_likely = rng.random() < mix["care-needs-likely-given-ehcp"]
+        continuing_care = has_ehcp and rng.random() < mix["continuing-care-given-ehcp"]
+        return _Membership(looked_after, has_ehcp, send, care_needs_likely, continuing_care)
+
+    def _ehcp(self, dob_ordinal: int, age: int) -> _Ehcp:
+        """The EHC plan's issue date, the setting named in it and, sometimes, when that setting ends."""
+        rng, mix = self.rng, self.mix
+        low, high = mix["ehcp-issue-age"]
+        latest = min(_days(high), self.as_of_ordinal - dob_ordinal)
+        issued_ordinal = dob_ordinal + rng.randint(min(_days(low), latest), latest)
+        setting = self._setting(age)
+        setting_end = ""
+        if setting in ("further-education", "apprenticeship") and (
+            rng.random() < mix["setting-end-recorded"]
+        ):
+            ahead = rng.uniform(*mix["setting-end-years-ahead"])
+            setting_end = _iso(self.as_of_ordinal + _days(ahead))
+        return _Ehcp(issued_ordinal, _iso(issued_ordinal), setting, setting_end)
 
     def _date_of_birth(self) -> date:
         low, high = self.age_days

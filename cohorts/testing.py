@@ -15,15 +15,23 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
+from ._pathway import load_pathway
 from ._person import EHCP_SETTINGS, CareEpisode, EhcPlan, Event, Person
 
-#: Event types every England pathway understands.
-EVENT_TYPES = (
-    "transition-planning", "ehcp-annual-review", "transition-assessment", "pathway-needs-assessment",
-    "pathway-plan", "pathway-plan-review", "personal-adviser-appointed", "adult-care-decision",
-    "chc-checklist", "chc-decision", "carer-assessment", "annual-health-check",
-    "legal-changes-discussed", "ehc-assessment-request", "adult-health-referral",
-)  # fmt: skip
+
+def _duty_event_types() -> tuple[str, ...]:
+    """The England pathway's event types in rule-data order, leaving out those that
+    record a route option (where a young person went, rather than a duty done)."""
+    rules = load_pathway("england").rules
+    options = {
+        event for branch in rules.branches.values() for option in branch.options for event in option.events
+    }
+    return tuple(event for event in rules.events if event not in options)
+
+
+#: Event types every England pathway understands, read from the rule data
+#: (``cohorts/data/england/calendar.yaml``): the events of duties done.
+EVENT_TYPES = _duty_event_types()
 
 EDGE_BIRTHDAYS = (
     date(2008, 2, 29), date(2012, 2, 29), date(2009, 8, 31), date(2009, 9, 1),

@@ -6,8 +6,10 @@ live in :mod:`cohorts`.
 
 from ._check import Finding, check_pathway
 from ._dates import (
+    FIRST_SEPTEMBER_READINGS,
     LEAP_DAY_POLICIES,
     DateOutOfRangeError,
+    FirstSeptemberReading,
     LeapDayPolicy,
     SchoolCalendar,
     add_days,
@@ -32,7 +34,11 @@ from ._frames import to_frame
 from ._graph import PathwayGraph, load_pathway
 from ._loader import RuleSet, Source, area_ids, load_rules
 from ._models import (
+    AGENCIES,
+    SEVERITIES,
+    Agency,
     Branch,
+    CalendarRoles,
     Condition,
     DateExpr,
     Edge,
@@ -43,6 +49,7 @@ from ._models import (
     Reference,
     RuleFile,
     Setting,
+    Severity,
 )
 from ._reform import Reform, apply_reforms, diff_rules, load_reform, reformed_pathway
 from ._routes import RouteAnalysis, RouteEdge, RouteGraph, RouteNode
@@ -50,16 +57,21 @@ from ._stats import BranchCalibration, BranchEvents, calibrate_branch, count_bra
 from ._yaml import line_of, load_yaml_text
 
 __all__ = [
+    "AGENCIES",
+    "Agency",
     "Branch",
     "BranchCalibration",
     "BranchEvents",
+    "CalendarRoles",
     "CompiledRules",
     "Condition",
     "Context",
     "DateExpr",
     "DateOutOfRangeError",
     "Edge",
+    "FIRST_SEPTEMBER_READINGS",
     "Finding",
+    "FirstSeptemberReading",
     "GapRule",
     "GraphError",
     "InputError",
@@ -79,8 +91,10 @@ __all__ = [
     "RuleDataError",
     "RuleFile",
     "RuleSet",
+    "SEVERITIES",
     "SchoolCalendar",
     "Setting",
+    "Severity",
     "Source",
     "add_days",
     "add_months",

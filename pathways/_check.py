@@ -6,7 +6,8 @@ load but deserve attention (warnings):
 * ``service-without-successor``: a children's service ends with no adult service after it;
 * ``unreachable``: a node no trigger or universal milestone leads to;
 * ``uncited``: a rule (parameter, setting, cohort, node, gap, route branch) with no reference;
-* ``stale-review``: the area's ``reviewed_on`` is older than the review interval;
+* ``stale-review``: the area's ``reviewed_on`` is older than the review interval (the
+  parameter the baseline's ``area.yaml`` names as ``review_interval``);
 * ``stale-probability``: a route branch's probability table was last reviewed
   longer ago than the review interval;
 * ``unreachable-option``: a route branch option that no probability table lists.
@@ -24,9 +25,6 @@ from ._dates import add_months
 from ._evaluate import value_on
 from ._graph import PathwayGraph
 from ._loader import Source
-
-#: The parameter holding the master-pathway review interval (months).
-REVIEW_PARAMETER = "master-pathway-review-months"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +74,8 @@ def check_pathway(graph: PathwayGraph, *, today: date) -> list[Finding]:
             findings.append(Finding("uncited", branch.id, "route branch has no citation (references)",
                                     rules.branch_source(branch.id)))
 
-    review = rules.parameters.get(REVIEW_PARAMETER)
-    if review is not None:
+    if rules.review_interval is not None:
+        review = rules.parameters[rules.review_interval]
         months = int(value_on(review, today))
         for area in rules.areas.values():
             due = add_months(area.reviewed_on, months)

@@ -3,8 +3,9 @@
 Every function here follows a cited rule and takes its calendar constants
 (the day the school year starts, the end of the further-education year, the
 school leaving date) from a :class:`SchoolCalendar` loaded from rule data, so
-no statutory date is buried in Python. Nothing else in the library imports
-``dateutil``.
+no statutory date is buried in Python. No module of the library imports
+``dateutil``: :func:`add_months` computes the corresponding date directly (the
+test suite checks it against ``relativedelta``).
 
 The doctests use ``CAL``, the England calendar loaded from rule data (the
 test suite runs them with it).
@@ -29,6 +30,10 @@ from ._errors import InputError
 
 LeapDayPolicy = Literal["mar1", "feb28"]
 LEAP_DAY_POLICIES: tuple[LeapDayPolicy, ...] = ("mar1", "feb28")
+#: The readings of a 16th birthday on the first day of the school year (see
+#: :func:`compulsory_school_age_end`); the setting that chooses one has these choices.
+FirstSeptemberReading = Literal["cohort", "term"]
+FIRST_SEPTEMBER_READINGS: tuple[FirstSeptemberReading, ...] = ("cohort", "term")
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -276,7 +281,7 @@ def compulsory_school_age_end(
     cal: SchoolCalendar,
     *,
     leap_day_policy: LeapDayPolicy = "mar1",
-    first_september: Literal["cohort", "term"] = "cohort",
+    first_september: FirstSeptemberReading = "cohort",
 ) -> date:
     """The last day of compulsory school age (Education Act 1996 s.8(3); statute.md 0.7).
 

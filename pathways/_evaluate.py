@@ -150,66 +150,16 @@ class CompiledRules:
 
     def _date_operator(self, expr: DateExpr) -> DateFn:
         op = expr.operator
-        if op == "birthday":
-            param_id: str = expr.birthday or ""
-
-            def birthday_fn(ctx: Context) -> date | None:
-                return dated(ctx.parameters[param_id], lambda v: ctx.birthday(int(v)))
-
-            return birthday_fn
-        if op == "day_before_birthday":
-            param_id = expr.day_before_birthday or ""
-
-            def day_before_fn(ctx: Context) -> date | None:
-                return dated(
-                    ctx.parameters[param_id], lambda v: dates.add_days(ctx.birthday(int(v)), -1)
-                )
-
-            return day_before_fn
+        if op in ("birthday", "day_before_birthday"):
+            return self._birthday(expr)
         if op in ("year_group_start", "year_group_end"):
-            param_id = getattr(expr, op)
-            fn = dates.year_group_start if op == "year_group_start" else dates.year_group_end
-
-            def year_fn(ctx: Context) -> date | None:
-                return dated(
-                    ctx.parameters[param_id],
-                    lambda v: fn(
-                        ctx.date_of_birth, int(v), ctx.calendar,
-                        offset=ctx.year_group_offset, leap_day_policy=ctx.leap_day_policy,
-                    ),
-                )
-
-            return year_fn
+            return self._year_group(expr, op)
         if op == "compulsory_school_age_end":
-
-            def csa_fn(ctx: Context) -> date | None:
-                return dates.compulsory_school_age_end(
-                    ctx.date_of_birth, ctx.calendar, leap_day_policy=ctx.leap_day_policy,
-                    first_september="term" if ctx.settings.get("csa-first-september-birthday") == "term" else "cohort",
-                )
-
-            return csa_fn
+            return self._compulsory_school_age_end()
         if op == "fe_year_end_containing":
-            inner = self.date(expr.fe_year_end_containing)  # type: ignore[arg-type]
-
-            def fe_fn(ctx: Context) -> date | None:
-                anchor = inner(ctx)
-                return None if anchor is None else dates.fe_year_end_containing(anchor, ctx.calendar)
-
-            return fe_fn
+            return self._fe_year_end(expr)
         if op == "month_day_on_or_after":
-            inner = self.date(expr.of)  # type: ignore[arg-type]
-            param_id = expr.month_day_on_or_after or ""
-
-            def month_day_fn(ctx: Context) -> date | None:
-                anchor = inner(ctx)
-                if anchor is None:
-                    return None
-                month, day = (int(p) for p in str(value_on(ctx.parameters[param_id], anchor)).split("-"))
-                candidate = date(anchor.year, month, day)
-                return candidate if candidate >= anchor else dates.make_date(anchor.year + 1, month, day)
-
-            return month_day_fn
+            return self._month_day_on_or_after(expr)
         if op == "fact":
             name = expr.fact or ""
             return lambda ctx: ctx.facts.get(name)
@@ -220,28 +170,108 @@ class CompiledRules:
             milestone_id = expr.milestone or ""
             return lambda ctx: self.milestone_date(ctx, milestone_id)
         if op in ("earliest", "latest"):
-            parts = [self.date(child) for child in getattr(expr, op)]
-            pick = min if op == "earliest" else max
-
-            def pick_fn(ctx: Context) -> date | None:
-                found = [d for d in (part(ctx) for part in parts) if d is not None]
-                return pick(found) if found else None
-
-            return pick_fn
+            return self._pick(expr, op)
         if op == "cases":
-            compiled = [
-                (None if case.when is None else self.condition(case.when), self.date(case.date))
-                for case in expr.cases or ()
-            ]
-
-            def cases_fn(ctx: Context) -> date | None:
-                for when, then in compiled:
-                    if when is None or when(ctx):
-                        return then(ctx)
-                return None
-
-            return cases_fn
+            return self._cases(expr)
         raise AssertionError(f"unhandled date operator {op}")  # pragma: no cover
+
+    def _birthday(self, expr: DateExpr) -> DateFn:
+        """``birthday``, or ``day_before_birthday``: the day before it."""
+        if expr.birthday is not None:
+            param_id = expr.birthday
+
+            def birthday_fn(ctx: Context) -> date | None:
+                return dated(ctx.parameters[param_id], lambda v: ctx.birthday(int(v)))
+
+            return birthday_fn
+        param_id = expr.day_before_birthday or ""
+
+        def day_before_fn(ctx: Context) -> date | None:
+            return dated(
+                ctx.parameters[param_id], lambda v: dates.add_days(ctx.birthday(int(v)), -1)
+            )
+
+        return day_before_fn
+
+    def _year_group(self, expr: DateExpr, op: str) -> DateFn:
+        """The first or last day of the young person's Year N."""
+        param_id = getattr(expr, op)
+        fn = dates.year_group_start if op == "year_group_start" else dates.year_group_end
+
+        def year_fn(ctx: Context) -> date | None:
+            return dated(
+                ctx.parameters[param_id],
+                lambda v: fn(
+                    ctx.date_of_birth, int(v), ctx.calendar,
+                    offset=ctx.year_group_offset, leap_day_policy=ctx.leap_day_policy,
+                ),
+            )
+
+        return year_fn
+
+    def _compulsory_school_age_end(self) -> DateFn:
+        """The end of compulsory school age, under the reading the first-September setting chooses."""
+        setting_id = self.rules.first_september_setting
+
+        def csa_fn(ctx: Context) -> date | None:
+            term = setting_id is not None and ctx.settings.get(setting_id) == "term"
+            return dates.compulsory_school_age_end(
+                ctx.date_of_birth, ctx.calendar, leap_day_policy=ctx.leap_day_policy,
+                first_september="term" if term else "cohort",
+            )
+
+        return csa_fn
+
+    def _fe_year_end(self, expr: DateExpr) -> DateFn:
+        """The end of the further-education year containing another date."""
+        inner = self.date(expr.fe_year_end_containing)  # type: ignore[arg-type]
+
+        def fe_fn(ctx: Context) -> date | None:
+            anchor = inner(ctx)
+            return None if anchor is None else dates.fe_year_end_containing(anchor, ctx.calendar)
+
+        return fe_fn
+
+    def _month_day_on_or_after(self, expr: DateExpr) -> DateFn:
+        """The first date on or after another date that falls on a month-day parameter."""
+        inner = self.date(expr.of)  # type: ignore[arg-type]
+        param_id = expr.month_day_on_or_after or ""
+
+        def month_day_fn(ctx: Context) -> date | None:
+            anchor = inner(ctx)
+            if anchor is None:
+                return None
+            month, day = (int(p) for p in str(value_on(ctx.parameters[param_id], anchor)).split("-"))
+            candidate = date(anchor.year, month, day)
+            return candidate if candidate >= anchor else dates.make_date(anchor.year + 1, month, day)
+
+        return month_day_fn
+
+    def _pick(self, expr: DateExpr, op: str) -> DateFn:
+        """The earliest or latest of the dates that exist."""
+        parts = [self.date(child) for child in getattr(expr, op)]
+        pick = min if op == "earliest" else max
+
+        def pick_fn(ctx: Context) -> date | None:
+            found = [d for d in (part(ctx) for part in parts) if d is not None]
+            return pick(found) if found else None
+
+        return pick_fn
+
+    def _cases(self, expr: DateExpr) -> DateFn:
+        """The date of the first case whose condition holds (or that is ``otherwise``)."""
+        compiled = [
+            (None if case.when is None else self.condition(case.when), self.date(case.date))
+            for case in expr.cases or ()
+        ]
+
+        def cases_fn(ctx: Context) -> date | None:
+            for when, then in compiled:
+                if when is None or when(ctx):
+                    return then(ctx)
+            return None
+
+        return cases_fn
 
     # ------------------------------------------------------------ conditions
 

@@ -21,13 +21,14 @@ from typing import Any
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from ._dates import SchoolCalendar
+from ._dates import FIRST_SEPTEMBER_READINGS, SchoolCalendar
 from ._errors import GraphError, RuleDataError
 from ._models import (
     CYCLIC_EDGE_KINDS,
     Area,
     Branch,
     BranchOverride,
+    CalendarRoles,
     Cohort,
     Condition,
     DateExpr,
@@ -39,17 +40,20 @@ from ._models import (
     Parameter,
     RuleFile,
     Setting,
+    Unit,
 )
 from ._yaml import line_of, load_yaml_text
 
-#: The calendar constants every baseline must define, by their key in ``area.yaml``.
-CALENDAR_KEYS = (
-    "school-year-start",
-    "fe-year-end",
-    "school-leaving-month",
-    "school-leaving-weekday",
-    "year-group-age-offset",
-)
+#: The unit of the parameter that plays each calendar role (a key of ``calendar`` in ``area.yaml``).
+CALENDAR_UNITS: Mapping[str, Unit] = {
+    "school_year_start": "month-day",
+    "fe_year_end": "month-day",
+    "school_leaving_month": "month",
+    "school_leaving_weekday": "weekday",
+    "year_group_age_offset": "years",
+}
+#: The unit of the parameter that plays ``review_interval`` in ``area.yaml``.
+REVIEW_INTERVAL_UNIT: Unit = "months"
 
 FactTypes = Mapping[str, str]  # fact name -> "bool" | "date" | "text"
 
@@ -93,6 +97,20 @@ class RuleSet:
 
     def source(self, rule_id: str) -> Source | None:
         return self.sources.get(rule_id)
+
+    @property
+    def first_september_setting(self) -> str | None:
+        """The setting that chooses the end of compulsory school age for a 16th birthday
+        on the first day of the school year (``calendar.first_september_birthday`` of the
+        baseline's ``area.yaml``, checked at load time), or None for the ``cohort`` reading."""
+        calendar = self.areas[self.chain[0]].calendar
+        return None if calendar is None else calendar.first_september_birthday
+
+    @property
+    def review_interval(self) -> str | None:
+        """The parameter (in months) after which an area's ``reviewed_on`` is out of date
+        (``review_interval`` of the baseline's ``area.yaml``, checked at load time)."""
+        return self.areas[self.chain[0]].review_interval
 
     def branch_source(self, branch_id: str) -> Source | None:
         """Where a route branch was defined (its probabilities may come from an overlay)."""
@@ -151,13 +169,26 @@ def _read_rule_file(path: Path, display: str) -> tuple[RuleFile, Any]:
     return _validate(RuleFile, data, file=display), data
 
 
-def _read_area(directory: Path, data_root: Path) -> Area:
+@dataclass(frozen=True)
+class _AreaFile:
+    """An area's ``area.yaml``: the validated metadata, the parsed YAML (for line numbers) and its name."""
+
+    area: Area
+    data: Any
+    file: str
+
+    def line(self, *loc: str) -> int | None:
+        return line_of(self.data, loc)
+
+
+def _read_area(directory: Path, data_root: Path) -> _AreaFile:
     path = directory / "area.yaml"
     display = display_path(path, data_root)
     if not path.is_file():
         raise RuleDataError("no area.yaml in this rule-data directory", file=str(directory))
     data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
-    return _validate(Area, data, file=display)  # type: ignore[no-any-return]
+    area: Area = _validate(Area, data, file=display)
+    return _AreaFile(area, data, display)
 
 
 class _Collector:
@@ -232,29 +263,70 @@ class _Collector:
             self.branch_overrides.append((override, Source(display, lines[index] if index < len(lines) else None)))
 
 
-def _calendar(area: Area, params: Mapping[str, Parameter], file: str) -> SchoolCalendar:
-    values: dict[str, Any] = {}
-    for key in CALENDAR_KEYS:
-        param_id = area.calendar.get(key)
-        if param_id is None:
-            raise RuleDataError(f"calendar needs '{key}'", file=file, id=area.id)
-        if param_id not in params:
-            raise RuleDataError(f"calendar '{key}' names unknown parameter '{param_id}'", file=file, id=area.id)
-        values[key] = next(reversed(params[param_id].values.values()))
+def _check_roles(files: list[_AreaFile], c: _Collector) -> CalendarRoles:
+    """Check the rules the baseline names for the engine's roles; return its calendar roles.
 
-    def month_day(text: Any, key: str) -> tuple[int, int]:
+    The baseline's ``area.yaml`` must name a parameter of the right unit for
+    every calendar role, and may name a setting for ``first_september_birthday``
+    (with exactly the choices of :data:`FIRST_SEPTEMBER_READINGS`) and a
+    parameter in months for ``review_interval``. Overlays name none.
+    """
+    for meta in files[1:]:
+        for key in ("calendar", "review_interval"):
+            if getattr(meta.area, key) is not None:
+                raise RuleDataError(f"only the baseline area sets '{key}'", file=meta.file,
+                                    line=meta.line(key), id=meta.area.id)
+    baseline = files[0]
+    roles = baseline.area.calendar
+    if roles is None:
+        raise RuleDataError("the baseline area needs a 'calendar'", file=baseline.file, id=baseline.area.id)
+
+    def check_parameter(param_id: str, unit: Unit, *loc: str) -> None:
+        where = ".".join(loc)
+        param = c.parameters.get(param_id)
+        if param is None:
+            problem = f"{where} names unknown parameter '{param_id}'"
+        elif param.unit != unit:
+            problem = f"{where} names parameter '{param_id}' in {param.unit}; it must be in {unit}"
+        else:
+            return
+        raise RuleDataError(problem, file=baseline.file, line=baseline.line(*loc), id=baseline.area.id)
+
+    for key, unit in CALENDAR_UNITS.items():
+        check_parameter(getattr(roles, key), unit, "calendar", key)
+    if baseline.area.review_interval is not None:
+        check_parameter(baseline.area.review_interval, REVIEW_INTERVAL_UNIT, "review_interval")
+    setting_id = roles.first_september_birthday
+    if setting_id is not None:
+        setting = c.settings.get(setting_id)
+        wanted = ", ".join(FIRST_SEPTEMBER_READINGS)
+        if setting is None or set(setting.choices) != set(FIRST_SEPTEMBER_READINGS):
+            problem = (f"names unknown setting '{setting_id}'" if setting is None
+                       else f"names setting '{setting_id}', whose choices are not {wanted}")
+            raise RuleDataError(f"calendar.first_september_birthday {problem}", file=baseline.file,
+                                line=baseline.line("calendar", "first_september_birthday"),
+                                id=baseline.area.id)
+    return roles
+
+
+def _calendar(roles: CalendarRoles, params: Mapping[str, Parameter], file: str) -> SchoolCalendar:
+    """The calendar constants: the latest value of each parameter the roles name."""
+    values = {key: next(reversed(params[getattr(roles, key)].values.values())) for key in CALENDAR_UNITS}
+
+    def month_day(key: str) -> tuple[int, int]:
         try:
-            month, day = (int(part) for part in str(text).split("-"))
+            month, day = (int(part) for part in str(values[key]).split("-"))
         except ValueError:
-            raise RuleDataError(f"calendar '{key}' must be MM-DD", file=file, id=area.id) from None
+            raise RuleDataError(f"calendar '{key}' must be MM-DD", file=file,
+                                id=getattr(roles, key)) from None
         return month, day
 
     return SchoolCalendar(
-        school_year_start=month_day(values["school-year-start"], "school-year-start"),
-        fe_year_end=month_day(values["fe-year-end"], "fe-year-end"),
-        school_leaving_month=int(values["school-leaving-month"]),
-        school_leaving_weekday=str(values["school-leaving-weekday"]).lower(),
-        year_group_age_offset=int(values["year-group-age-offset"]),
+        school_year_start=month_day("school_year_start"),
+        fe_year_end=month_day("fe_year_end"),
+        school_leaving_month=int(values["school_leaving_month"]),
+        school_leaving_weekday=str(values["school_leaving_weekday"]).lower(),
+        year_group_age_offset=int(values["year_group_age_offset"]),
     )
 
 
@@ -563,7 +635,7 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
         GraphError: a reference dangles or a forbidden cycle exists.
     """
     root = Path(data_root)
-    chain: list[Area] = []
+    chain: list[_AreaFile] = []
     seen: set[str] = set()
     current: str | None = area
     while current is not None:
@@ -575,16 +647,16 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
             known = ", ".join(area_ids(root)) or "none"
             raise RuleDataError(f"unknown area '{current}' (known areas: {known})", file=str(root))
         meta = _read_area(directory, root)
-        if meta.id != current:
-            raise RuleDataError(f"area id '{meta.id}' does not match its folder '{current}'",
-                                file=str(directory / "area.yaml"), id=meta.id)
+        if meta.area.id != current:
+            raise RuleDataError(f"area id '{meta.area.id}' does not match its folder '{current}'",
+                                file=str(directory / "area.yaml"), id=meta.area.id)
         chain.append(meta)
-        current = meta.extends
+        current = meta.area.extends
     chain.reverse()
 
     collector = _Collector()
     for meta in chain:
-        for path in sorted((root / meta.id).glob("*.yaml")):
+        for path in sorted((root / meta.area.id).glob("*.yaml")):
             if path.name == "area.yaml":
                 continue
             display = display_path(path, root)
@@ -592,10 +664,11 @@ def load_rules(data_root: str | Path, area: str, *, facts: FactTypes) -> RuleSet
             collector.add_file(rules, raw, display)
 
     overridden = _apply_overrides(collector)
-    baseline = chain[0]
-    calendar = _calendar(baseline, collector.parameters, str(root / baseline.id / "area.yaml"))
+    roles = _check_roles(chain, collector)
+    calendar = _calendar(roles, collector.parameters, chain[0].file)
+    areas = [meta.area for meta in chain]
     return finish_rules(
-        collector, facts=facts, area=chain[-1], chain=chain, calendar=calendar,
+        collector, facts=facts, area=areas[-1], chain=areas, calendar=calendar,
         overridden=overridden, data_root=root,
     )
 

@@ -28,9 +28,13 @@ NODE_KINDS: tuple[NodeKind, ...] = ("service", "trigger", "milestone", "assessme
 EdgeKind = Literal["triggers", "starts", "requires", "hands-over-to", "reviews"]
 #: Edge kinds that may form cycles (a plan that is reviewed again and again).
 CYCLIC_EDGE_KINDS: frozenset[str] = frozenset({"reviews"})
+#: The agency a node or gap belongs to (lanes of the timeline, colours of the map).
 Agency = Literal["education", "health", "social-care", "other"]
+AGENCIES: tuple[Agency, ...] = ("education", "health", "social-care", "other")
 PfaArea = Literal["employment", "independent-living", "community", "health"]
+#: How serious a gap is, most serious first.
 Severity = Literal["high", "medium", "low"]
+SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low")
 Unit = Literal[
     "years", "months", "weeks", "days", "year-group", "month-day", "month", "weekday",
     "count", "probability", "text",
@@ -400,14 +404,40 @@ class Override(Cited):
         return self
 
 
+class CalendarRoles(Frozen):
+    """Which of the baseline's rules play the school calendar's roles (``calendar`` in ``area.yaml``).
+
+    The engine knows no rule id: the baseline names, for each role the date
+    functions need, the parameter that plays it (and, for
+    ``first_september_birthday``, the setting). The loader checks each at load
+    time: the rule exists and has the unit (or choices) the role needs.
+    """
+
+    school_year_start: str
+    fe_year_end: str
+    school_leaving_month: str
+    school_leaving_weekday: str
+    year_group_age_offset: str
+    #: A setting with the choices ``cohort`` and ``term``: the end of compulsory
+    #: school age for a 16th birthday on the first day of the school year.
+    #: Without one, the ``cohort`` reading applies.
+    first_september_birthday: str | None = None
+
+
 class Area(Frozen):
-    """An area's metadata (``area.yaml``): the baseline has no ``extends``."""
+    """An area's metadata (``area.yaml``): the baseline has no ``extends``.
+
+    Only the baseline gives ``calendar`` (required there) and ``review_interval``
+    (the parameter, in months, after which ``pathways check`` calls an area's
+    ``reviewed_on`` out of date; without one, no area goes stale).
+    """
 
     id: str
     label: str
     extends: str | None = None
     reviewed_on: dt.date
-    calendar: dict[str, str] = Field(default_factory=dict)
+    calendar: CalendarRoles | None = None
+    review_interval: str | None = None
     description: str = ""
     references: tuple[Reference, ...] = ()
 

@@ -336,6 +336,32 @@ def calibrate_branch(
     >>> report.cases, round(report.options[0].estimate, 3)
     (10, 0.75)
     """
+    _check_calibration(branch, expert, counts, prior_strength, level)
+    parameters = {
+        option: prior_strength * value + counts.get(option, 0) for option, value in expert.items()
+    }
+    total = math.fsum(parameters.values())
+    estimates = [
+        _option_estimate(option, value, parameters[option], total, counts.get(option, 0), level)
+        for option, value in expert.items()
+    ]
+    return BranchCalibration(
+        branch=branch,
+        cases=sum(counts.values()),
+        prior_strength=float(prior_strength),
+        level=level,
+        options=tuple(estimates),
+    )
+
+
+def _check_calibration(
+    branch: str,
+    expert: Mapping[str, float],
+    counts: Mapping[str, int],
+    prior_strength: float,
+    level: float,
+) -> None:
+    """The checks of :func:`calibrate_branch` on its inputs (raising its errors)."""
     _check_probabilities(branch, expert)
     if isinstance(prior_strength, bool) or not (
         isinstance(prior_strength, int | float)
@@ -356,37 +382,27 @@ def calibrate_branch(
             raise InputError(
                 f"option {option!r} has count {count!r}, expected a whole number >= 0", id=branch
             )
-    parameters = {
-        option: prior_strength * value + counts.get(option, 0) for option, value in expert.items()
-    }
-    total = math.fsum(parameters.values())
-    estimates = []
-    for option, value in expert.items():
-        a = parameters[option]
-        rest = total - a
-        if a <= 0.0:
-            lower = upper = 0.0
-        elif rest <= 0.0:
-            lower = upper = 1.0
-        else:
-            lower, upper = beta_interval(a, rest, level)
-        estimates.append(
-            OptionEstimate(
-                option=option,
-                expert=float(value),
-                estimate=a / total,
-                lower=lower,
-                upper=upper,
-                count=counts.get(option, 0),
-                expert_outside=not lower <= value <= upper,
-            )
-        )
-    return BranchCalibration(
-        branch=branch,
-        cases=sum(counts.values()),
-        prior_strength=float(prior_strength),
-        level=level,
-        options=tuple(estimates),
+
+
+def _option_estimate(
+    option: str, expert: float, a: float, total: float, count: int, level: float
+) -> OptionEstimate:
+    """One option's posterior: the marginal ``Beta(a, total - a)`` of the Dirichlet."""
+    rest = total - a
+    if a <= 0.0:
+        lower = upper = 0.0
+    elif rest <= 0.0:
+        lower = upper = 1.0
+    else:
+        lower, upper = beta_interval(a, rest, level)
+    return OptionEstimate(
+        option=option,
+        expert=float(expert),
+        estimate=a / total,
+        lower=lower,
+        upper=upper,
+        count=count,
+        expert_outside=not lower <= expert <= upper,
     )
 
 
@@ -564,57 +580,16 @@ def count_branch_events(
     duplicates = sorted({branch_id for branch_id in ids if ids.count(branch_id) > 1})
     if duplicates:
         raise InputError("branch described twice", id=duplicates[0])
-    # Index event types once, so each case costs time in its own events, not in all branches.
-    option_index: dict[str, list[tuple[int, str]]] = {}
-    for position, branch in enumerate(branch_list):
-        for option, types in branch.options.items():
-            for event_type in types:
-                option_index.setdefault(event_type, []).append((position, option))
+    option_index = _option_index(branch_list)
     counts = {branch.branch: dict.fromkeys(branch.options, 0) for branch in branch_list}
     excluded = dict.fromkeys(ids, 0)
     findings: list[ConformanceFinding] = []
     for case in sorted(cases):
-        first_seen: dict[str, date] = {}
-        chosen: dict[int, list[tuple[str, date]]] = {}
-        for event_type, when in sorted(cases[case], key=lambda event: event[1]):
-            first_seen.setdefault(event_type, when)
-            for position, option in option_index.get(event_type, ()):
-                chosen.setdefault(position, []).append((option, when))
+        first_seen, chosen = _options_taken(cases[case], option_index)
         for position in sorted(chosen):
             branch = branch_list[position]
-            option, when = chosen[position][0]
-            case_findings: list[ConformanceFinding] = []
-            distinct = list(dict.fromkeys(name for name, _ in chosen[position]))
-            if len(distinct) > 1:
-                case_findings.append(
-                    ConformanceFinding(
-                        case,
-                        "multiple-options",
-                        branch.branch,
-                        f"options recorded in this order: {', '.join(distinct)}; "
-                        f"the earliest, {option!r}, is taken as the option",
-                    )
-                )
-            for required in branch.requires:
-                seen = first_seen.get(required)
-                if seen is None:
-                    case_findings.append(
-                        ConformanceFinding(
-                            case,
-                            "skipped-step",
-                            branch.branch,
-                            f"no {required!r} event before option {option!r} on {when}",
-                        )
-                    )
-                elif seen > when:
-                    case_findings.append(
-                        ConformanceFinding(
-                            case,
-                            "out-of-order",
-                            branch.branch,
-                            f"{required!r} on {seen} comes after option {option!r} on {when}",
-                        )
-                    )
+            option = chosen[position][0][0]
+            case_findings = _conformance(case, branch, chosen[position], first_seen)
             findings.extend(case_findings)
             if case_findings and not count_nonconforming:
                 excluded[branch.branch] += 1
@@ -628,3 +603,73 @@ def count_branch_events(
         findings=tuple(findings),
         excluded=MappingProxyType(excluded),
     )
+
+
+def _option_index(branches: Sequence[BranchEvents]) -> dict[str, list[tuple[int, str]]]:
+    """Event type -> the (branch position, option) pairs it records.
+
+    Indexed once, so each case costs time in its own events, not in all branches.
+    """
+    index: dict[str, list[tuple[int, str]]] = {}
+    for position, branch in enumerate(branches):
+        for option, types in branch.options.items():
+            for event_type in types:
+                index.setdefault(event_type, []).append((position, option))
+    return index
+
+
+def _options_taken(
+    events: Sequence[tuple[str, date]], option_index: Mapping[str, list[tuple[int, str]]]
+) -> tuple[dict[str, date], dict[int, list[tuple[str, date]]]]:
+    """One case's events in date order: the first date of each event type, and the
+    options recorded at each branch (by position), in the order recorded."""
+    first_seen: dict[str, date] = {}
+    chosen: dict[int, list[tuple[str, date]]] = {}
+    for event_type, when in sorted(events, key=lambda event: event[1]):
+        first_seen.setdefault(event_type, when)
+        for position, option in option_index.get(event_type, ()):
+            chosen.setdefault(position, []).append((option, when))
+    return first_seen, chosen
+
+
+def _conformance(
+    case: str,
+    branch: BranchEvents,
+    recorded: Sequence[tuple[str, date]],
+    first_seen: Mapping[str, date],
+) -> list[ConformanceFinding]:
+    """How one case's journey at a branch does not fit it; the earliest option counts."""
+    option, when = recorded[0]
+    findings: list[ConformanceFinding] = []
+    distinct = list(dict.fromkeys(name for name, _ in recorded))
+    if len(distinct) > 1:
+        findings.append(
+            ConformanceFinding(
+                case,
+                "multiple-options",
+                branch.branch,
+                f"options recorded in this order: {', '.join(distinct)}; "
+                f"the earliest, {option!r}, is taken as the option",
+            )
+        )
+    for required in branch.requires:
+        seen = first_seen.get(required)
+        if seen is None:
+            findings.append(
+                ConformanceFinding(
+                    case,
+                    "skipped-step",
+                    branch.branch,
+                    f"no {required!r} event before option {option!r} on {when}",
+                )
+            )
+        elif seen > when:
+            findings.append(
+                ConformanceFinding(
+                    case,
+                    "out-of-order",
+                    branch.branch,
+                    f"{required!r} on {seen} comes after option {option!r} on {when}",
+                )
+            )
+    return findings

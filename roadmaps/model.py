@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+# The rule data's agency and severity vocabularies, re-exported by roadmaps.
+from pathways import AGENCIES as AGENCIES
+from pathways import Agency as Agency
+from pathways import Severity as Severity
+
 if TYPE_CHECKING:
     from ._compare import RoadmapDiff
 
@@ -38,9 +43,6 @@ __all__ = [
 
 Status = Literal["done", "due", "overdue", "upcoming", "not-applicable"]
 STATUSES: tuple[Status, ...] = ("done", "due", "overdue", "upcoming", "not-applicable")
-Severity = Literal["high", "medium", "low"]
-Agency = Literal["education", "health", "social-care", "other"]
-AGENCIES: tuple[Agency, ...] = ("education", "health", "social-care", "other")
 
 
 @dataclass(frozen=True, slots=True)

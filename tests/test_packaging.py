@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 import tomllib
@@ -13,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,10 +37,60 @@ def test_dependencies_point_one_way() -> None:
         assert "from roadmaps" not in text and "import roadmaps" not in text, path
 
 
-def test_only_the_dates_module_imports_dateutil() -> None:
+def _rule_ids(data: object) -> set[str]:
+    """Every ``id`` in a parsed rule-data file, at any depth (nodes, parameters, options, …)."""
+    if isinstance(data, dict):
+        found = {data["id"]} if isinstance(data.get("id"), str) else set()
+        return found.union(*(_rule_ids(value) for value in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_rule_ids(item) for item in data))
+    return set()
+
+
+def _string_literals(path: Path) -> set[str]:
+    """The string constants of a module, leaving out docstrings (their examples are prose)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        node.value for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    }
+
+
+def test_no_rule_id_appears_in_the_engine() -> None:
+    """The engine knows no cohort: the rule data names the rules that play its roles (area.yaml)."""
+    ids = set().union(*(
+        _rule_ids(yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in (ROOT / "cohorts" / "data").rglob("*.yaml")
+    ))
+    assert {"school-year-start", "csa-first-september-birthday", "age-18", "england"} <= ids
+    named = {
+        path.name: sorted(_string_literals(path) & ids) for path in (ROOT / "pathways").glob("*.py")
+    }
+    assert {name: found for name, found in named.items() if found} == {}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_no_module_imports_dateutil() -> None:
+    """python-dateutil is a test dependency only (add_months is checked against it)."""
     offenders = [
         p for pkg in ("pathways", "cohorts", "roadmaps") for p in (ROOT / pkg).rglob("*.py")
-        if "dateutil" in p.read_text() and p.name != "_dates.py"
+        if any(name.split(".")[0] == "dateutil" for name in _imported_modules(p))
     ]
     assert offenders == []
 
@@ -68,6 +120,19 @@ def test_only_the_dot_module_imports_the_graphviz_package() -> None:
     assert any(
         requirement.lower().startswith("graphviz") for requirement in project["dependencies"]
     )
+
+
+def test_every_runtime_dependency_is_imported() -> None:
+    """A dependency is declared because a module uses it (the others belong in an extra)."""
+    runtime = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    distributions = {re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0] for requirement in runtime}
+    import_names = {"PyYAML": "yaml"}
+    imported = {
+        name.split(".")[0]
+        for pkg in ("pathways", "cohorts", "roadmaps") for path in (ROOT / pkg).rglob("*.py")
+        for name in _imported_modules(path)
+    }
+    assert {d for d in distributions if import_names.get(d, d) not in imported} == set()
 
 
 @pytest.mark.slow

@@ -225,6 +225,12 @@ def _edited(tmp_path: Path, old: str, new: str) -> Path:
         ("    status: cited\n", "    status: guessed\n", "status"),
         ("  area:\n    label:", "  area:\n    colour: red\n    label:", "colour"),
         (
+            "        quote: \"'young people' can refer to people up to age 25\"\n",
+            "",
+            "a seed reference needs the quote",
+        ),
+        ("        provision: s.44(1)\n", "        provision: s.44(1)\n        page: 12\n", "page"),
+        (
             "        leicester: 60\n",
             "        leicester: 60\n        leicester: 1\n",
             "duplicate key",

@@ -134,3 +134,65 @@ def test_overlay_changes_do_not_touch_the_baseline() -> None:
     assert "lac-nursing-service" not in england.rules.nodes
     assert leicester.handover_successors("camhs") == ("adult-mental-health", "transitions-mental-health-team")
     assert england.handover_successors("camhs") == ("adult-mental-health",)
+
+
+# --- the rules that play the engine's roles (area.yaml) ---------------------------------------
+
+
+def _edit_area(rules_dir: Path, area: str, old: str, new: str) -> Path:
+    path = rules_dir / area / "area.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_a_calendar_role_needs_a_parameter_of_its_unit(rules_dir: Path) -> None:
+    path = _edit_area(rules_dir, "england", "school_leaving_month: school-leaving-month",
+                      "school_leaving_month: school-leaving-weekday")
+    with pytest.raises(RuleDataError) as err:
+        load_rules(rules_dir, "england", facts=FACT_TYPES)
+    assert str(err.value).endswith(
+        f"area.yaml:{_line_of(path, 'school_leaving_month:')}: 'england': calendar.school_leaving_month "
+        "names parameter 'school-leaving-weekday' in weekday; it must be in month")
+
+
+def test_a_calendar_role_names_a_known_parameter(rules_dir: Path) -> None:
+    _edit_area(rules_dir, "england", "fe_year_end: fe-year-end", "fe_year_end: fe-year-ends")
+    with pytest.raises(RuleDataError, match=r"calendar\.fe_year_end names unknown parameter 'fe-year-ends'"):
+        load_rules(rules_dir, "england", facts=FACT_TYPES)
+
+
+def test_every_calendar_role_is_required(rules_dir: Path) -> None:
+    _edit_area(rules_dir, "england", "  fe_year_end: fe-year-end\n", "")
+    with pytest.raises(RuleDataError, match="missing key 'fe_year_end'"):
+        load_rules(rules_dir, "england", facts=FACT_TYPES)
+
+
+def test_the_review_interval_is_a_parameter_in_months(rules_dir: Path) -> None:
+    _edit_area(rules_dir, "england", "review_interval: master-pathway-review-months",
+               "review_interval: age-of-majority")
+    with pytest.raises(RuleDataError, match="review_interval names parameter 'age-of-majority' in years"):
+        load_rules(rules_dir, "england", facts=FACT_TYPES)
+
+
+def test_the_first_september_setting_has_the_two_readings(rules_dir: Path) -> None:
+    _edit_area(rules_dir, "england", "first_september_birthday: csa-first-september-birthday",
+               "first_september_birthday: leap-day-policy")
+    with pytest.raises(RuleDataError, match="names setting 'leap-day-policy', whose choices are not cohort, term"):
+        load_rules(rules_dir, "england", facts=FACT_TYPES)
+
+
+def test_only_the_baseline_names_roles(rules_dir: Path) -> None:
+    _edit_area(rules_dir, "leicester", "extends: england\n",
+               "extends: england\nreview_interval: master-pathway-review-months\n")
+    with pytest.raises(RuleDataError, match="'leicester': only the baseline area sets 'review_interval'"):
+        load_rules(rules_dir, "leicester", facts=FACT_TYPES)
+
+
+def test_without_a_first_september_setting_the_cohort_reading_applies(rules_dir: Path) -> None:
+    _edit_area(rules_dir, "england", "  first_september_birthday: csa-first-september-birthday\n", "")
+    rules = load_rules(rules_dir, "england", facts=FACT_TYPES)
+    assert rules.first_september_setting is None
+    assert load_rules(DATA_ROOT, "england", facts=FACT_TYPES).first_september_setting == (
+        "csa-first-september-birthday")
