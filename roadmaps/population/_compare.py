@@ -70,12 +70,10 @@ from ._disclosure import (
     suppress_count,
     suppress_table_1d,
 )
-from ._input import Accounting, PersonRow, ProgressBar
-from ._input import run_population as map_population
+from ._input import Accounting, PersonRow, ProgressBar, batched, map_population
 from ._report import rule_labels
 from ._run import (
     RejectedPerson,
-    _batched,
     _gap_rule_ids,
     _known_areas,
     _rejected,
@@ -900,7 +898,7 @@ def compare_population_files(
     changed: list[ChangedPerson] = []
     bar = ProgressBar(None, show=progress)
     results: Iterator[CompareChunk] = map_population(
-        _batched(opened.rows, chunk_size), per_chunk, workers=workers, chunk_size=1, progress=False
+        batched(opened.rows, chunk_size), per_chunk, workers=workers, chunk_size=1, progress=False
     )
     try:
         for chunk in results:

@@ -1,7 +1,7 @@
 """A population run: every young person through the same roadmap generator, then added up.
 
 The three CSV files are streamed (:func:`roadmaps.population._input.iter_person_rows`),
-sent in chunks to worker processes (:func:`roadmaps.population._input.run_population`,
+sent in chunks to worker processes (:func:`roadmaps.population._input.map_population`,
 or a Dask cluster with :mod:`roadmaps.population._dask`), and for each young person a worker
 builds the :class:`~cohorts.Person`, calls :func:`~roadmaps.generate_roadmap`
 (the one code path of single roadmaps) and reduces the roadmap to a small
@@ -33,13 +33,12 @@ import csv
 import dataclasses
 import functools
 import importlib
-import itertools
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from cohorts import Person, available_areas, load_pathway
 from pathways import InputError, PathwayGraph, PathwaysError, age_on
@@ -51,9 +50,10 @@ from ._input import (
     Accounting,
     PersonRow,
     ProgressBar,
+    batched,
     iter_person_rows,
+    map_population,
 )
-from ._input import run_population as map_population
 from ._tally import (
     FORECAST_YEARS,
     PersonSummary,
@@ -61,8 +61,6 @@ from ._tally import (
     PopulationTally,
     age_band,
 )
-
-T = TypeVar("T")
 
 _AREA_NAME = re.compile(r"[a-z0-9][a-z0-9 '&.,()-]{0,79}")
 _QUOTED = re.compile(r"'[^']*'")
@@ -311,14 +309,6 @@ def tally_rows(
     return ChunkTally(len(rows), tally, tuple(rejected))
 
 
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    if size < 1:
-        raise ValueError(f"chunk_size must be at least 1 (got {size})")
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
 # --- a whole population ----------------------------------------------------------------
 
 
@@ -497,13 +487,13 @@ def run_population_files(
         default_area=default_area,
         settings=dict(roadmap_settings) if roadmap_settings else None,
     )
-    chunks = _batched(rows, chunk_size)
+    chunks = batched(rows, chunk_size)
     bar = ProgressBar(None, show=progress)
     try:
         if dask_client is not None:
-            from ._dask import run_population_dask
+            from ._dask import map_population_dask
 
-            results: Iterator[ChunkTally] = run_population_dask(
+            results: Iterator[ChunkTally] = map_population_dask(
                 chunks, per_chunk, client=dask_client, chunk_size=1, progress=False
             )
         else:
