@@ -98,7 +98,7 @@ class _Sampler(threading.Thread):
 
 def child(folder: Path, workers: int) -> None:
     """Run one population in this (fresh) interpreter and print the figures as JSON."""
-    from roadmaps.population._run import run_population_files
+    from roadmaps.population import run_population_files, write_population_report
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = own.ru_utime + own.ru_stime  # imports, before the run
@@ -111,9 +111,9 @@ def child(folder: Path, workers: int) -> None:
         folder / "events.csv",
         as_of=AS_OF,
         workers=workers,
-        out_dir=folder / "out",
         progress=False,
     )
+    write_population_report(run, folder / "out")
     elapsed = time.perf_counter() - started
     peak = sampler.stop()
     kib = 1024  # ru_maxrss is in KiB on Linux
@@ -162,7 +162,7 @@ def measure(size: int, workers: int, seed: int) -> dict[str, float]:
 def profile(size: int, seed: int) -> None:
     """Where the time goes: one process, cProfile, the top functions by own time."""
     from cohorts._synth import synthesise
-    from roadmaps.population._run import run_population_files
+    from roadmaps.population import run_population_files, write_population_report
 
     with tempfile.TemporaryDirectory(prefix="bench-population-") as tmp:
         folder = Path(tmp)
@@ -170,15 +170,15 @@ def profile(size: int, seed: int) -> None:
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
-        run_population_files(
+        run = run_population_files(
             folder / "people.csv",
             folder / "episodes.csv",
             folder / "events.csv",
             as_of=AS_OF,
             workers=1,
-            out_dir=folder / "out",
             progress=False,
         )
+        write_population_report(run, folder / "out")
         profiler.disable()
         elapsed = time.perf_counter() - started
     print(f"\nprofile of {size:,} young people on one process ({elapsed:.1f} s under cProfile):")

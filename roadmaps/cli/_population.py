@@ -117,9 +117,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from roadmaps.population import run_population_files
+    from roadmaps.population import check_out_dir, run_population_files, write_population_report
 
     options = population_options(args)
+    check_out_dir(args.out)  # fail before a long run, not after it
     client = None
     if args.dask is not None:
         from roadmaps.population import connect
@@ -127,17 +128,13 @@ def run(args: argparse.Namespace) -> int:
         client = connect(args.dask, workers=args.workers)
     try:
         run = run_population_files(
-            args.people_csv,
-            args.episodes,
-            args.events,
-            out_dir=args.out,
-            dask_client=client,
-            **options,
+            args.people_csv, args.episodes, args.events, dask_client=client, **options
         )
     finally:
         if client is not None:
             client.close()
+    written = write_population_report(run, args.out)
     print_accounting(run.accounting)
-    print(f"wrote {len(run.written)} files to {args.out}: summary.json, report.html, report.md, "
+    print(f"wrote {len(written)} files to {args.out}: summary.json, report.html, report.md, "
           "rejected.csv and tables/")  # fmt: skip
     return 0

@@ -2,8 +2,9 @@
 
 Read the project's three CSV files (people, episodes, events), run each young
 person through the roadmap generator, tally gaps and forecasts, publish them
-through disclosure control, and write the reports; compare a baseline with
-reforms over a population; calibrate route probabilities against an event log.
+through disclosure control, and write the reports (after the run, from its
+result); compare a baseline with reforms over a population; calibrate route
+probabilities against an event log.
 Every input row is accounted for: rows in = rows processed + rows rejected.
 """
 
@@ -34,11 +35,12 @@ from ._input import (
     iter_person_rows,
     write_rejected_csv,
 )
-from ._report import check_out_dir, report_html, rule_labels, write_population_report
+from ._report import check_out_dir, report_html, write_population_report
 from ._run import (
     PopulationRun,
     default_workers,
     open_population,
+    rule_labels,
     run_population,
     run_population_files,
     summaries_of_files,

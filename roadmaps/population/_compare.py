@@ -70,12 +70,9 @@ from ._disclosure import (
     suppress_count,
     suppress_table_1d,
 )
-from ._input import Accounting, PersonRow, ProgressBar
-from ._input import run_population as map_population
-from ._report import rule_labels
+from ._input import Accounting, PersonRow, ProgressBar, batched, map_population
 from ._run import (
     RejectedPerson,
-    _batched,
     _gap_rule_ids,
     _known_areas,
     _rejected,
@@ -84,6 +81,7 @@ from ._run import (
     default_workers,
     generator_reason,
     open_population,
+    rule_labels,
     summarise_roadmap,
 )
 from ._tally import PersonSummary, PopulationResult, PopulationTally
@@ -646,7 +644,7 @@ class ScenarioResult:
         )
 
     def _repr_html_(self) -> str:
-        from ._compare_report import scenario_html_fragment
+        from ._view import scenario_html_fragment
 
         return scenario_html_fragment(self)
 
@@ -666,12 +664,9 @@ def publish_scenario(
     reformed_rules = {g.id for a in pathways for g in scenario_pathway(a, scenario).gap_rules()}
     rule_ids = tuple(sorted(set(gap_rules) | reformed_rules | set(tally.gained) | set(tally.lost)))
     result = tally.reform.publish(settings, gap_rules=rule_ids)
-    placeholder = settings.placeholder
-    before_raw = _gap_totals(baseline_raw)
-    after_raw = _gap_totals(tally.reform)
-    gaps: dict[str, GapChange] = {}
-    for rule in rule_ids:
-        gaps[rule] = published_gap_change(
+    before_raw, after_raw = _gap_totals(baseline_raw), _gap_totals(tally.reform)
+    gaps = {
+        rule: published_gap_change(
             rule,
             before_raw[rule],
             after_raw[rule],
@@ -681,55 +676,19 @@ def publish_scenario(
             result.gaps.get(rule, 0),
             settings,
         )
-    pinned = {rule for rule, c in gaps.items() if c.reform != result.gaps.get(rule, 0)}
-    if pinned:  # hidden for the comparison: hide them in the reform's headline figures too
-        result = dataclasses.replace(
-            result,
-            gaps={r: gaps[r].reform if r in pinned else v for r, v in result.gaps.items()},
-            gap_shares={r: None if r in pinned else v for r, v in result.gap_shares.items()},
-        )
-    forecast_before = _forecast_totals(baseline_raw)
-    forecast_after = _forecast_totals(tally.reform)
-    forecast_delta = {
-        year: {
-            milestone: published_delta(
-                forecast_before[milestone, year],
-                forecast_after[milestone, year],
-                baseline.forecast[year][milestone],
-                result.forecast[year][milestone],
-                placeholder,
-            )
-            for milestone in milestones
-        }
-        for year, milestones in result.forecast.items()
+        for rule in rule_ids
     }
-    expected_delta: dict[str, float | None] | None = None
-    if result.expected_eligible is not None and baseline.expected_eligible is not None:
-        expected_delta = {}
-        for year, after_e in result.expected_eligible.items():
-            before_e = baseline.expected_eligible.get(year)
-            shown = before_e is not None and not isinstance(before_e.expected, str)
-            if shown and not isinstance(after_e.expected, str):
-                expected_delta[year] = round(after_e.expected - before_e.expected, 2)  # type: ignore[union-attr,operator]
-            else:
-                expected_delta[year] = None
-    moves: dict[str, MilestoneMoves] = {}
-    for entry_id in sorted({e for e, _ in tally.moves}):
-        table = suppress_table_1d({label: tally.moves[entry_id, label] for label in MOVE_LABELS}, settings)
-        days = Counter({d: n for (e, d), n in tally.move_days.items() if e == entry_id})
-        n_days = sum(days.values())
-        median = _median(days) if n_days >= settings.threshold else None
-        moves[entry_id] = MilestoneMoves(dict(table.cells), table.total, median)
+    result = _hide_pinned(result, gaps)
     return ScenarioResult(
         name=scenario.name,
         reforms=tuple(scenario.reform_names),
         descriptions=tuple(" ".join(r.description.split()) for r in scenario.reforms),
         result=result,
         gaps=gaps,
-        forecast_delta=forecast_delta,
-        expected_eligible_delta=expected_delta,
+        forecast_delta=_forecast_delta(baseline_raw, tally.reform, baseline, result, settings),
+        expected_eligible_delta=_expected_eligible_delta(baseline, result),
         people_changed=suppress_count(tally.people_changed, settings),
-        milestone_moves=moves,
+        milestone_moves=_milestone_moves(tally, settings),
         graph_diff={
             area: diff_rules(pathway.rules, scenario_pathway(area, scenario).rules)
             for area, pathway in sorted(pathways.items())
@@ -738,6 +697,80 @@ def publish_scenario(
             baseline_area, pathways=[scenario_pathway(a, scenario) for a in sorted(pathways)]
         ),
     )
+
+
+def _hide_pinned(result: PopulationResult, gaps: Mapping[str, GapChange]) -> PopulationResult:
+    """The reform's result with the gap counts that the comparison hides hidden too.
+
+    :func:`published_gap_change` hides a rule's after count when the published
+    difference would pin down hidden numbers gaining and losing it; the
+    reform's headline figures must not show it either.
+    """
+    pinned = {rule for rule, c in gaps.items() if c.reform != result.gaps.get(rule, 0)}
+    if not pinned:
+        return result
+    return dataclasses.replace(
+        result,
+        gaps={r: gaps[r].reform if r in pinned else v for r, v in result.gaps.items()},
+        gap_shares={r: None if r in pinned else v for r, v in result.gap_shares.items()},
+    )
+
+
+def _forecast_delta(
+    baseline_raw: PopulationTally,
+    reform_raw: PopulationTally,
+    baseline: PopulationResult,
+    result: PopulationResult,
+    settings: DisclosureSettings,
+) -> dict[str, dict[str, Published]]:
+    """Year -> milestone -> the published difference of the forecast counts."""
+    before = _forecast_totals(baseline_raw)
+    after = _forecast_totals(reform_raw)
+    return {
+        year: {
+            milestone: published_delta(
+                before[milestone, year],
+                after[milestone, year],
+                baseline.forecast[year][milestone],
+                result.forecast[year][milestone],
+                settings.placeholder,
+            )
+            for milestone in milestones
+        }
+        for year, milestones in result.forecast.items()
+    }
+
+
+def _expected_eligible_delta(
+    baseline: PopulationResult, result: PopulationResult
+) -> dict[str, float | None] | None:
+    """Year -> difference of the expected numbers eligible (None where either is hidden)."""
+    if result.expected_eligible is None or baseline.expected_eligible is None:
+        return None
+    delta: dict[str, float | None] = {}
+    for year, after in result.expected_eligible.items():
+        before = baseline.expected_eligible.get(year)
+        if (
+            before is not None
+            and not isinstance(before.expected, str)
+            and not isinstance(after.expected, str)
+        ):
+            delta[year] = round(after.expected - before.expected, 2)
+        else:
+            delta[year] = None
+    return delta
+
+
+def _milestone_moves(tally: ScenarioTally, settings: DisclosureSettings) -> dict[str, MilestoneMoves]:
+    """Per milestone that moves for someone: the published move bins and median days."""
+    moves: dict[str, MilestoneMoves] = {}
+    for entry_id in sorted({e for e, _ in tally.moves}):
+        table = suppress_table_1d({label: tally.moves[entry_id, label] for label in MOVE_LABELS}, settings)
+        days = Counter({d: n for (e, d), n in tally.move_days.items() if e == entry_id})
+        n_days = sum(days.values())
+        median = _median(days) if n_days >= settings.threshold else None
+        moves[entry_id] = MilestoneMoves(dict(table.cells), table.total, median)
+    return moves
 
 
 def _gap_totals(tally: PopulationTally) -> Counter[str]:
@@ -770,7 +803,6 @@ class ComparisonRun:
         area: the rules for young people with no area of their own.
         changed_people: the local list of young people whose roadmap changes
             (for the analyst only; never part of an aggregate output).
-        written: the files written, if any.
     """
 
     baseline: PopulationResult
@@ -780,7 +812,6 @@ class ComparisonRun:
     as_of: date
     settings: DisclosureSettings
     changed_people: tuple[ChangedPerson, ...] = ()
-    written: tuple[Path, ...] = ()
 
     def scenario(self, name_or_index: str | int) -> ScenarioResult:
         """One scenario's comparison, by position or name."""
@@ -799,7 +830,6 @@ class ComparisonRun:
             changed_people=tuple(
                 dataclasses.replace(p, scenario=0) for p in self.changed_people if p.scenario == index
             ),
-            written=(),
         )
 
     def gaps_frame(self) -> Any:
@@ -824,7 +854,7 @@ class ComparisonRun:
         )
 
     def _repr_html_(self) -> str:
-        from ._compare_report import run_html_fragment
+        from ._view import run_html_fragment
 
         return run_html_fragment(self)
 
@@ -900,7 +930,7 @@ def compare_population_files(
     changed: list[ChangedPerson] = []
     bar = ProgressBar(None, show=progress)
     results: Iterator[CompareChunk] = map_population(
-        _batched(opened.rows, chunk_size), per_chunk, workers=workers, chunk_size=1, progress=False
+        batched(opened.rows, chunk_size), per_chunk, workers=workers, chunk_size=1, progress=False
     )
     try:
         for chunk in results:

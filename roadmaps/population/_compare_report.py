@@ -31,43 +31,32 @@ Files are written atomically and the same input gives the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pathways import InputError
-
-from ._compare import MOVE_LABELS, ComparisonRun, ScenarioResult
-from ._disclosure import Published
+from ._compare import ComparisonRun, ScenarioResult
 from ._input import write_rejected_csv
 from ._report import (
-    _CSS,
-    PAGE_BORDER,
-    PAGE_TEXT,
     REJECTED_FILE,
     TABLES_DIR,
     _csv_text,
-    _esc,
-    _html_table,
     _md_table,
     _share,
-    check_out_dir,
     expected_eligible_dict,
+    html_page,
+    prepare_out_dir,
     rejected_by_reason,
     write_files_atomically,
 )
 from ._tally import FORECAST_MILESTONES, PopulationResult
+from ._view import escape, html_table, median_text, moved_columns, scenario_sections
 
 COMPARE_JSON = "compare.json"
 COMPARE_MD = "compare.md"
 COMPARE_HTML = "compare.html"
 LOCAL_DIR = "local-only"
 PEOPLE_CHANGED = f"{LOCAL_DIR}/people-changed.csv"
-
-# Bar colours of the difference chart (WCAG 2.2 AA non-text contrast 3:1 on white; a test
-# checks). The sign is also printed next to each bar, so colour is never the only cue.
-MORE = "#a4262c"
-FEWER = "#1d4f91"
 
 
 # --- compare.json -------------------------------------------------------------------------
@@ -197,63 +186,6 @@ def people_changed_csv(run: ComparisonRun) -> str:
     )
 
 
-# --- pictures -------------------------------------------------------------------------------
-
-
-def delta_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, half_span: int = 160) -> str:
-    """A diverging bar chart of differences: more to the right, fewer to the left.
-
-    A hidden difference shows its placeholder and no bar; every bar carries its
-    signed number, so the chart reads without colour.
-
-    >>> "<svg" in delta_chart_svg("t", [("a", 3), ("b", -2), ("c", "<5")])
-    True
-    """
-    longest = max((len(label) for label, _ in bars), default=4)
-    label_width = min(16 + 7 * min(longest, 60), 440)
-    value_width = 56
-    width = label_width + 2 * half_span + 2 * value_width
-    row_height = 22
-    top = 8
-    height = top * 2 + row_height * max(1, len(bars))
-    axis = label_width + value_width + half_span
-    numbers = [abs(v) for _, v in bars if isinstance(v, int)]
-    largest = max(numbers, default=0) or 1
-    parts = [
-        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>'
-    ]
-    for i, (label, value) in enumerate(bars):
-        y = top + i * row_height
-        text_y = y + row_height // 2 + 5
-        short = label if len(label) <= 60 else label[:59] + "…"
-        parts.append(
-            f'<text x="{label_width - 8}" y="{text_y}" text-anchor="end" font-size="13" '
-            f'fill="{PAGE_TEXT}">{_esc(short)}</text>'
-        )
-        if isinstance(value, int) and value != 0:
-            length = max(1, round(half_span * abs(value) / largest))
-            x = axis if value > 0 else axis - length
-            colour = MORE if value > 0 else FEWER
-            parts.append(
-                f'<rect x="{x}" y="{y + 3}" width="{length}" height="{row_height - 6}" '
-                f'fill="{colour}"></rect>'
-            )
-            text_x, anchor = (axis + length + 6, "start") if value > 0 else (axis - length - 6, "end")
-            text = f"{value:+d}"
-        else:
-            text_x, anchor, text = axis + 6, "start", str(value)
-        parts.append(
-            f'<text x="{text_x}" y="{text_y}" text-anchor="{anchor}" font-size="13" '
-            f'fill="{PAGE_TEXT}">{_esc(text)}</text>'
-        )
-    parts.append(
-        f'<line x1="{axis}" y1="{top}" x2="{axis}" y2="{height - top}" stroke="{PAGE_BORDER}"></line>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 # --- report ---------------------------------------------------------------------------------
 
 
@@ -265,20 +197,6 @@ _HOW_TO_READ = (
     "under the reform, or only today. A milestone 'moves' when its date changes; 'new' means "
     "it appears only under the reform, 'removed' that it no longer applies."
 )
-
-
-def _moved_columns(scenario: ScenarioResult) -> list[str]:
-    return [
-        label
-        for label in MOVE_LABELS
-        if any(m.bins[label] != 0 for m in scenario.milestone_moves.values())
-    ]
-
-
-def _median_text(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:+.0f}" if value == int(value) else f"{value:+.1f}"
 
 
 def _graph_diff_lines(diff: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -330,11 +248,11 @@ def report_markdown(run: ComparisonRun) -> str:
     )
     lines += ["", "## Milestones that move", ""]
     if scenario.milestone_moves:
-        columns = _moved_columns(scenario)
+        columns = moved_columns(scenario)
         lines += _md_table(
             ["milestone", "young people", "median days", *columns],
             (
-                [labels.get(e, e), m.total, _median_text(m.median_days), *(m.bins[c] for c in columns)]
+                [labels.get(e, e), m.total, median_text(m.median_days), *(m.bins[c] for c in columns)]
                 for e, m in scenario.milestone_moves.items()
             ),
         )
@@ -364,55 +282,16 @@ def report_markdown(run: ComparisonRun) -> str:
     return "\n".join(lines)
 
 
-def _scenario_sections(scenario: ScenarioResult, baseline: PopulationResult) -> list[str]:
-    labels = scenario.labels
-    body = [
-        f"<p>Young people whose roadmap changes: <strong>{_esc(scenario.people_changed)}</strong>"
-        f" of {_esc(baseline.young_people)}.</p>",
-        "<figure>",
-        delta_chart_svg(
-            "Change in young people with each gap",
-            [(labels.get(c.rule, c.rule), c.delta) for c in scenario.gaps.values()],
-        ),
-        "<figcaption>Change in young people with each gap (after minus before; the table "
-        "has the same numbers).</figcaption></figure>",
-        _html_table(
-            "Gaps before and after",
-            ["gap", "rule id", "before", "after", "difference", "gained", "lost"],
-            (
-                [labels.get(c.rule, c.rule), c.rule, c.baseline, c.reform, c.delta, c.gained, c.lost]
-                for c in scenario.gaps.values()
-            ),
-            text_columns=2,
-        ),
-    ]
-    if scenario.milestone_moves:
-        columns = _moved_columns(scenario)
-        body.append(
-            _html_table(
-                "Milestones that move (days: negative is earlier)",
-                ["milestone", "young people", "median days", *columns],
-                (
-                    [labels.get(e, e), m.total, _median_text(m.median_days), *(m.bins[c] for c in columns)]
-                    for e, m in scenario.milestone_moves.items()
-                ),
-            )
-        )
-    else:
-        body.append("<p>No milestone moves for anyone.</p>")
-    return body
-
-
 def report_html(run: ComparisonRun) -> str:
     """The readable report as one self-contained HTML page."""
     scenario = _single(run)
     body = [
-        f"<header><h1>Reform comparison: {_esc(scenario.name)}</h1>",
-        f"<p>As of <strong>{_esc(run.as_of.isoformat())}</strong>. Rules: "
-        f"<strong>{_esc(run.area)}</strong>.</p><ul>",
+        f"<header><h1>Reform comparison: {escape(scenario.name)}</h1>",
+        f"<p>As of <strong>{escape(run.as_of.isoformat())}</strong>. Rules: "
+        f"<strong>{escape(run.area)}</strong>.</p><ul>",
     ]
     for name, description in zip(scenario.reforms, scenario.descriptions, strict=True):
-        body.append(f"<li><strong>{_esc(name)}</strong>: {_esc(description)}</li>")
+        body.append(f"<li><strong>{escape(name)}</strong>: {escape(description)}</li>")
     body.append("</ul>")
     if run.accounting is not None:
         a = run.accounting
@@ -420,12 +299,12 @@ def report_html(run: ComparisonRun) -> str:
             f"<p>Rows read: {a.rows_in} = {a.rows_processed} processed + {a.rows_rejected} "
             f"rejected (listed in <code>{REJECTED_FILE}</code>).</p>"
         )
-    body += ["</header><main>", "<section><h2>How to read this</h2>", f"<p>{_esc(_HOW_TO_READ)}</p></section>"]
+    body += ["</header><main>", "<section><h2>How to read this</h2>", f"<p>{escape(_HOW_TO_READ)}</p></section>"]
     body.append("<section><h2>Gaps and milestones</h2>")
-    body += _scenario_sections(scenario, run.baseline)
+    body += scenario_sections(scenario, run.baseline)
     body.append("</section><section><h2>Forecast: difference by year</h2>")
     body.append(
-        _html_table(
+        html_table(
             "Difference in young people reaching each milestone, by year",
             ["year", *FORECAST_MILESTONES],
             ([year, *(row[m] for m in FORECAST_MILESTONES)] for year, row in scenario.forecast_delta.items()),
@@ -434,51 +313,18 @@ def report_html(run: ComparisonRun) -> str:
     body.append("</section><section><h2>What the reform changes in the pathway</h2>")
     diff_lines = _graph_diff_lines(scenario.graph_diff)
     if diff_lines:
-        body.append(_html_table("Structural changes", ["area", "change", "ids"], diff_lines, text_columns=3))
+        body.append(html_table("Structural changes", ["area", "change", "ids"], diff_lines, text_columns=3))
     else:
         body.append("<p>The reform changes nothing in the pathway's structure.</p>")
     settings = run.settings
     body.append(
         "</section><section><h2>Disclosure control</h2>"
-        f"<p>Counts from 1 to {settings.threshold - 1} are shown as <code>{_esc(settings.placeholder)}"
+        f"<p>Counts from 1 to {settings.threshold - 1} are shown as <code>{escape(settings.placeholder)}"
         "</code>, and some larger counts too, so that no hidden count can be worked out. A "
         "difference is shown only when both of its counts are shown (or when they are equal)."
         "</p></section></main>"
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Reform comparison: {_esc(scenario.name)}</title>\n"
-        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )
-
-
-# --- notebooks ------------------------------------------------------------------------------
-
-
-def scenario_html_fragment(scenario: ScenarioResult) -> str:
-    """A compact HTML view of one scenario's comparison (Jupyter ``_repr_html_``)."""
-    return "".join(
-        [f"<div><h4>{_esc(scenario.name)}</h4>", *_scenario_sections(scenario, scenario.result), "</div>"]
-    )
-
-
-def run_html_fragment(run: ComparisonRun) -> str:
-    """A compact HTML view of every scenario of a run (Jupyter ``_repr_html_``)."""
-    parts = [
-        f"<div><p>Comparison as of {_esc(run.as_of.isoformat())} ({_esc(run.area)} rules), "
-        f"{_esc(run.baseline.young_people)} young people.</p>",
-        _html_table(
-            "Young people whose roadmap changes, by scenario",
-            ["scenario", "young people changed"],
-            ([s.name, s.people_changed] for s in run.scenarios),
-        ),
-    ]
-    for scenario in run.scenarios:
-        parts.append(f"<h4>{_esc(scenario.name)}</h4>")
-        parts += _scenario_sections(scenario, run.baseline)
-    parts.append("</div>")
-    return "".join(parts)
+    return html_page(f"Reform comparison: {scenario.name}", body)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -493,11 +339,7 @@ def write_comparison_report(
         InputError: the folder cannot be written (nothing is left half-written).
     """
     _single(run)
-    out = check_out_dir(out_dir)
-    try:
-        (out / TABLES_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot make the output folder ({exc.strerror})", file=str(out)) from None
+    out = prepare_out_dir(out_dir)
     texts = {COMPARE_JSON: compare_json(run), COMPARE_MD: report_markdown(run), COMPARE_HTML: report_html(run)}
     for name, text in comparison_tables(run).items():
         texts[f"{TABLES_DIR}/{name}.csv"] = text

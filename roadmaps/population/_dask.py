@@ -1,7 +1,7 @@
 """The population function on a Dask cluster: the optional ``pathways[dask]`` extra.
 
 For analysts who outgrow one machine (sweeping every area of England), the
-same per-person function that :func:`roadmaps.population._input.run_population`
+same per-person function that :func:`roadmaps.population._input.map_population`
 runs on local processes can run on a Dask cluster. The input is still
 streamed: young people are sent in chunks, with a bounded number of chunks in
 flight, and the results come back in input order, so the totals are exactly
@@ -19,14 +19,13 @@ True
 from __future__ import annotations
 
 import importlib.util
-import itertools
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from typing import Any, TypeVar
 
 from pathways import InputError
 
-from ._input import ProgressBar
+from ._input import ProgressBar, batched
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -80,13 +79,7 @@ def _apply_chunk(per_person: Callable[[Any], Any], chunk: list[Any]) -> list[Any
     return [per_person(item) for item in chunk]
 
 
-def _batched(items: Iterable[T], size: int) -> Generator[list[T], None, None]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
-def run_population_dask(
+def map_population_dask(
     items: Iterable[T],
     per_person: Callable[[T], R],
     *,
@@ -97,7 +90,7 @@ def run_population_dask(
 ) -> Generator[R, None, None]:
     """Apply ``per_person`` to every item on a Dask cluster, in order, streaming.
 
-    The Dask counterpart of :func:`roadmaps.population._input.run_population`:
+    The Dask counterpart of :func:`roadmaps.population._input.map_population`:
     the same arguments and the same results in the same order.
 
     Args:
@@ -117,7 +110,7 @@ def run_population_dask(
     bar = ProgressBar(None, show=progress)
     pending: deque[Any] = deque()
     try:
-        for chunk in _batched(items, chunk_size):
+        for chunk in batched(items, chunk_size):
             pending.append(client.submit(_apply_chunk, per_person, chunk, pure=False))
             if len(pending) >= max_in_flight:
                 results = pending.popleft().result()

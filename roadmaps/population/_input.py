@@ -446,7 +446,7 @@ class _ExternalSorter:
     def _write(self, items: Iterable[tuple[Any, ...]]) -> str:
         path = self._new_path()
         with open(path, "wb") as out:
-            for block in _batched(items, self._block_rows):
+            for block in batched(items, self._block_rows):
                 pickle.dump(block, out, pickle.HIGHEST_PROTOCOL)
         return path
 
@@ -476,7 +476,20 @@ class _ExternalSorter:
         return heapq.merge(*streams)
 
 
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """The items in lists of ``size`` (the last one may be shorter), read lazily.
+
+    Like :func:`itertools.batched`, which needs Python 3.12 (this library
+    supports 3.11), but with lists.
+
+    >>> list(batched(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+
+    Raises:
+        ValueError: ``size`` is below 1.
+    """
+    if size < 1:
+        raise ValueError(f"chunk_size must be at least 1 (got {size})")
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
@@ -721,22 +734,10 @@ def _sort_people(
     source = _CsvFile(path, PEOPLE_COLUMNS, stack)
     log = accounting.rejections
     name = source.name
-    index = source.index
-    i_id, i_dob = index["id"], index["date_of_birth"]
-    i_issued, i_setting, i_end = (
-        index["ehcp_issued"],
-        index["ehcp_setting"],
-        index["ehcp_setting_end"],
-    )
-    i_likely, i_continuing = index["care_needs_likely"], index["continuing_care"]
-    i_need = index.get("primary_need")
-    i_offset = index.get("year_group_offset")
-    known = set(PEOPLE_COLUMNS) | set(PEOPLE_PERSON_COLUMNS)
-    extras = tuple((column, i) for i, column in enumerate(source.columns) if column not in known)
+    columns = _PeopleColumns.of(source)
+    i_id = columns.id
     as_of_text = as_of.isoformat()
     sorter = _ExternalSorter(stack, chunk_rows)
-    yes_no = _YES_NO
-    extra_values = _tuple_getter([i for _, i in extras])
 
     def misfit(line: int, row: list[str]) -> None:
         if len(row) > i_id and row[i_id].strip():
@@ -744,61 +745,117 @@ def _sort_people(
 
     for line, cells in source.rows(log, accounting, misfit):
         person_id = cells[i_id]
-        reason = None
-        dob = cells[i_dob]
-        issued, setting, setting_end = cells[i_issued], cells[i_setting], cells[i_end]
-        likely = yes_no.get(cells[i_likely].lower())
-        continuing = yes_no.get(cells[i_continuing].lower())
-        offset = 0
-        if not person_id:
-            reason = "id is empty"
-        elif not dob:
-            reason = "date_of_birth is empty"
-        elif (problem := _date_problem(dob)) is not None:
-            reason = f"date_of_birth {problem}"
-        elif dob > as_of_text:
-            reason = "date_of_birth is after the as-of date"
-        elif issued:
-            if (problem := _date_problem(issued)) is not None:
-                reason = f"ehcp_issued {problem}"
-            elif not setting:
-                reason = "ehcp_setting is empty but ehcp_issued is given"
-            elif setting not in _SETTINGS:
-                reason = "ehcp_setting is not a known setting"
-            elif setting_end and (problem := _date_problem(setting_end)) is not None:
-                reason = f"ehcp_setting_end {problem}"
-        elif setting:
-            reason = "ehcp_setting is given but ehcp_issued is empty"
-        elif setting_end:
-            reason = "ehcp_setting_end is given but ehcp_issued is empty"
-        if reason is None:
-            if likely is None:
-                reason = "care_needs_likely is not a yes/no value"
-            elif continuing is None:
-                reason = "continuing_care is not a yes/no value"
-            elif i_offset is not None and cells[i_offset]:
-                try:
-                    offset = int(cells[i_offset])
-                except ValueError:
-                    reason = "year_group_offset is not a whole number"
-        if reason is not None:
-            log.add(name, line, reason)
+        record = columns.record(cells, as_of_text)
+        if isinstance(record, str):
+            log.add(name, line, record)
             if person_id:
                 sorter.add((person_id, line, None))
-            continue
-        record = (
-            dob,
-            issued,
-            setting,
-            setting_end,
-            likely,
-            continuing,
-            cells[i_need] if i_need is not None else "",
-            offset,
-            extra_values(cells),
+        else:
+            sorter.add((person_id, line, record))
+    return sorter.sorted_items(), columns.extra_names
+
+
+@dataclass(frozen=True, slots=True)
+class _PeopleColumns:
+    """Where each field is in the rows of one ``people.csv``, and how to check a row.
+
+    Attributes:
+        id ... continuing_care: the index of each required column
+            (:data:`PEOPLE_COLUMNS`).
+        primary_need, year_group_offset: the index of each optional person
+            column, or None when the file does not have it.
+        extra_names: the other columns (such as ``area``), in file order.
+        extra_values: the cells of the other columns of a row, as a tuple.
+    """
+
+    id: int
+    date_of_birth: int
+    ehcp_issued: int
+    ehcp_setting: int
+    ehcp_setting_end: int
+    care_needs_likely: int
+    continuing_care: int
+    primary_need: int | None
+    year_group_offset: int | None
+    extra_names: tuple[str, ...]
+    extra_values: Callable[[list[str]], tuple[str, ...]]
+
+    @classmethod
+    def of(cls, source: _CsvFile) -> _PeopleColumns:
+        """The columns of an open ``people.csv`` (its header already checked)."""
+        index = source.index
+        known = set(PEOPLE_COLUMNS) | set(PEOPLE_PERSON_COLUMNS)
+        extras = [(column, i) for i, column in enumerate(source.columns) if column not in known]
+        return cls(
+            id=index["id"],
+            date_of_birth=index["date_of_birth"],
+            ehcp_issued=index["ehcp_issued"],
+            ehcp_setting=index["ehcp_setting"],
+            ehcp_setting_end=index["ehcp_setting_end"],
+            care_needs_likely=index["care_needs_likely"],
+            continuing_care=index["continuing_care"],
+            primary_need=index.get("primary_need"),
+            year_group_offset=index.get("year_group_offset"),
+            extra_names=tuple(column for column, _ in extras),
+            extra_values=_tuple_getter([i for _, i in extras]),
         )
-        sorter.add((person_id, line, record))
-    return sorter.sorted_items(), tuple(column for column, _ in extras)
+
+    def record(self, cells: list[str], as_of_text: str) -> tuple[Any, ...] | str:
+        """The checked record of a row (the fields :func:`_person_row` reads), or why not."""
+        dob = cells[self.date_of_birth]
+        issued, setting = cells[self.ehcp_issued], cells[self.ehcp_setting]
+        setting_end = cells[self.ehcp_setting_end]
+        reason = _identity_problem(cells[self.id], dob, as_of_text) or _ehcp_problem(
+            issued, setting, setting_end
+        )
+        if reason is not None:
+            return reason
+        likely = _YES_NO.get(cells[self.care_needs_likely].lower())
+        if likely is None:
+            return "care_needs_likely is not a yes/no value"
+        continuing = _YES_NO.get(cells[self.continuing_care].lower())
+        if continuing is None:
+            return "continuing_care is not a yes/no value"
+        offset = 0
+        if self.year_group_offset is not None and cells[self.year_group_offset]:
+            try:
+                offset = int(cells[self.year_group_offset])
+            except ValueError:
+                return "year_group_offset is not a whole number"
+        need = cells[self.primary_need] if self.primary_need is not None else ""
+        extras = self.extra_values(cells)
+        return (dob, issued, setting, setting_end, likely, continuing, need, offset, extras)
+
+
+def _identity_problem(person_id: str, dob: str, as_of_text: str) -> str | None:
+    """Why a people row's id or date of birth is unusable, or None."""
+    if not person_id:
+        return "id is empty"
+    if not dob:
+        return "date_of_birth is empty"
+    if (problem := _date_problem(dob)) is not None:
+        return f"date_of_birth {problem}"
+    if dob > as_of_text:
+        return "date_of_birth is after the as-of date"
+    return None
+
+
+def _ehcp_problem(issued: str, setting: str, setting_end: str) -> str | None:
+    """Why a people row's EHC plan cells do not fit together, or None."""
+    if issued:
+        if (problem := _date_problem(issued)) is not None:
+            return f"ehcp_issued {problem}"
+        if not setting:
+            return "ehcp_setting is empty but ehcp_issued is given"
+        if setting not in _SETTINGS:
+            return "ehcp_setting is not a known setting"
+        if setting_end and (problem := _date_problem(setting_end)) is not None:
+            return f"ehcp_setting_end {problem}"
+    elif setting:
+        return "ehcp_setting is given but ehcp_issued is empty"
+    elif setting_end:
+        return "ehcp_setting_end is given but ehcp_issued is empty"
+    return None
 
 
 def _sort_episodes(
@@ -1059,7 +1116,7 @@ def _run_chunk(chunk: list[Any]) -> list[Any]:
     return [function(item) for item in chunk]
 
 
-def run_population(
+def map_population(
     items: Iterable[T],
     per_person: Callable[[T], R],
     *,
@@ -1088,7 +1145,7 @@ def run_population(
             when stderr is a terminal.
         mp_context: a :mod:`multiprocessing` start method; None for the default.
 
-    >>> list(run_population(range(5), abs, workers=1, progress=False))
+    >>> list(map_population(range(5), abs, workers=1, progress=False))
     [0, 1, 2, 3, 4]
     """
     if workers < 1:
@@ -1098,7 +1155,7 @@ def run_population(
     bar = ProgressBar(total, show=progress)
     try:
         if workers == 1:
-            for chunk in _batched(items, chunk_size):
+            for chunk in batched(items, chunk_size):
                 yield from map(per_person, chunk)
                 bar.update(len(chunk))
             return
@@ -1107,7 +1164,7 @@ def run_population(
             workers, initializer=_install_worker_function, initargs=(per_person,)
         ) as pool:
             pending: deque[Any] = deque()
-            for chunk in _batched(items, chunk_size):
+            for chunk in batched(items, chunk_size):
                 pending.append(pool.apply_async(_run_chunk, (chunk,)))
                 if len(pending) >= 3 * workers:
                     results = pending.popleft().get()

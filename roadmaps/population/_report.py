@@ -1,6 +1,9 @@
 """The outputs of a population run: summary.json, tidy CSV tables, rejected.csv and a report.
 
-Everything goes into one output folder:
+A run (:func:`roadmaps.population._run.run_population_files`) writes nothing:
+:func:`write_population_report` writes the outputs of its result afterwards,
+and :func:`check_out_dir` checks the folder before a long run. Everything goes
+into one output folder:
 
 ``summary.json``
     the machine-readable totals: ``as_of``, ``rows_in``, ``rows_processed``,
@@ -30,28 +33,34 @@ files (sorted keys, fixed order, no timestamps).
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cohorts import available_areas, load_pathway
-from pathways import InputError, PathwayGraph
+from pathways import InputError
 
 from ._disclosure import DisclosureSettings, Published, suppress_count
 from ._input import Accounting, write_rejected_csv
+from ._run import PopulationRun, rule_labels
 from ._tally import (
     ALL,
     FORECAST_MILESTONES,
     PopulationResult,
     PublishedTable,
 )
-
-if TYPE_CHECKING:
-    from ._run import PopulationRun
+from ._view import (
+    BAR,
+    PAGE_BACKGROUND,
+    PAGE_BORDER,
+    PAGE_MUTED,
+    PAGE_SURFACE,
+    PAGE_TEXT,
+    escape,
+    html_table,
+)
 
 SUMMARY_FILE = "summary.json"
 REJECTED_FILE = "rejected.csv"
@@ -59,40 +68,8 @@ REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
 TABLES_DIR = "tables"
 
-# Colours of the report page (WCAG 2.2 AA: text 4.5:1, bars 3:1 on white; a test checks).
-PAGE_BACKGROUND = "#ffffff"
-PAGE_TEXT = "#1a1a1a"
-PAGE_MUTED = "#4f4f4f"
-PAGE_SURFACE = "#f1f3f5"
-PAGE_BORDER = "#6e6e6e"
-BAR = "#1d4f91"
-
 _SHARE_DIGITS = 4
 _LABEL_CHARS = 60  # longest bar label before it is shortened (the table has the full text)
-
-
-# --- labels -------------------------------------------------------------------------------
-
-
-def rule_labels(area: str, *, pathways: Iterable[PathwayGraph] = ()) -> dict[str, str]:
-    """Plain-English titles of gap rules and roadmap entries, from the rule data.
-
-    Args:
-        area: the area whose titles win; the other areas' fill the rest.
-        pathways: pathways whose titles come first (e.g. reformed pathways
-            with nodes of their own).
-    """
-    labels: dict[str, str] = {}
-    chosen = [*pathways, *(load_pathway(a) for a in (area, *(a for a in available_areas() if a != area)))]
-    for pathway in chosen:
-        for gap in pathway.gap_rules():
-            labels.setdefault(gap.id, gap.title)
-        for node in pathway.nodes():
-            labels.setdefault(node.id, node.label)
-            if node.kind == "service":  # the roadmap's service entries (roadmaps._roadmap)
-                labels.setdefault(f"{node.id}-start", f"{node.label} starts")
-                labels.setdefault(f"{node.id}-end", f"{node.label} ends")
-    return labels
 
 
 # --- summary.json -------------------------------------------------------------------------
@@ -402,31 +379,6 @@ code {{ background: {PAGE_SURFACE}; padding: 0 0.2rem; }}
 """.strip()
 
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _html_table(
-    caption: str, header: Sequence[str], rows: Iterable[Sequence[object]], *, text_columns: int = 1
-) -> str:
-    """A table whose first column labels the rows and whose first ``text_columns`` are text."""
-    out = ['<div class="scroll"><table>', f"<caption>{_esc(caption)}</caption>", "<thead><tr>"]
-    out += [f'<th scope="col">{_esc(h)}</th>' for h in header]
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>")
-        for i, value in enumerate(row):
-            if i == 0:
-                out.append(f'<th scope="row">{_esc(value)}</th>')
-            elif i < text_columns:
-                out.append(f"<td>{_esc(value)}</td>")
-            else:
-                out.append(f'<td class="n">{_esc(value)}</td>')
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
-    return "".join(out)
-
-
 def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span: int = 300) -> str:
     """A horizontal bar chart as inline SVG; a hidden count shows its placeholder and no bar.
 
@@ -444,8 +396,8 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span
     largest = max(numbers, default=0) or 1
     parts = [
         f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{_esc(title)}">',
-        f"<title>{_esc(title)}</title>",
+        f'aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
     ]
     for i, (label, value) in enumerate(bars):
         y = top + i * row_height
@@ -453,7 +405,7 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span
         short = label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
         parts.append(
             f'<text x="{label_width - 8}" y="{text_y}" text-anchor="end" font-size="13" '
-            f'fill="{PAGE_TEXT}">{_esc(short)}</text>'
+            f'fill="{PAGE_TEXT}">{escape(short)}</text>'
         )
         if isinstance(value, int) and value > 0:
             length = max(1, round(bar_span * value / largest))
@@ -465,7 +417,7 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span
         else:
             end = label_width
         parts.append(
-            f'<text x="{end + 6}" y="{text_y}" font-size="13" fill="{PAGE_TEXT}">{_esc(value)}</text>'
+            f'<text x="{end + 6}" y="{text_y}" font-size="13" fill="{PAGE_TEXT}">{escape(value)}</text>'
         )
     parts.append(
         f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{height - top}" '
@@ -475,61 +427,98 @@ def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span
     return "".join(parts)
 
 
+def html_page(title: str, body: Iterable[str]) -> str:
+    """A self-contained HTML page: the report style inline, the body's parts one per line."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n"
+        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
 def report_html(
     result: PopulationResult, accounting: Accounting, area: str, labels: Mapping[str, str]
 ) -> str:
     """The readable report as one self-contained HTML page (no external resources)."""
+    body = [
+        *_header_html(result, accounting, area),
+        "<main>",
+        "<section><h2>Gaps</h2>",
+        *_gaps_html(result, labels),
+        "</section><section><h2>Forecast</h2>",
+        *_forecast_html(result, labels),
+        "</section>",
+        *_table_sections_html(result, labels),
+        "<section><h2>Rejected rows</h2>",
+        *_rejected_html(accounting, result.suppression.settings),
+        "</section><section><h2>Notes</h2><ul>",
+        *(f"<li>{escape(note)}</li>" for note in result.notes),
+        "</ul></section></main>",
+    ]
+    return html_page(f"Population report as of {result.as_of.isoformat()}", body)
+
+
+def _header_html(result: PopulationResult, accounting: Accounting, area: str) -> list[str]:
+    """The title, the as-of date and rules, the counts read, and how small counts are shown."""
     settings = result.suppression.settings
-    body: list[str] = [
+    return [
         "<header><h1>Transition pathways: population report</h1>",
-        f"<p>As of <strong>{_esc(result.as_of.isoformat())}</strong>. Rules: "
-        f"<strong>{_esc(area)}</strong> (and each young person's own area, where the rule "
+        f"<p>As of <strong>{escape(result.as_of.isoformat())}</strong>. Rules: "
+        f"<strong>{escape(area)}</strong> (and each young person's own area, where the rule "
         "data has one).</p>",
         "<ul>",
-        f"<li>Young people counted: <strong>{_esc(result.young_people)}</strong></li>",
+        f"<li>Young people counted: <strong>{escape(result.young_people)}</strong></li>",
         f"<li>Rows read: {accounting.rows_in} = {accounting.rows_processed} processed + "
         f"{accounting.rows_rejected} rejected (listed in <code>{REJECTED_FILE}</code>)</li>",
         "</ul>",
         f'<p class="muted">Counts from 1 to {settings.threshold - 1} are shown as '
-        f"<code>{_esc(settings.placeholder)}</code>, and some larger counts too, so that no "
+        f"<code>{escape(settings.placeholder)}</code>, and some larger counts too, so that no "
         "hidden count can be worked out from a total. Shares are worked out only from counts "
         "that are shown (see docs/disclosure-control.md).</p></header>",
-        "<main>",
-        "<section><h2>Gaps</h2>",
+    ]
+
+
+def _gaps_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+    """The gaps section's content: young people with each gap, as a chart and a table."""
+    gap_rows = sorted(result.gaps.items())
+    return [
         "<p>Young people with each gap, and their share of everyone counted. A young person "
         "can have more than one gap.</p>",
-    ]
-    gap_rows = sorted(result.gaps.items())
-    body.append(
         "<figure>"
         + bar_chart_svg("Young people with each gap", [(labels.get(r, r), n) for r, n in gap_rows])
         + "<figcaption>Young people with each gap (the table below has the same numbers)."
-        "</figcaption></figure>"
-    )
-    body.append(
-        _html_table(
+        "</figcaption></figure>",
+        html_table(
             "Young people with each gap",
             ["gap", "rule id", "young people", "share"],
             ([labels.get(r, r), r, n, _percent(result.gap_shares[r])] for r, n in gap_rows),
             text_columns=2,
-        )
-    )
-    body.append("</section><section><h2>Forecast</h2>")
-    body.append(
+        ),
+    ]
+
+
+def _forecast_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+    """The forecast section's content: a chart per milestone and the table.
+
+    With route probabilities, the expected number eligible for adult social
+    care follows.
+    """
+    body = [
         "<p>Young people reaching each milestone in each of the next ten calendar years, "
         "from the dates on their roadmaps as known today (no one moving in or out).</p>"
         '<div class="charts">'
-    )
+    ]
     for milestone in FORECAST_MILESTONES:
         bars = [(year, row[milestone]) for year, row in result.forecast.items()]
         title = f"{labels.get(milestone, milestone)} ({milestone}) by year"
         body.append(
             f"<figure>{bar_chart_svg(title, bars, bar_span=200)}"
-            f"<figcaption>{_esc(title)}</figcaption></figure>"
+            f"<figcaption>{escape(title)}</figcaption></figure>"
         )
     body.append("</div>")
     body.append(
-        _html_table(
+        html_table(
             "Young people reaching each milestone, by year",
             ["year", *FORECAST_MILESTONES],
             (
@@ -540,10 +529,10 @@ def report_html(
     )
     if result.expected_eligible is not None:
         body.append(
-            f"<h3>Expected number eligible for adult social care</h3><p>{_esc(_EXPECTED_BLURB)}</p>"
+            f"<h3>Expected number eligible for adult social care</h3><p>{escape(_EXPECTED_BLURB)}</p>"
         )
         body.append(
-            _html_table(
+            html_table(
                 "Expected number eligible for adult social care",
                 ["year", "expected", "95% interval"],
                 (
@@ -552,11 +541,16 @@ def report_html(
                 ),
             )
         )
-    body.append("</section>")
+    return body
+
+
+def _table_sections_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+    """One section per table of :data:`_SECTIONS` (with a chart of the cohort overlaps)."""
+    body: list[str] = []
     for name, title, blurb in _SECTIONS:
         table = result.tables[name]
         header, rows = _wide(table, lambda r: labels.get(r, r))
-        body.append(f"<section><h2>{_esc(title)}</h2><p>{_esc(blurb)}</p>")
+        body.append(f"<section><h2>{escape(title)}</h2><p>{escape(blurb)}</p>")
         if name == "people-by-cohort-overlap-and-area":
             body.append(
                 "<figure>"
@@ -567,27 +561,21 @@ def report_html(
                 + "<figcaption>Young people by the cohorts they belong to.</figcaption>"
                 "</figure>"
             )
-        body.append(_html_table(title, header, rows))
+        body.append(html_table(title, header, rows))
         body.append("</section>")
-    reasons = rejected_by_reason(accounting, result.suppression.settings)
-    body.append("<section><h2>Rejected rows</h2>")
-    if reasons:
-        body.append(
-            f"<p>Every rejected row is listed in <code>{REJECTED_FILE}</code> with its file "
-            "and line (the counts here follow disclosure control; the list is exact).</p>"
-        )
-        body.append(_html_table("Rejected rows by reason", ["reason", "rows"], reasons.items()))
-    else:
-        body.append("<p>No row was rejected.</p>")
-    body.append("</section><section><h2>Notes</h2><ul>")
-    body += [f"<li>{_esc(note)}</li>" for note in result.notes]
-    body.append("</ul></section></main>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Population report as of {_esc(result.as_of.isoformat())}</title>\n"
-        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )
+    return body
+
+
+def _rejected_html(accounting: Accounting, settings: DisclosureSettings) -> list[str]:
+    """The rejected rows section's content: counts by reason, under disclosure control."""
+    reasons = rejected_by_reason(accounting, settings)
+    if not reasons:
+        return ["<p>No row was rejected.</p>"]
+    return [
+        f"<p>Every rejected row is listed in <code>{REJECTED_FILE}</code> with its file "
+        "and line (the counts here follow disclosure control; the list is exact).</p>",
+        html_table("Rejected rows by reason", ["reason", "rows"], reasons.items()),
+    ]
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """A population run: every young person through the same roadmap generator, then added up.
 
 The three CSV files are streamed (:func:`roadmaps.population._input.iter_person_rows`),
-sent in chunks to worker processes (:func:`roadmaps.population._input.run_population`,
+sent in chunks to worker processes (:func:`roadmaps.population._input.map_population`,
 or a Dask cluster with :mod:`roadmaps.population._dask`), and for each young person a worker
 builds the :class:`~cohorts.Person`, calls :func:`~roadmaps.generate_roadmap`
 (the one code path of single roadmaps) and reduces the roadmap to a small
@@ -33,13 +33,12 @@ import csv
 import dataclasses
 import functools
 import importlib
-import itertools
 import os
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from cohorts import Person, available_areas, load_pathway
 from pathways import InputError, PathwayGraph, PathwaysError, age_on
@@ -51,9 +50,10 @@ from ._input import (
     Accounting,
     PersonRow,
     ProgressBar,
+    batched,
     iter_person_rows,
+    map_population,
 )
-from ._input import run_population as map_population
 from ._tally import (
     FORECAST_YEARS,
     PersonSummary,
@@ -61,8 +61,6 @@ from ._tally import (
     PopulationTally,
     age_band,
 )
-
-T = TypeVar("T")
 
 _AREA_NAME = re.compile(r"[a-z0-9][a-z0-9 '&.,()-]{0,79}")
 _QUOTED = re.compile(r"'[^']*'")
@@ -311,14 +309,6 @@ def tally_rows(
     return ChunkTally(len(rows), tally, tuple(rejected))
 
 
-def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    if size < 1:
-        raise ValueError(f"chunk_size must be at least 1 (got {size})")
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
 # --- a whole population ----------------------------------------------------------------
 
 
@@ -331,7 +321,6 @@ class PopulationRun:
         accounting: the row counts and the rejection log (balanced).
         area: the rules for young people with no area of their own.
         people_csv, episodes_csv, events_csv: the input files, as given.
-        written: the files written into the output folder, if any.
     """
 
     result: PopulationResult
@@ -340,7 +329,6 @@ class PopulationRun:
     people_csv: Path
     episodes_csv: Path | None
     events_csv: Path | None
-    written: tuple[Path, ...] = ()
 
 
 def default_workers() -> int:
@@ -375,6 +363,30 @@ def _gap_rule_ids(areas: Iterable[str]) -> tuple[str, ...]:
     for area in areas:
         rules.update(g.id for g in load_pathway(area).gap_rules())
     return tuple(sorted(rules))
+
+
+def rule_labels(area: str, *, pathways: Iterable[PathwayGraph] = ()) -> dict[str, str]:
+    """Plain-English titles of gap rules and roadmap entries, from the rule data.
+
+    Args:
+        area: the area whose titles win; the other areas' fill the rest.
+        pathways: pathways whose titles come first (e.g. reformed pathways
+            with nodes of their own).
+    """
+    labels: dict[str, str] = {}
+    chosen = [
+        *pathways,
+        *(load_pathway(a) for a in (area, *(a for a in available_areas() if a != area))),
+    ]
+    for pathway in chosen:
+        for gap in pathway.gap_rules():
+            labels.setdefault(gap.id, gap.title)
+        for node in pathway.nodes():
+            labels.setdefault(node.id, node.label)
+            if node.kind == "service":  # the roadmap's service entries (roadmaps._roadmap)
+                labels.setdefault(f"{node.id}-start", f"{node.label} starts")
+                labels.setdefault(f"{node.id}-end", f"{node.label} ends")
+    return labels
 
 
 def _known_areas() -> frozenset[str]:
@@ -448,14 +460,17 @@ def run_population_files(
     as_of: date,
     area: str = "england",
     workers: int | None = None,
-    out_dir: str | Path | None = None,
     settings: DisclosureSettings = DEFAULT_SETTINGS,
     roadmap_settings: Mapping[str, str] | None = None,
     progress: bool | None = None,
     chunk_size: int = 500,
     dask_client: Any = None,
 ) -> PopulationRun:
-    """Run a whole population from its three CSV files, and optionally write the report.
+    """Run a whole population from its three CSV files.
+
+    Nothing is written: :func:`~roadmaps.population.write_population_report`
+    writes the outputs of the run (check the output folder with
+    :func:`~roadmaps.population.check_out_dir` before a long run).
 
     Args:
         people_csv: ``people.csv`` (see ``docs/strategy-lead-guide.md``).
@@ -464,7 +479,6 @@ def run_population_files(
         as_of: the as-of date for every roadmap.
         area: the rules for young people with no area of their own.
         workers: processes to use (default: all processors); 1 runs here.
-        out_dir: write ``summary.json``, the tables and the report here.
         settings: disclosure control.
         roadmap_settings: named settings for every roadmap, e.g. the leap-day policy.
         progress: a progress bar on stderr; None shows it only on a terminal.
@@ -477,57 +491,75 @@ def run_population_files(
         the published result and the accounting (already checked).
 
     Raises:
-        InputError: an unusable file or argument (nothing is written).
+        InputError: an unusable file or argument.
     """
-    people_path = Path(people_csv)
-    episodes_path = None if episodes_csv is None else Path(episodes_csv)
-    events_path = None if events_csv is None else Path(events_csv)
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
-    if out_dir is not None:
-        from ._report import check_out_dir
-
-        check_out_dir(out_dir)  # fail before a long run, not after it
-    opened = open_population(people_path, episodes_path, events_path, as_of=as_of, area=area)
-    accounting, rows, default_area = opened.accounting, opened.rows, opened.default_area
+    opened = open_population(people_csv, episodes_csv, events_csv, as_of=as_of, area=area)
     per_chunk = functools.partial(
         tally_rows,
         as_of=as_of,
-        default_area=default_area,
+        default_area=opened.default_area,
         settings=dict(roadmap_settings) if roadmap_settings else None,
     )
-    chunks = _batched(rows, chunk_size)
+    tally = _tally_chunks(
+        opened,
+        per_chunk,
+        PopulationTally(as_of),
+        workers=workers,
+        chunk_size=chunk_size,
+        progress=progress,
+        dask_client=dask_client,
+    )
+    opened.accounting.check()
+    return PopulationRun(
+        tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas)),
+        opened.accounting,
+        opened.default_area,
+        Path(people_csv),
+        None if episodes_csv is None else Path(episodes_csv),
+        None if events_csv is None else Path(events_csv),
+    )
+
+
+def _tally_chunks(
+    opened: OpenPopulation,
+    per_chunk: Callable[[list[PersonRow]], ChunkTally],
+    tally: PopulationTally,
+    *,
+    workers: int,
+    chunk_size: int,
+    progress: bool | None,
+    dask_client: Any,
+) -> PopulationTally:
+    """Add up the young people in chunks on the workers (or a Dask cluster) into ``tally``.
+
+    Each worker sends back its chunk's tally, merged here; the young people it
+    refused move from processed to rejected. The rows are closed at the end.
+    """
+    chunks = batched(opened.rows, chunk_size)
     bar = ProgressBar(None, show=progress)
     try:
         if dask_client is not None:
-            from ._dask import run_population_dask
+            from ._dask import map_population_dask
 
-            results: Iterator[ChunkTally] = run_population_dask(
+            results: Iterator[ChunkTally] = map_population_dask(
                 chunks, per_chunk, client=dask_client, chunk_size=1, progress=False
             )
         else:
             results = map_population(
                 chunks, per_chunk, workers=workers, chunk_size=1, progress=False
             )
-        tally = PopulationTally(as_of)
         for chunk in results:
             tally.merge(chunk.tally)
             for rejected in chunk.rejected:
                 opened.reject(rejected)
             bar.update(chunk.people)
     finally:
-        rows.close()
+        opened.rows.close()
         bar.close()
-    accounting.check()
-    result = tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas))
-    run = PopulationRun(result, accounting, default_area, people_path, episodes_path, events_path)
-    if out_dir is not None:
-        from ._report import write_population_report
-
-        written = write_population_report(run, out_dir)
-        run = dataclasses.replace(run, written=written)
-    return run
+    return tally
 
 
 def _account_rejection(

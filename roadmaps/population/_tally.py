@@ -492,75 +492,159 @@ def _publish(
     gap_rules: Sequence[str],
     entry_ids: Sequence[str],
 ) -> PopulationResult:
-    areas = tuple(sorted({a for _, a in tally.people_overlap_area}))
-    overlaps = tuple(sorted({o for o, _ in tally.people_overlap_area}))
-    bands = _ordered({b for b, _ in tally.people_band_area}, [b for b, _, _ in AGE_BANDS])
-    years = tuple(sorted({y for y, _ in tally.people_year_area}))
-    rules = tuple(sorted({r for r, _ in tally.gap_overlap} | set(gap_rules)))
-    day_bins = (*(label for label, _, _ in DAYS_OVERDUE_BINS), NO_DUE_DATE)
-    entries = tuple(sorted({e for e, _ in tally.status} | set(entry_ids)))
-    statuses = _ordered(
-        {s for _, s in tally.status} | set(MILESTONE_STATUSES[:4]), MILESTONE_STATUSES
+    labels = _Labels.of(tally, gap_rules, entry_ids)
+    raw = [
+        *_people_tables(tally, labels),
+        *_gap_tables(tally, labels),
+        *_entry_tables(tally, labels),
+    ]
+    published, counts = _suppress_linked(raw, settings)
+    total_people = _add_gap_shares(published)
+    gaps = dict(published["gaps-by-cohort-overlap"].row_totals)
+    forecast_years = labels.forecast_years
+    forecast = {
+        y: {m: published[f"forecast-{m}"].row_totals[y] for m in FORECAST_MILESTONES}
+        for y in forecast_years
+    }
+    notes = [
+        "A young person is counted once for each gap rule they have, and can have several.",
+        f"The forecast counts the dates of roadmap entries in {forecast_years[0]} to "
+        f"{forecast_years[-1]}, as known on the as-of date; it assumes no one moves in or out.",
+    ]
+    expected = _expected_eligible(tally, forecast_years, settings)
+    if expected is None:
+        notes.append(
+            "Expected numbers eligible for adult social care are not shown: no route "
+            "probabilities were available for this run."
+        )
+    return PopulationResult(
+        as_of=tally.forecast_from,
+        young_people=total_people,
+        gaps=gaps,
+        gap_shares={r: share(gaps[r], total_people) for r in labels.rules},
+        forecast=forecast,
+        expected_eligible=expected,
+        tables=published,
+        suppression=SuppressionSummary(settings, *counts),
+        notes=tuple(notes),
     )
-    first_year = tally.forecast_from.year + 1
-    forecast_years = tuple(str(first_year + k) for k in range(FORECAST_YEARS))
-    forecast_areas = areas or ("england",)
 
-    raw: list[_RawTable] = []
 
-    def table(
-        name: str,
-        title: str,
-        dimensions: tuple[str, str],
-        value: str,
-        kind: str,
-        counter: Mapping[tuple[str, str], int],
-        rows: Sequence[str],
-        columns: Sequence[str],
-        **links: str,
-    ) -> None:
-        counts = {r: {c: counter.get((r, c), 0) for c in columns} for r in rows}
-        raw.append(
-            _RawTable(
-                name, title, *dimensions, value, kind, tuple(rows), tuple(columns), counts, **links
-            )
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """The row and column labels of the published tables, in report order."""
+
+    areas: tuple[str, ...]
+    overlaps: tuple[str, ...]
+    bands: tuple[str, ...]
+    years: tuple[str, ...]
+    rules: tuple[str, ...]
+    day_bins: tuple[str, ...]
+    entries: tuple[str, ...]
+    statuses: tuple[str, ...]
+    forecast_years: tuple[str, ...]
+    forecast_areas: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, tally: PopulationTally, gap_rules: Sequence[str], entry_ids: Sequence[str]
+    ) -> _Labels:
+        """The labels that occur in the tally, with every gap rule and entry asked for."""
+        areas = tuple(sorted({a for _, a in tally.people_overlap_area}))
+        first_year = tally.forecast_from.year + 1
+        return cls(
+            areas=areas,
+            overlaps=tuple(sorted({o for o, _ in tally.people_overlap_area})),
+            bands=_ordered({b for b, _ in tally.people_band_area}, [b for b, _, _ in AGE_BANDS]),
+            years=tuple(sorted({y for y, _ in tally.people_year_area})),
+            rules=tuple(sorted({r for r, _ in tally.gap_overlap} | set(gap_rules))),
+            day_bins=(*(label for label, _, _ in DAYS_OVERDUE_BINS), NO_DUE_DATE),
+            entries=tuple(sorted({e for e, _ in tally.status} | set(entry_ids))),
+            statuses=_ordered(
+                {s for _, s in tally.status} | set(MILESTONE_STATUSES[:4]), MILESTONE_STATUSES
+            ),
+            forecast_years=tuple(str(first_year + k) for k in range(FORECAST_YEARS)),
+            forecast_areas=areas or ("england",),
         )
 
-    people = "young people"
-    for name, title, dimension, counter, rows in (
-        ("people-by-cohort-overlap-and-area", "Young people by cohort overlap and area",
-         "cohort_overlap", tally.people_overlap_area, overlaps),
-        ("people-by-age-band-and-area", "Young people by age band on the as-of date and area",
-         "age_band", tally.people_band_area, bands),
-        ("people-by-as-of-year-and-area", "Young people by as-of year and area",
-         "as_of_year", tally.people_year_area, years),
-    ):  # fmt: skip
-        table(name, title, (dimension, "area"), people, GRID, counter, rows, areas,
-              column_link="people-by-area", grand_link="people")  # fmt: skip
-    with_gap = "young people with the gap"
-    for name, title, dimension, counter, columns in (
-        ("gaps-by-cohort-overlap", "Gaps by rule and cohort overlap", "cohort_overlap",
-         tally.gap_overlap, overlaps),
-        ("gaps-by-age-band", "Gaps by rule and age band", "age_band", tally.gap_band, bands),
-        ("gaps-by-area", "Gaps by rule and area", "area", tally.gap_area, areas),
-        ("gaps-by-as-of-year", "Gaps by rule and as-of year", "as_of_year", tally.gap_year, years),
-        ("gaps-by-days-overdue", "Gaps by rule and days overdue", "days_overdue",
-         tally.gap_days, day_bins),
-    ):  # fmt: skip
-        table(name, title, ("gap_rule", dimension), with_gap, ROWS, counter, rules, columns,
-              row_link="gaps-by-rule")  # fmt: skip
-    table("milestone-status", "Roadmap entries by status on the as-of date",
-          ("entry", "status"), "young people whose roadmap has the entry", ROWS, tally.status,
-          entries, statuses)  # fmt: skip
+
+def _raw_table(
+    name: str,
+    title: str,
+    dimensions: tuple[str, str],
+    value: str,
+    kind: str,
+    counter: Mapping[tuple[str, str], int],
+    rows: Sequence[str],
+    columns: Sequence[str],
+    **links: str,
+) -> _RawTable:
+    """A table of raw counts: ``counter[row, column]`` for every row and column (0 if absent)."""
+    counts = {r: {c: counter.get((r, c), 0) for c in columns} for r in rows}
+    return _RawTable(
+        name, title, *dimensions, value, kind, tuple(rows), tuple(columns), counts, **links
+    )
+
+
+def _people_tables(tally: PopulationTally, labels: _Labels) -> list[_RawTable]:
+    """The three grids of young people by area: the denominators of the shares."""
+    return [
+        _raw_table(name, title, (dimension, "area"), "young people", GRID, counter, rows,
+                   labels.areas, column_link="people-by-area", grand_link="people")
+        for name, title, dimension, counter, rows in (
+            ("people-by-cohort-overlap-and-area", "Young people by cohort overlap and area",
+             "cohort_overlap", tally.people_overlap_area, labels.overlaps),
+            ("people-by-age-band-and-area", "Young people by age band on the as-of date and area",
+             "age_band", tally.people_band_area, labels.bands),
+            ("people-by-as-of-year-and-area", "Young people by as-of year and area",
+             "as_of_year", tally.people_year_area, labels.years),
+        )
+    ]  # fmt: skip
+
+
+def _gap_tables(tally: PopulationTally, labels: _Labels) -> list[_RawTable]:
+    """The five tables of young people with each gap rule, which share their row totals."""
+    return [
+        _raw_table(name, title, ("gap_rule", dimension), "young people with the gap", ROWS,
+                   counter, labels.rules, columns, row_link="gaps-by-rule")
+        for name, title, dimension, counter, columns in (
+            ("gaps-by-cohort-overlap", "Gaps by rule and cohort overlap", "cohort_overlap",
+             tally.gap_overlap, labels.overlaps),
+            ("gaps-by-age-band", "Gaps by rule and age band", "age_band", tally.gap_band,
+             labels.bands),
+            ("gaps-by-area", "Gaps by rule and area", "area", tally.gap_area, labels.areas),
+            ("gaps-by-as-of-year", "Gaps by rule and as-of year", "as_of_year", tally.gap_year,
+             labels.years),
+            ("gaps-by-days-overdue", "Gaps by rule and days overdue", "days_overdue",
+             tally.gap_days, labels.day_bins),
+        )
+    ]  # fmt: skip
+
+
+def _entry_tables(tally: PopulationTally, labels: _Labels) -> list[_RawTable]:
+    """The status of each roadmap entry, and the forecast of each milestone by year and area."""
+    tables = [
+        _raw_table("milestone-status", "Roadmap entries by status on the as-of date",
+                   ("entry", "status"), "young people whose roadmap has the entry", ROWS,
+                   tally.status, labels.entries, labels.statuses)
+    ]  # fmt: skip
     for milestone in FORECAST_MILESTONES:
         counter = Counter({(y, a): n for (m, y, a), n in tally.forecast.items() if m == milestone})
-        table(f"forecast-{milestone}", f"Young people reaching {milestone}, by year and area",
-              ("year", "area"), "young people reaching the milestone", ROWS, counter,
-              forecast_years, forecast_areas)  # fmt: skip
+        tables.append(
+            _raw_table(f"forecast-{milestone}", f"Young people reaching {milestone}, by year and area",
+                       ("year", "area"), "young people reaching the milestone", ROWS, counter,
+                       labels.forecast_years, labels.forecast_areas)
+        )  # fmt: skip
+    return tables
 
-    published, counts = _suppress_linked(raw, settings)
 
-    # Shares of the gap tables: the denominators are the published people totals.
+def _add_gap_shares(published: dict[str, PublishedTable]) -> Published:
+    """Add their shares to the gap tables, from the published people totals; return the total.
+
+    The share of a cell is over the young people of its column's group (its
+    cohort overlap, age band, area or as-of year), and the share of a row total
+    over everyone counted.
+    """
     overlap_table = published["people-by-cohort-overlap-and-area"]
     total_people = overlap_table.grand_total
     assert total_people is not None  # a grid
@@ -585,34 +669,7 @@ def _publish(
             for r in t.rows
         }
         published[name] = dataclasses.replace(t, shares=shares)
-
-    gaps = dict(published["gaps-by-cohort-overlap"].row_totals)
-    forecast = {
-        y: {m: published[f"forecast-{m}"].row_totals[y] for m in FORECAST_MILESTONES}
-        for y in forecast_years
-    }
-    notes = [
-        "A young person is counted once for each gap rule they have, and can have several.",
-        f"The forecast counts the dates of roadmap entries in {forecast_years[0]} to "
-        f"{forecast_years[-1]}, as known on the as-of date; it assumes no one moves in or out.",
-    ]
-    expected = _expected_eligible(tally, forecast_years, settings)
-    if expected is None:
-        notes.append(
-            "Expected numbers eligible for adult social care are not shown: no route "
-            "probabilities were available for this run."
-        )
-    return PopulationResult(
-        as_of=tally.forecast_from,
-        young_people=total_people,
-        gaps=gaps,
-        gap_shares={r: share(gaps[r], total_people) for r in rules},
-        forecast=forecast,
-        expected_eligible=expected,
-        tables=published,
-        suppression=SuppressionSummary(settings, *counts),
-        notes=tuple(notes),
-    )
+    return total_people
 
 
 def _expected_eligible(

@@ -25,7 +25,7 @@ from roadmaps.population._input import (
     RejectionLog,
     iter_people,
     iter_person_rows,
-    run_population,
+    map_population,
     write_rejected_csv,
 )
 
@@ -527,7 +527,7 @@ def _age_in_days(row: PersonRow) -> tuple[str, int]:
     return person.id, (AS_OF - person.date_of_birth).days
 
 
-def test_run_population_in_order_on_one_or_two_workers(
+def test_map_population_in_order_on_one_or_two_workers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = synthesise(2_500, 12, tmp_path, as_of=AS_OF)
@@ -536,18 +536,18 @@ def test_run_population_in_order_on_one_or_two_workers(
     for workers in (1, 2):
         accounting = Accounting()
         rows = iter_person_rows(*paths, as_of=AS_OF, accounting=accounting)
-        outputs.append(list(run_population(rows, _age_in_days, workers=workers, chunk_size=100)))
+        outputs.append(list(map_population(rows, _age_in_days, workers=workers, chunk_size=100)))
         assert accounting.balanced
     assert outputs[0] == outputs[1]
     assert [pid for pid, _ in outputs[0]] == sorted(f"syn-{i:07d}" for i in range(1, 2_501))
     assert capsys.readouterr().err == ""  # stderr is not a terminal here: no progress bar
 
 
-def test_run_population_rejects_bad_arguments() -> None:
+def test_map_population_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="workers"):
-        list(run_population([1], abs, workers=0))
+        list(map_population([1], abs, workers=0))
     with pytest.raises(ValueError, match="chunk_size"):
-        list(run_population([1], abs, workers=1, chunk_size=0))
+        list(map_population([1], abs, workers=1, chunk_size=0))
 
 
 def test_progress_bar_draws_only_when_shown() -> None:

@@ -10,8 +10,10 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,10 +26,12 @@ from pathways import InputError
 from roadmaps import generate_roadmap
 from roadmaps.cli import main
 from roadmaps.population import _report as report
+from roadmaps.population import _view as view
 from roadmaps.population._dask import dask_available
 from roadmaps.population._disclosure import DisclosureSettings
 from roadmaps.population._input import Accounting, PersonRow, iter_people, iter_person_rows
 from roadmaps.population._run import (
+    PopulationRun,
     RejectedPerson,
     _account_rejection,
     _routes_module,
@@ -89,8 +93,15 @@ def _files(result: SynthResult) -> tuple[Path, Path, Path]:
 @pytest.fixture(scope="module")
 def mixed_run(mixed: SynthResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("mixed-out")
-    run_population_files(*_files(mixed), as_of=AS_OF, workers=2, out_dir=out, progress=False)
+    _run_and_write(_files(mixed), out, as_of=AS_OF, workers=2)
     return out
+
+
+def _run_and_write(files: Sequence[Path], out: Path, **options: Any) -> PopulationRun:
+    """A population run whose outputs are then written into ``out``, as the command does."""
+    run = run_population_files(*files, progress=False, **options)
+    report.write_population_report(run, out)
+    return run
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -110,9 +121,7 @@ def _output_files(out: Path) -> dict[str, bytes]:
 
 
 def test_every_row_is_processed_or_rejected(mixed: SynthResult, tmp_path: Path) -> None:
-    run = run_population_files(
-        *_files(mixed), as_of=AS_OF, workers=2, out_dir=tmp_path, progress=False
-    )
+    run = _run_and_write(_files(mixed), tmp_path, as_of=AS_OF, workers=2)
     accounting = run.accounting
     assert accounting.rows_in == mixed.rows + 3  # the three rows of the refused person
     assert accounting.rows_in == accounting.rows_processed + accounting.rows_rejected
@@ -173,7 +182,7 @@ def test_all_rows_of_a_refused_young_person_are_rejected(tmp_path: Path, workers
         ["refused,transition-planning,2025-01-01", "ok-1,transition-planning,2024-05-01"],
     )
     out = tmp_path / "out"
-    run = run_population_files(*files, as_of=AS_OF, workers=workers, out_dir=out, progress=False)
+    run = _run_and_write(files, out, as_of=AS_OF, workers=workers)
     accounting = run.accounting
     assert (accounting.rows_in, accounting.rows_processed, accounting.rows_rejected) == (9, 5, 4)
     assert accounting.balanced and accounting.people == 2
@@ -206,7 +215,7 @@ def test_dates_near_9999_are_rejected_with_a_reason_not_a_crash(tmp_path: Path, 
         ["far,transition-planning,2024-01-01"],
     )
     out = tmp_path / "out"
-    run = run_population_files(*files, as_of=AS_OF, workers=workers, out_dir=out, progress=False)
+    run = _run_and_write(files, out, as_of=AS_OF, workers=workers)
     past = "is too late: the roadmap runs past the last date this library can represent"
     assert _read_csv(out / "rejected.csv") == [
         {"file": "people.csv", "line": "3", "reason": f"roadmap generator refused: field 'ehcp.issued' {past}"},
@@ -527,9 +536,10 @@ def _contrast(a: str, b: str) -> float:
 
 @pytest.mark.parametrize(
     ("foreground", "background", "minimum"),
-    [(report.PAGE_TEXT, report.PAGE_BACKGROUND, 4.5), (report.PAGE_MUTED, report.PAGE_BACKGROUND, 4.5),
-     (report.PAGE_TEXT, report.PAGE_SURFACE, 4.5), (report.BAR, report.PAGE_BACKGROUND, 3.0),
-     (report.PAGE_BORDER, report.PAGE_BACKGROUND, 3.0)],
+    [(view.PAGE_TEXT, view.PAGE_BACKGROUND, 4.5), (view.PAGE_MUTED, view.PAGE_BACKGROUND, 4.5),
+     (view.PAGE_TEXT, view.PAGE_SURFACE, 4.5), (view.BAR, view.PAGE_BACKGROUND, 3.0),
+     (view.PAGE_BORDER, view.PAGE_BACKGROUND, 3.0), (view.MORE, view.PAGE_BACKGROUND, 3.0),
+     (view.FEWER, view.PAGE_BACKGROUND, 3.0)],
 )  # fmt: skip
 def test_report_colours_meet_wcag_aa(foreground: str, background: str, minimum: float) -> None:
     assert _contrast(foreground, background) >= minimum
@@ -538,7 +548,7 @@ def test_report_colours_meet_wcag_aa(foreground: str, background: str, minimum: 
 def test_outputs_are_byte_identical_on_rerun(
     mixed: SynthResult, mixed_run: Path, tmp_path: Path
 ) -> None:
-    run_population_files(*_files(mixed), as_of=AS_OF, workers=1, out_dir=tmp_path, progress=False)
+    _run_and_write(_files(mixed), tmp_path, as_of=AS_OF, workers=1)
     assert _output_files(tmp_path) == _output_files(mixed_run)
 
 
@@ -554,13 +564,8 @@ def test_the_dask_run_equals_the_local_run(
     with Client(
         processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None
     ) as client:
-        run = run_population_files(
-            *_files(mixed),
-            as_of=AS_OF,
-            out_dir=tmp_path,
-            progress=False,
-            dask_client=client,
-            chunk_size=37,
+        run = _run_and_write(
+            _files(mixed), tmp_path, as_of=AS_OF, dask_client=client, chunk_size=37
         )
     assert run.accounting.balanced
     assert _output_files(tmp_path) == _output_files(mixed_run)
@@ -580,7 +585,7 @@ def test_nothing_is_half_written_when_writing_fails(
     mixed: SynthResult, mixed_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    run = run_population_files(*_files(mixed), as_of=AS_OF, workers=1, out_dir=out, progress=False)
+    run = _run_and_write(_files(mixed), out, as_of=AS_OF, workers=1)
     before = _output_files(out)
 
     def broken(path: object, rejections: object) -> int:
