@@ -202,6 +202,10 @@ def check_person(pathway: PathwayGraph, person: Person, as_of: date, *, source: 
         raise InputError(
             f"field 'date_of_birth' is after the as-of date {as_of.isoformat()}", file=source
         )
+    recorded = () if person.recorded_events in (None, "all") else person.recorded_events
+    for index, kind in enumerate(recorded or ()):
+        if kind not in pathway.rules.events:
+            raise InputError(f"field 'recorded_events[{index}]' is an unknown event type '{kind}'", file=source)
     for index, event in enumerate(person.events):
         if event.type not in pathway.rules.events:
             known = ", ".join(sorted(pathway.rules.events))
@@ -245,6 +249,7 @@ def person_context(
         events={k: tuple(sorted(v)) for k, v in events.items()},
         received={s.service: s.planned_end for s in person.services},
         year_group_offset=person.year_group_offset,
+        recorded_events=person.recorded_event_types(),
         parameters=parameters if parameters is not None else pathway.rules.parameters,
     )
     ctx.cohorts = frozenset(cid for cid, fn in pathway.compiled.cohort_fns.items() if fn(ctx))

@@ -130,6 +130,17 @@ class Person(_Record):
     services: tuple[ServiceUse, ...] = ()
     leaving_care: LeavingCare | None = None
     area: str | None = None
+    # The event types the source of this record collects ("all", or a list). Default: every
+    # type when any event is recorded, none when the record has no events at all.
+    recorded_events: tuple[str, ...] | Literal["all"] | None = None
+
+    def recorded_event_types(self) -> frozenset[str] | None:
+        """The event types this record can tell us about (None: every type)."""
+        if self.recorded_events == "all":
+            return None
+        if self.recorded_events is not None:
+            return frozenset(self.recorded_events)
+        return None if self.events else frozenset()
 
     @field_validator("id", mode="before")
     @classmethod

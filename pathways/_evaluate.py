@@ -42,6 +42,9 @@ class Context:
     received: Mapping[str, date | None]
     year_group_offset: int = 0
     cohorts: frozenset[str] = frozenset()
+    #: The event types the input records at all (None: every type). A duty whose completing
+    #: events the input never records cannot be checked: it is "not recorded", not missing.
+    recorded_events: frozenset[str] | None = None
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
     birthdays: dict[int, date] = field(default_factory=dict)
@@ -55,6 +58,10 @@ class Context:
                 self.date_of_birth, years, self.leap_day_policy
             )
         return found
+
+    def records_any(self, types: tuple[str, ...]) -> bool:
+        """Whether the input records events of at least one of these types."""
+        return self.recorded_events is None or not self.recorded_events.isdisjoint(types)
 
     def latest_event(self, *types: str) -> date | None:
         found = [self.events[t][-1] for t in types if self.events.get(t)]

@@ -355,6 +355,7 @@ def _entries(
                 continue
         window = p.window_start(ctx) if p.window_start else None
         status, done_on = _node_status(p, ctx, when, window)
+        recorded = not (node.completed_by and status in ("due", "overdue") and not ctx.records_any(node.completed_by))
         years, months = age_years_months(ctx.date_of_birth, when, ctx.leap_day_policy)
         rule = p.rule
         explain = p.explain
@@ -393,6 +394,7 @@ def _entries(
                 done_on=done_on,
                 pfa_area=node.pfa_area,
                 explanation=explain,
+                recorded=recorded,
             )
         )
     return out
@@ -447,8 +449,10 @@ def _services(
 def _gaps(
     plan: _Plan, pathway: PathwayGraph, ctx: Context, only: frozenset[str] | None,
     spans: list[ServiceSpan],
-) -> list[Gap]:
+) -> tuple[list[Gap], list[Gap]]:
+    """The gaps that fire, and those that would fire but need events the input never records."""
     out: list[Gap] = []
+    not_recorded: list[Gap] = []
     as_of = ctx.as_of
     for p in plan.in_scope(ctx.cohorts, only).gaps:
         gap = p.gap
@@ -467,15 +471,17 @@ def _gaps(
             limit = p.until(ctx)
             if limit is not None and as_of >= limit:
                 continue
+        unrecorded = False
         if gap.missing_event is not None:
             start = p.event_from(ctx) if p.event_from else None
             before = p.event_before(ctx) if p.event_before else None
             if _event_in(ctx, gap.missing_event.types, start, before) is not None:
                 continue
+            unrecorded = not ctx.records_any(gap.missing_event.types)
         explain = p.explain
         if due is not None:
             explain = (*explain, f"Due {due.isoformat()}; as of {as_of.isoformat()}.")
-        out.append(
+        (not_recorded if unrecorded else out).append(
             Gap(
                 rule=gap.id, severity=gap.severity, title=gap.title, message=gap.message,
                 action=gap.action, duty=p.rule, owner=p.owner_label, agency=gap.agency,
@@ -484,7 +490,7 @@ def _gaps(
                 explanation=explain, family_message=gap.family_message,
             )
         )
-    return out
+    return out, not_recorded
 
 
 def _shift_months(anchor: date, sign: int, months: object) -> date:
@@ -636,8 +642,9 @@ def _draw(
     spans, service_entries = _services(plan, ctx, only)
     entries.extend(service_entries)
     entries.sort(key=lambda e: (e.date, e.kind.startswith("service"), e.id))
-    gaps = _gaps(plan, pathway, ctx, only, spans)
-    gaps.sort(key=lambda g: (SEVERITY_ORDER[g.severity], g.since or as_of, g.rule, g.milestone or ""))
+    gaps, not_recorded = _gaps(plan, pathway, ctx, only, spans)
+    for found in (gaps, not_recorded):
+        found.sort(key=lambda g: (SEVERITY_ORDER[g.severity], g.since or as_of, g.rule, g.milestone or ""))
     end_age = int(value_on(params["care-leaver-support-age"], as_of))
     end = max([ctx.birthday(end_age), *(e.date for e in entries)])
     care = None
@@ -665,4 +672,5 @@ def _draw(
         gaps=tuple(gaps),
         services=tuple(spans),
         care_status=care,
+        not_recorded=tuple(not_recorded),
     )

@@ -53,6 +53,7 @@ class Expectations(_Strict):
     gaps_include: tuple[str, ...] = ()
     gaps_exclude: tuple[str, ...] = ()
     care_status: str | None = None  # the care-leaver status on the as-of date ("none": no status)
+    not_recorded: tuple[str, ...] | None = None  # gap rules that need events the record never holds
 
 
 class Scenario(_Strict):
@@ -130,6 +131,9 @@ def run_scenario(path: Path) -> ScenarioResult:
     for rule in scenario.expect.gaps_exclude:
         if rule in fired:
             failures.append(f"gap {rule}: found but not expected")
+    unknown = {g.rule for g in roadmap.not_recorded}
+    if scenario.expect.not_recorded is not None and unknown != set(scenario.expect.not_recorded):
+        failures.append(f"not recorded {sorted(unknown)} != expected {sorted(scenario.expect.not_recorded)}")
     if scenario.expect.care_status is not None:
         status = (roadmap.care_status.status_on_as_of if roadmap.care_status else None) or "none"
         if status != scenario.expect.care_status:

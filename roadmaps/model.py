@@ -106,6 +106,8 @@ class Entry:
     done_on: dt.date | None = None
     pfa_area: str | None = None
     explanation: tuple[str, ...] = ()
+    #: False when the line waits on events the input never records: "not recorded", not missing.
+    recorded: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,8 @@ class Roadmap:
     gaps: tuple[Gap, ...]
     services: tuple[ServiceSpan, ...] = ()
     care_status: CareLeaverStatus | None = None
+    #: Gap rules that would fire but need events the input never records (not counted as gaps).
+    not_recorded: tuple[Gap, ...] = ()
     #: The differences a reform makes, when the roadmap was drawn under one (``roadmap --reform``).
     reform: RoadmapDiff | None = None
     #: The likely routes from 14 to 25, as the ``pathways routes`` JSON object (``roadmap --routes``).

@@ -945,7 +945,7 @@ def _join(
         if used is None:
             _reject_rows(log, episodes_name, its_episodes, events_name, its_events)
             continue
-        row = _person_row(person_id, used, its_episodes, its_events, extra_names)
+        row = _person_row(person_id, used, its_episodes, its_events, extra_names, bool(events_name))
         if build is None:
             result: Any = row
         else:
@@ -1004,6 +1004,7 @@ def _person_row(
     episodes: list[tuple[Any, ...]],
     events: list[tuple[Any, ...]],
     extra_names: tuple[str, ...],
+    events_file: bool,
 ) -> PersonRow:
     dob, issued, setting, setting_end, likely, continuing, need, offset, extra_values = used[2]
     data: dict[str, Any] = {
@@ -1021,6 +1022,10 @@ def _person_row(
     if events:
         ordered = sorted((item[3], item[2]) for item in events)
         data["events"] = [{"type": kind, "date": when} for when, kind in ordered]
+    if events_file:
+        # The population's events file is the source of every event: a person with none in it
+        # has none of any type, which is a gap, not "not recorded".
+        data["recorded_events"] = "all"
     if need:
         data["primary_need"] = need
     if offset:

@@ -15,6 +15,8 @@ STATUS_WORDS = {
     "upcoming": "coming up",
     "not-applicable": "not applicable",
 }
+#: Shown instead of "due now" or "OVERDUE" when the input never records the events that would complete a line.
+NOT_RECORDED = "not recorded"
 AGENCY_WORDS = {"education": "Education", "health": "Health", "social-care": "Social care", "other": "Other"}
 
 
@@ -69,6 +71,7 @@ def entry_json(e: Entry) -> dict[str, Any]:
         "citation": e.rule.cite(),
         "references": [_citation_json(c) for c in e.rule.citations],
         "explanation": list(e.explanation),
+        "recorded": e.recorded,
     }
 
 
@@ -102,6 +105,8 @@ def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
         "settings": dict(roadmap.settings),
         "milestones": milestones,
         "gaps": [gap_json(g) for g in roadmap.gaps],
+        # Gap rules that would fire but need events the input never records: unknown, not missing.
+        "not_recorded": [gap_json(g) for g in roadmap.not_recorded],
         "date_of_birth": roadmap.date_of_birth.isoformat(),
         "cohorts": list(roadmap.cohorts),
         "start": roadmap.start.isoformat(),
@@ -146,6 +151,11 @@ def _settings_line(roadmap: Roadmap) -> str:
     return ", ".join(f"{k}={v}" for k, v in roadmap.settings.items())
 
 
+def status_word(e: Entry) -> str:
+    """The status of a line in words ("not recorded" when its events are never recorded)."""
+    return STATUS_WORDS[e.status] if e.recorded else NOT_RECORDED
+
+
 def _short_cite(rule: RuleRef, most: int = 2) -> str:
     """The first citations of a rule, for one line of text (JSON and HTML carry them all)."""
     seen = [c for c in dict.fromkeys(c.short() for c in rule.citations) if c]
@@ -162,12 +172,9 @@ def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
         "Timeline",
         "--------",
     ]
-    width = max((len(STATUS_WORDS[e.status]) for e in roadmap.entries), default=8)
+    width = max((len(status_word(e)) for e in roadmap.entries), default=8)
     for e in roadmap.entries:
-        when = format_date(e.date)
-        if e.window_start is not None and e.status in ("due", "upcoming") and e.window_start != e.date:
-            when = f"{format_date(e.window_start)} to {when}"
-        lines.append(f"{e.date.isoformat()}  age {age_label(e):<7} {STATUS_WORDS[e.status]:<{width}}  {e.title}")
+        lines.append(f"{e.date.isoformat()}  age {age_label(e):<7} {status_word(e):<{width}}  {e.title}")
         lines.append(f"{'':26}{'':{width}}{AGENCY_WORDS[e.agency]}: {e.owner}. Rule {e.rule.id} [{e.rule.status}]: {_short_cite(e.rule)}")
         if explain:
             lines.extend(f"{'':26}{'':{width}}- {x}" for x in e.explanation)
@@ -181,6 +188,10 @@ def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
         lines.append(f"    Owner: {g.owner}. Duty: {_short_cite(g.duty)} [{g.duty.status}]")
         if explain:
             lines.extend(f"    - {x}" for x in g.explanation)
+    if roadmap.not_recorded:
+        lines += ["", f"Not recorded ({len(roadmap.not_recorded)})", "------------",
+                  "The record holds no events of these kinds, so these duties cannot be checked:"]
+        lines.extend(f"- {g.rule}: {g.title}" for g in roadmap.not_recorded)
     text = "\n".join(lines) + "\n"
     if roadmap.routes is not None:
         from ._routes_view import render_routes_text
@@ -218,12 +229,16 @@ def render_markdown(roadmap: Roadmap) -> str:
         out += ["## Gaps to act on", "", "No gaps found.", ""]
     out += ["## Timeline", "", "| Date | Age | Status | What happens | Who | Rule |", "|---|---|---|---|---|---|"]
     for e in roadmap.entries:
-        status = STATUS_WORDS[e.status]
-        status = f"**{status}**" if e.status == "overdue" else status
+        status = status_word(e)
+        status = f"**{status}**" if e.status == "overdue" and e.recorded else status
         out.append(
             f"| {format_date(e.date)} | {age_label(e)} | {status} | {_md(e.title)} | {_md(e.owner)} "
             f"| `{e.rule.id}` ({e.rule.status}) {_md(e.rule.cite())} |"
         )
+    if roadmap.not_recorded:
+        out += ["", "## Not recorded", "",
+                "The record holds no events of these kinds, so these duties cannot be checked:", ""]
+        out += [f"- **{_md(g.title)}** (`{g.rule}`)" for g in roadmap.not_recorded]
     out += ["", f"Settings: {_settings_line(roadmap)}.", ""]
     text = "\n".join(out)
     if roadmap.routes is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -236,3 +237,20 @@ def test_the_command_line_reports_a_roadmap_past_9999_on_one_line(tmp_path: Path
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"error: {path}: field 'date_of_birth' is too late: {PAST_THE_END}\n"
+
+
+def test_duties_a_record_cannot_show_are_not_recorded_not_missing() -> None:
+    from cohorts import person_from_mapping
+    from roadmaps import render_json, render_text
+
+    base = {"id": "nr", "date_of_birth": "2009-03-01", "care_episodes": [{"start": "2025-09-01", "end": None}]}
+    unknown = generate_roadmap(person_from_mapping(base), as_of=date(2026, 11, 23))
+    known = generate_roadmap(person_from_mapping({**base, "recorded_events": "all"}), as_of=date(2026, 11, 23))
+    assert {g.rule for g in unknown.not_recorded} == {g.rule for g in known.gaps} != set()
+    assert unknown.gaps == () and known.not_recorded == ()
+    data = json.loads(render_json(unknown))
+    assert [g["rule"] for g in data["not_recorded"]] == [g.rule for g in unknown.not_recorded]
+    assessment = next(m for m in data["milestones"] if m["id"] == "pathway-needs-assessment")
+    assert assessment["status"] == "overdue" and assessment["recorded"] is False
+    assert "Not recorded (3)" in render_text(unknown) and "not recorded" in render_text(unknown)
+    assert "Not recorded" not in render_text(known)

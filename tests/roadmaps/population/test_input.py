@@ -379,6 +379,7 @@ def _naive_join(folder: Path) -> dict[str, Person]:
             "continuing_care": row["continuing_care"] == "true",
             "care_episodes": [],
             "events": [],
+            "recorded_events": "all",  # an events file is given: it is the source of every event
         }
         if row["ehcp_issued"]:
             data["ehcp"] = {
