@@ -11,6 +11,10 @@ statuses. The family page is easy-read: short sentences, "you" and "your",
 status words in plain English, no rule ids, what changes at 18 and the carers'
 assessments (text from ``roadmaps/render/data/family_text.yaml``). Both end with a
 glossary of every acronym used on the page.
+
+The markup is in Jinja2 templates (``roadmaps/render/templates/``, one for each
+part of the page). This module works out what they show: dates already written
+out, rows already sorted, words already chosen for the audience.
 """
 
 from __future__ import annotations
@@ -18,16 +22,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib.resources import files
-from string import Template
 from typing import Any, Literal
 
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pathways import RuleDataError, birthday, load_yaml_text
-from roadmaps.model import Citation, Entry, Roadmap, RuleRef, ServiceSpan, Severity, Status
+from roadmaps.model import CareLeaverStatus, Entry, Roadmap, RuleRef, Severity, Status
 
 from . import palette as pal
 from ._glossary import glossary_for
@@ -43,6 +48,7 @@ from ._svg import (
     long_date,
     short_date,
 )
+from ._templates import render
 
 FAMILY_TEXT_FILE = "family_text.yaml"
 
@@ -63,11 +69,8 @@ _PRACTITIONER_HEADINGS = {
     "glossary": "Glossary",
 }
 
-_RULE_STATUS_NOTE = (
-    "Rule status: verified (the rule's text was checked), unverified (to be checked "
-    "against the law), ambiguous (sources conflict; a setting chooses), local (a local "
-    "policy, which may go beyond the statutory floor)."
-)
+#: Citations per rule on the printed practitioner copy (all of them are on screen and in JSON).
+_PRINTED_CITATIONS = 2
 
 
 # --- family text ----------------------------------------------------------------------
@@ -148,14 +151,6 @@ def load_family_text() -> FamilyText:
 # --- small helpers ----------------------------------------------------------------------
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _time(on: date, text: str | None = None) -> str:
-    return f'<time datetime="{on.isoformat()}">{_esc(text or long_date(on))}</time>'
-
-
 def plain_url(url: str) -> str:
     """A web address as plain text without its scheme, so that the page holds no
     link a browser or a checker could take for a resource to fetch.
@@ -167,61 +162,6 @@ def plain_url(url: str) -> str:
         if url.lower().startswith(scheme):
             return url[len(scheme) :]
     return url
-
-
-def _citation_text(citation: Citation | Reference) -> str:
-    if citation.instrument:
-        text = f"{citation.instrument} {citation.provision or ''}".strip()
-    elif citation.seed:
-        text = f"{citation.title + ', ' if citation.title else ''}seed {citation.seed}"
-    else:
-        text = citation.title or ""
-    if citation.url and not citation.instrument and not citation.seed:
-        text = f"{text} ({plain_url(citation.url)})" if text else plain_url(citation.url)
-    return text
-
-
-def _citations(rule: RuleRef) -> str:
-    """The rule's citations as HTML, each source once.
-
-    A law is cited by instrument and provision. A seed document is cited by its
-    number (``seed 003``), with the full file name in a tooltip. A web page is
-    cited by its title, with its address as plain text that the printed copy
-    leaves out, so that a typical roadmap still prints on three pages.
-    """
-    seen: set[str] = set()
-    parts: list[str] = []
-    for citation in rule.citations:
-        if citation.instrument:
-            key = f"{citation.instrument} {citation.provision or ''}".strip()
-            markup = _esc(key)
-        elif citation.seed:
-            key = f"seed:{citation.seed}"
-            number = citation.seed.split("_", 1)[0]
-            markup = f'<span title="{_esc(citation.seed)}">seed {_esc(number)}</span>'
-        elif citation.url:
-            key = f"url:{citation.url}"
-            address = f'<span class="no-print"> ({_esc(plain_url(citation.url))})</span>'
-            markup = (
-                (_esc(citation.title) + address)
-                if citation.title
-                else _esc(plain_url(citation.url))
-            )
-        else:
-            key = citation.title or ""
-            markup = _esc(key)
-        if key and key not in seen:
-            seen.add(key)
-            parts.append(markup)
-    if len(parts) <= _PRINTED_CITATIONS:
-        return "; ".join(parts)
-    # The printed copy keeps the first citations; the screen shows them all.
-    shown = "; ".join(parts[:_PRINTED_CITATIONS])
-    return f'{shown}<span class="no-print">; {"; ".join(parts[_PRINTED_CITATIONS:])}</span>'
-
-
-#: Citations per rule on the printed practitioner copy (all of them are on screen and in JSON).
-_PRINTED_CITATIONS = 2
 
 
 def _frequency(probability: float) -> str:
@@ -250,18 +190,18 @@ def _humanise(identifier: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _status_badge(status: Status, audience: Audience, words: Mapping[Status, str]) -> str:
-    glyph = _STATUS_GLYPHS[status]
-    return (
-        f'<span class="badge status-{status}"><span aria-hidden="true">{_esc(glyph)}</span> '
-        f"{_esc(words[status])}</span>"
-    )
-
-
 def _age_text(entry: Entry, audience: Audience) -> str:
     if audience == "family" or entry.age_months == 0:
         return str(entry.age_years)
     return f"{entry.age_years}y {entry.age_months}m"
+
+
+def _area_name(area: str, audience: Audience) -> str:
+    key = _pfa_key(area)
+    for pfa_key, practitioner_name, family_name in PFA_AREAS:
+        if pfa_key == key and key != "other":
+            return practitioner_name if audience == "practitioner" else family_name
+    return _humanise(area)
 
 
 # Elements that run on inside a line of text; every other element starts a new block.
@@ -287,7 +227,7 @@ def _text_of(markup: str) -> str:
     """:func:`visible_text` before its spaces are tidied: what the glossary searches.
 
     A few regular-expression passes rather than an HTML parser, several times
-    faster. They give the parser's text for the markup this module and
+    faster. They give the parser's text for the markup the templates and
     :mod:`roadmaps.render._svg` make: every text and attribute value is escaped, so a
     ``<`` always opens a tag and a ``>`` always closes one
     (``tests/roadmaps/render/test_html.py`` checks it against
@@ -298,556 +238,492 @@ def _text_of(markup: str) -> str:
     return html.unescape(_BLOCK_TAG.sub(" ", text))
 
 
+# --- what the templates show ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """A date for ``<time>``: machine-readable, and as the reader reads it."""
+
+    iso: str
+    text: str
+
+
+def _moment(on: date, text: str | None = None) -> _Moment:
+    return _Moment(on.isoformat(), text or long_date(on))
+
+
+def _maybe_moment(on: date | None) -> _Moment | None:
+    return _moment(on) if on is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """One source of a rule: a law, a seed document (by its number), or a page.
+
+    ``seed`` is the seed document's file name; ``address`` a page's address, shown
+    after its title on screen.
+    """
+
+    text: str
+    seed: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Citations:
+    """A rule's sources, each once: those on the printed copy, and the rest."""
+
+    printed: tuple[_Source, ...]
+    more: tuple[_Source, ...]
+
+
+def _citations(rule: RuleRef) -> _Citations:
+    """The rule's sources, each once.
+
+    A law is cited by instrument and provision. A seed document is cited by its
+    number (``seed 003``), with the full file name in a tooltip. A web page is
+    cited by its title, with its address as plain text that the printed copy
+    leaves out, so that a typical roadmap still prints on three pages.
+    """
+    seen: set[str] = set()
+    sources: list[_Source] = []
+    for citation in rule.citations:
+        if citation.instrument:
+            key = f"{citation.instrument} {citation.provision or ''}".strip()
+            source = _Source(key)
+        elif citation.seed:
+            key = f"seed:{citation.seed}"
+            source = _Source(citation.seed.split("_", 1)[0], seed=citation.seed)
+        elif citation.url:
+            key = f"url:{citation.url}"
+            address = plain_url(citation.url)
+            source = (
+                _Source(citation.title, address=address) if citation.title else _Source(address)
+            )
+        else:
+            key = citation.title or ""
+            source = _Source(key)
+        if key and key not in seen:
+            seen.add(key)
+            sources.append(source)
+    return _Citations(tuple(sources[:_PRINTED_CITATIONS]), tuple(sources[_PRINTED_CITATIONS:]))
+
+
+@dataclass(frozen=True, slots=True)
+class _PageSection:
+    """A section of the page: its id (the nav's anchor), heading and markup."""
+
+    id: str
+    heading: str
+    markup: Markup
+
+
 # --- sections ---------------------------------------------------------------------------
 
 
-def _header(roadmap: Roadmap, audience: Audience) -> str:
-    if audience == "family":
-        return (
-            "<header>"
-            "<h1>Your roadmap to adult life</h1>"
-            f'<p class="lead">For {_esc(roadmap.person_id)}. '
-            f"This roadmap was made on {_time(roadmap.as_of)}.</p>"
-            f"<p>It shows what should happen from {_time(roadmap.start)} "
-            f"to {_time(roadmap.end)}, when you turn 25.</p>"
-            "</header>"
-        )
-    rows = [
-        ("Person", _esc(roadmap.person_id)),
-        ("Date of birth", _time(roadmap.date_of_birth)),
-        ("As of", _time(roadmap.as_of)),
-        ("Covers", f"{_time(roadmap.start)} to {_time(roadmap.end)}"),
-        ("Area", _esc(_humanise(roadmap.area))),
-        ("Cohorts", ", ".join(f"<code>{_esc(c)}</code>" for c in roadmap.cohorts) or "none"),
-    ]
-    care = roadmap.care_status
-    if care is not None:
-        since = next(
-            (
-                (name, when)
-                for name, when in (
-                    ("eligible", care.eligible_from),
-                    ("relevant", care.relevant_from),
-                    ("former relevant", care.former_relevant_from),
-                    ("qualifying", care.qualifying_from),
-                )
-                if when is not None
-            ),
-            None,
-        )
-        text = _esc(care.status_on_as_of or "not a care leaver")
-        if since is not None:
-            text = f"{_esc(since[0])} from {_time(since[1])}"
-            if care.status_on_as_of and care.status_on_as_of != since[0]:
-                text += f"; {_esc(care.status_on_as_of)} now"
-        text += f"; {care.weeks_looked_after_since_14:g} weeks looked after since 14"
-        rows.append(("Care-leaver status", text))
-    if roadmap.settings:
-        settings = "; ".join(f"{k}: {v}" for k, v in sorted(roadmap.settings.items()))
-        rows.append(("Settings", f"<code>{_esc(settings)}</code>"))
-    facts = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)
-    return (
-        "<header>"
-        f"<h1>Transition roadmap to 25: {_esc(roadmap.person_id)}</h1>"
-        f'<dl class="facts">{facts}</dl>'
-        "</header>"
+@dataclass(frozen=True, slots=True)
+class _Care:
+    """The care-leaver status: since when, which status now, weeks looked after."""
+
+    status: str
+    since_status: str | None
+    since: _Moment | None
+    now: str | None
+    weeks: str
+
+
+def _care(care: CareLeaverStatus) -> _Care:
+    since = next(
+        (
+            (name, when)
+            for name, when in (
+                ("eligible", care.eligible_from),
+                ("relevant", care.relevant_from),
+                ("former relevant", care.former_relevant_from),
+                ("qualifying", care.qualifying_from),
+            )
+            if when is not None
+        ),
+        None,
+    )
+    now = care.status_on_as_of
+    return _Care(
+        status=now or "not a care leaver",
+        since_status=since[0] if since else None,
+        since=_moment(since[1]) if since else None,
+        now=now if since and now and now != since[0] else None,
+        weeks=f"{care.weeks_looked_after_since_14:g}",
     )
 
 
-def _nav(sections: Sequence[tuple[str, str]], audience: Audience) -> str:
-    label = "On this page" if audience == "practitioner" else "What is in this roadmap"
-    links = "".join(f'<li><a href="#{key}">{_esc(title)}</a></li>' for key, title in sections)
-    return f'<nav class="no-print" aria-label="{label}"><ul>{links}</ul></nav>'
+def _header(roadmap: Roadmap, audience: Audience) -> Markup:
+    settings = "; ".join(f"{k}: {v}" for k, v in sorted(roadmap.settings.items()))
+    return render(
+        "header.html",
+        audience=audience,
+        person_id=roadmap.person_id,
+        date_of_birth=_moment(roadmap.date_of_birth),
+        as_of=_moment(roadmap.as_of),
+        start=_moment(roadmap.start),
+        end=_moment(roadmap.end),
+        area=_humanise(roadmap.area),
+        cohorts=roadmap.cohorts,
+        care=_care(roadmap.care_status) if roadmap.care_status is not None else None,
+        settings=settings,
+    )
 
 
-def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText) -> str:
+def _footer(roadmap: Roadmap, audience: Audience) -> Markup:
+    return render(
+        "footer.html", audience=audience, person_id=roadmap.person_id, as_of=_moment(roadmap.as_of)
+    )
+
+
+def _timeline_section(roadmap: Roadmap, audience: Audience, heading: str) -> Markup:
+    svg = Markup(_markup(roadmap, lanes="agency", audience=audience, standalone=False))
+    return render("timeline.html", audience=audience, heading=heading, svg=svg)
+
+
+@dataclass(frozen=True, slots=True)
+class _GapRow:
+    """A gap: a row of the practitioner's table, or a family's card."""
+
+    severity: Severity
+    severity_word: str
+    title: str
+    message: str
+    since: _Moment | None
+    days_overdue: int | None
+    action: str
+    owner: str
+    agency: str
+    rule: str
+    catalogue: str | None
+    duty_id: str
+    duty_status: str
+    duty_citations: _Citations
+
+
+def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText) -> Markup:
     order = {"high": 0, "medium": 1, "low": 2}
     gaps = sorted(roadmap.gaps, key=lambda g: (order[g.severity], g.since or date.max, g.rule))
-    parts = [f'<section id="gaps" aria-labelledby="gaps-h"><h2 id="gaps-h">{_esc(heading)}</h2>']
-    if not gaps:
-        none = "No gaps were found." if audience == "practitioner" else "Nothing is missing."
-        parts.append(f"<p>{none}</p></section>")
-        return "".join(parts)
-    if audience == "family":
-        parts.append('<ul class="gap-cards">')
-        for gap in gaps:
-            since = f"<p>Since {_time(gap.since)}.</p>" if gap.since else ""
-            parts.append(
-                f'<li class="gap-card severity-{gap.severity}">'
-                f'<h3><span class="symbol" aria-hidden="true">⚠</span> {_esc(gap.title)}'
-                f' <span class="badge severity-{gap.severity}">'
-                f"{_esc(text.severity_words[gap.severity])}</span></h3>"
-                f"<p>{_esc(gap.message)}</p>{since}"
-                f"<p><strong>What to do:</strong> {_esc(gap.action)}</p>"
-                f"<p><strong>Who can help:</strong> {_esc(gap.owner)}</p>"
-                "</li>"
-            )
-        parts.append("</ul></section>")
-        return "".join(parts)
-    parts.append(
-        '<table class="gaps"><colgroup><col style="width: 10%"><col style="width: 30%">'
-        '<col style="width: 28%"><col style="width: 32%"></colgroup><thead><tr>'
-        '<th scope="col">Severity</th><th scope="col">Gap</th>'
-        '<th scope="col">What to do, and who</th><th scope="col">Rule and duty</th>'
-        "</tr></thead><tbody>"
-    )
-    for gap in gaps:
-        since = ""
-        if gap.since:
-            since = f"Since {_time(gap.since)}"
-            if gap.days_overdue:
-                since += f" ({gap.days_overdue} days)"
-            since = f'<span class="detail">{since}.</span>'
-        catalogue = f" ({_esc(gap.catalogue)})" if gap.catalogue else ""
-        agency = AGENCY_NAMES["practitioner"][gap.agency]
-        parts.append(
-            f'<tr class="severity-{gap.severity}">'
-            f'<td><span class="badge severity-{gap.severity}">'
-            f'<span aria-hidden="true">⚠</span> {_esc(gap.severity)}</span></td>'
-            f'<th scope="row"><span class="gap-title">{_esc(gap.title)}</span>'
-            f'<span class="detail">{_esc(gap.message)}</span>{since}</th>'
-            f"<td>{_esc(gap.action)}"
-            f'<span class="detail">Owner: {_esc(gap.owner)} ({_esc(agency)})</span></td>'
-            f"<td><code>{_esc(gap.rule)}</code>{catalogue}"
-            f'<span class="detail">Duty: <code>{_esc(gap.duty.id)}</code> '
-            f"({_esc(gap.duty.status)}) {_citations(gap.duty)}</span></td>"
-            "</tr>"
+    rows = [
+        _GapRow(
+            severity=gap.severity,
+            severity_word=text.severity_words[gap.severity],
+            title=gap.title,
+            message=gap.message,
+            since=_maybe_moment(gap.since),
+            days_overdue=gap.days_overdue,
+            action=gap.action,
+            owner=gap.owner,
+            agency=AGENCY_NAMES["practitioner"][gap.agency],
+            rule=gap.rule,
+            catalogue=gap.catalogue,
+            duty_id=gap.duty.id,
+            duty_status=gap.duty.status,
+            duty_citations=_citations(gap.duty),
         )
-    parts.append("</tbody></table></section>")
-    return "".join(parts)
+        for gap in gaps
+    ]
+    return render("gaps.html", audience=audience, heading=heading, gaps=rows)
 
 
-def _timeline_section(roadmap: Roadmap, audience: Audience, heading: str) -> str:
-    svg = _markup(roadmap, lanes="agency", audience=audience, standalone=False)
-    caption = (
-        "Each mark is a dated entry; its shape and word give its status. Bars are services, "
-        "arrows are handovers, triangles are gaps, the dashed line is the as-of date."
-        if audience == "practitioner"
-        else "Each mark is something that should happen. The shape shows if it is done, "
-        "coming up or late. A triangle means something to sort out. The dashed line is "
-        "the date of this roadmap. All the dates are also in the list below."
+@dataclass(frozen=True, slots=True)
+class _Badge:
+    """A status, with its symbol and its word for the audience."""
+
+    status: Status
+    glyph: str
+    word: str
+
+
+@dataclass(frozen=True, slots=True)
+class _EntryRow:
+    """A dated entry: a row of the table of dates."""
+
+    status: Status
+    is_service: bool
+    window_start: _Moment | None
+    date: _Moment
+    age: str
+    title: str
+    description: str
+    owner: str
+    agency: str
+    badge: _Badge
+    done_on: _Moment | None
+    rule_id: str
+    rule_status: str
+    citations: _Citations
+
+
+def _entry_row(entry: Entry, audience: Audience, words: Mapping[Status, str]) -> _EntryRow:
+    done = entry.done_on is not None and entry.status == "done"
+    return _EntryRow(
+        status=entry.status,
+        is_service=entry.kind.startswith("service"),
+        window_start=_maybe_moment(entry.window_start),
+        date=_moment(entry.date),
+        age=_age_text(entry, audience),
+        title=entry.title,
+        description=entry.description,
+        owner=entry.owner,
+        agency=AGENCY_NAMES["practitioner"][entry.agency],
+        badge=_Badge(entry.status, _STATUS_GLYPHS[entry.status], words[entry.status]),
+        done_on=_moment(entry.done_on, short_date(entry.done_on))
+        if done and entry.done_on is not None
+        else None,
+        rule_id=entry.rule.id,
+        rule_status=entry.rule.status,
+        citations=_citations(entry.rule),
     )
-    return (
-        f'<section id="timeline" aria-labelledby="timeline-h"><h2 id="timeline-h">'
-        f"{_esc(heading)}</h2><figure>{svg}<figcaption>{_esc(caption)}</figcaption></figure>"
-        "</section>"
-    )
 
 
-def _when(entry: Entry) -> str:
-    if entry.window_start is not None:
-        return f"{_time(entry.window_start)} to {_time(entry.date)}"
-    return _time(entry.date)
-
-
-def _dates_section(roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText) -> str:
+def _dates_section(roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText) -> Markup:
     words = STATUS_WORDS["practitioner"] if audience == "practitioner" else text.status_words
-    head = (
-        '<th scope="col">Date</th><th scope="col">Age</th><th scope="col">'
-        + ("Entry" if audience == "practitioner" else "What happens")
-        + '</th><th scope="col">Who</th><th scope="col">Status</th>'
-    )
-    if audience == "practitioner":
-        head += '<th scope="col">Rule and citation</th>'
-    widths = (13, 6, 24, 13, 12, 32) if audience == "practitioner" else (18, 6, 42, 16, 18)
-    cols = "".join(f'<col style="width: {w}%">' for w in widths)
-    parts = [
-        f'<section id="dates" aria-labelledby="dates-h"><h2 id="dates-h">{_esc(heading)}</h2>',
-        f'<table class="entries {audience}"><colgroup>{cols}</colgroup>'
-        f"<thead><tr>{head}</tr></thead><tbody>",
+    rows = [
+        _entry_row(entry, audience, words)
+        for entry in sorted(roadmap.entries, key=lambda e: (e.date, e.id))
     ]
-    for entry in sorted(roadmap.entries, key=lambda e: (e.date, e.id)):
-        status = _status_badge(entry.status, audience, words)
-        if entry.done_on is not None and entry.status == "done":
-            status += (
-                f'<span class="detail">on {_time(entry.done_on, short_date(entry.done_on))}</span>'
-            )
-        # The practitioner's printed copy leaves out the family-worded descriptions and
-        # the agency (the picture's lanes show it) so that a typical roadmap fits 3 pages.
-        detail = "detail no-print" if audience == "practitioner" else "detail"
-        description = (
-            f'<span class="{detail}">{_esc(entry.description)}</span>' if entry.description else ""
-        )
-        who = _esc(entry.owner)
-        if audience == "practitioner":
-            agency = AGENCY_NAMES["practitioner"][entry.agency]
-            who += f'<span class="{detail}">{_esc(agency)}</span>'
-        # Service starts and ends are also in the services table, so print them once.
-        service_row = " service-row" if entry.kind.startswith("service") else ""
-        row = (
-            f'<tr class="status-row-{entry.status}{service_row}">'
-            f"<td>{_when(entry)}</td>"
-            f"<td>{_esc(_age_text(entry, audience))}</td>"
-            f'<th scope="row">{_esc(entry.title)}{description}</th>'
-            f"<td>{who}</td>"
-            f"<td>{status}</td>"
-        )
-        if audience == "practitioner":
-            cite = _citations(entry.rule)
-            row += (
-                f"<td><code>{_esc(entry.rule.id)}</code> "
-                f'<span class="rule-status rule-{_esc(entry.rule.status)}">'
-                f"{_esc(entry.rule.status)}</span>"
-                + (f' <span class="cite">{cite}</span>' if cite else "")
-                + "</td>"
-            )
-        parts.append(row + "</tr>")
-    parts.append("</tbody></table>")
-    if audience == "practitioner":
-        parts.append(f'<p class="note">{_esc(_RULE_STATUS_NOTE)}</p>')
-    parts.append("</section>")
-    return "".join(parts)
+    return render("dates.html", audience=audience, heading=heading, entries=rows)
 
 
-def _services_section(roadmap: Roadmap, audience: Audience, heading: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _ServiceRow:
+    """A service: a row of the services table."""
+
+    label: str
+    beyond_statutory: str | None
+    agency: str
+    start: _Moment | None
+    end: _Moment | None
+    then: str
+
+
+def _services_section(roadmap: Roadmap, audience: Audience, heading: str) -> Markup:
     labels = {s.id: s.label for s in roadmap.services}
-
-    def then(service: ServiceSpan) -> str:
-        return ", ".join(_esc(labels.get(s, _humanise(s))) for s in service.successors) or "—"
-
-    def span_date(on: date | None, missing: str) -> str:
-        return _time(on) if on else missing
-
-    parts = [
-        f'<section id="services" aria-labelledby="services-h"><h2 id="services-h">'
-        f"{_esc(heading)}</h2>",
-        '<table class="services"><colgroup><col style="width: 30%"><col style="width: 14%">'
-        '<col style="width: 16%"><col style="width: 16%"><col style="width: 24%"></colgroup>'
-        '<thead><tr><th scope="col">'
-        + ("Service" if audience == "practitioner" else "Who helps")
-        + '</th><th scope="col">'
-        + ("Agency" if audience == "practitioner" else "Part of")
-        + '</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">'
-        + ("Hands over to" if audience == "practitioner" else "Then")
-        + "</th></tr></thead><tbody>",
+    rows = [
+        _ServiceRow(
+            label=service.label,
+            beyond_statutory=service.beyond_statutory,
+            agency=AGENCY_NAMES[audience][service.agency],
+            start=_maybe_moment(service.start),
+            end=_maybe_moment(service.end),
+            then=", ".join(labels.get(s, _humanise(s)) for s in service.successors) or "—",
+        )
+        for service in sorted(roadmap.services, key=lambda s: (s.start or date.min, s.id))
     ]
-    open_end = "no end date" if audience == "practitioner" else "carries on"
-    for service in sorted(roadmap.services, key=lambda s: (s.start or date.min, s.id)):
-        note = (
-            f'<span class="detail">Beyond the statutory floor: {_esc(service.beyond_statutory)}'
-            "</span>"
-            if service.beyond_statutory and audience == "practitioner"
-            else ""
+    return render("services.html", audience=audience, heading=heading, services=rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A step of a route, with the age it comes at (if known)."""
+
+    label: str
+    age: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """A route: how likely, as a percentage and in natural frequencies, and its steps."""
+
+    percent: str
+    frequency: str
+    steps: tuple[_Step, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """A Preparing for Adulthood area, with how likely each state is at 25."""
+
+    area: str
+    described: str
+
+
+def _route(route: Mapping[str, Any], audience: Audience) -> _Route:
+    probability = float(route.get("probability", 0.0))
+    frequency = _frequency(probability)
+    if audience == "family":  # it starts the family's sentence
+        frequency = frequency[:1].upper() + frequency[1:]
+    steps = tuple(
+        _Step(step.get("label") or _humanise(str(step.get("id", ""))), step.get("age"))
+        for step in route.get("steps") or ()
+    )
+    return _Route(_percent(probability), frequency, steps)
+
+
+def _outcome(area: str, states: Mapping[str, float], audience: Audience) -> _Outcome:
+    likeliest = sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))
+    if audience == "family":
+        described = "; ".join(
+            f"{_frequency(float(p))}: {_humanise(state).lower()}" for state, p in likeliest
         )
-        parts.append(
-            f'<tr><th scope="row">{_esc(service.label)}{note}</th>'
-            f"<td>{_esc(AGENCY_NAMES[audience][service.agency])}</td>"
-            f"<td>{span_date(service.start, 'before this roadmap')}</td>"
-            f"<td>{span_date(service.end, open_end)}</td>"
-            f"<td>{then(service)}</td></tr>"
-        )
-    parts.append("</tbody></table></section>")
-    return "".join(parts)
+    else:
+        described = "; ".join(f"{_humanise(state)} {_percent(float(p))}" for state, p in likeliest)
+    return _Outcome(_area_name(area, audience), described)
 
 
-def _area_name(area: str, audience: Audience) -> str:
-    key = _pfa_key(area)
-    for pfa_key, practitioner_name, family_name in PFA_AREAS:
-        if pfa_key == key and key != "other":
-            return practitioner_name if audience == "practitioner" else family_name
-    return _humanise(area)
+def _routes_summary(routes: Mapping[str, Any]) -> str:
+    summary = []
+    if routes.get("total_routes") is not None:
+        summary.append(f"{routes['total_routes']} distinct routes in all")
+    if routes.get("probability_sum") is not None:
+        summary.append(f"probabilities sum to {float(routes['probability_sum']):.6g}")
+    return "; ".join(summary)
 
 
-def _route_steps(steps: Sequence[Mapping[str, Any]]) -> str:
-    items = []
-    for step in steps:
-        label = _esc(step.get("label") or _humanise(str(step.get("id", ""))))
-        age = step.get("age")
-        items.append(f"<li>{label}" + (f" (at {_esc(age)})" if age is not None else "") + "</li>")
-    return f'<ol class="steps">{"".join(items)}</ol>'
+def _routes_sources(routes: Mapping[str, Any]) -> str | None:
+    sources = routes.get("sources") or ()
+    if not sources:
+        return None
+    texts = []
+    for source in sources:
+        if isinstance(source, Mapping):
+            texts.append(
+                "; ".join(plain_url(str(v)) for v in source.values() if v not in (None, ""))
+            )
+        else:
+            texts.append(plain_url(str(source)))
+    return "; ".join(texts)
 
 
 def _routes_section(
     routes: Mapping[str, Any], audience: Audience, heading: str, text: FamilyText
-) -> str:
-    route_list: Sequence[Mapping[str, Any]] = routes.get("routes") or ()
+) -> Markup:
     outcomes: Mapping[str, Mapping[str, float]] = routes.get("outcomes") or {}
-    parts = [
-        f'<section id="routes" aria-labelledby="routes-h"><h2 id="routes-h">{_esc(heading)}</h2>'
-    ]
-    if audience == "family":
-        parts.extend(f"<p>{_esc(line)}</p>" for line in text.routes.lead)
-        parts.append('<ul class="routes">')
-        for route in route_list:
-            share = _frequency(float(route.get("probability", 0.0)))
-            parts.append(
-                f"<li><p><strong>{_esc(share[:1].upper() + share[1:])} young people in this "
-                f"situation</strong> go this way:</p>{_route_steps(route.get('steps') or ())}</li>"
-            )
-        parts.append("</ul>")
-        if outcomes:
-            parts.append(f'<h3>{_esc(text.routes.outcomes_lead)}</h3><ul class="outcomes">')
-            for area, states in outcomes.items():
-                described = "; ".join(
-                    f"{_frequency(float(p))}: {_esc(_humanise(state).lower())}"
-                    for state, p in sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))
-                )
-                parts.append(
-                    f"<li><strong>{_esc(_area_name(area, audience))}:</strong> {described}.</li>"
-                )
-            parts.append("</ul>")
-        parts.append(f'<p class="note">{_esc(text.routes.caveat)}</p></section>')
-        return "".join(parts)
-    total = routes.get("total_routes")
-    summary = []
-    if total is not None:
-        summary.append(f"{_esc(total)} distinct routes in all")
-    if routes.get("probability_sum") is not None:
-        summary.append(f"probabilities sum to {float(routes['probability_sum']):.6g}")
-    if summary:
-        parts.append(f"<p>{'; '.join(summary)}.</p>")
-    parts.append(
-        '<table class="routes"><thead><tr><th scope="col">Probability</th>'
-        '<th scope="col">Route (age at each step)</th></tr></thead><tbody>'
+    return render(
+        "routes.html",
+        audience=audience,
+        heading=heading,
+        text=text.routes,
+        routes=[_route(route, audience) for route in routes.get("routes") or ()],
+        outcomes=[_outcome(area, states, audience) for area, states in outcomes.items()],
+        summary=_routes_summary(routes),
+        sources=_routes_sources(routes),
     )
-    for route in route_list:
-        probability = float(route.get("probability", 0.0))
-        parts.append(
-            f'<tr><th scope="row">{_percent(probability)}'
-            f'<span class="detail">{_esc(_frequency(probability))} in this situation</span></th>'
-            f"<td>{_route_steps(route.get('steps') or ())}</td></tr>"
-        )
-    parts.append("</tbody></table>")
-    if outcomes:
-        parts.append(
-            '<table class="outcomes"><caption>Outcomes at 25 by Preparing for Adulthood area'
-            '</caption><thead><tr><th scope="col">Area</th><th scope="col">Outcome</th>'
-            "</tr></thead><tbody>"
-        )
-        for area, states in outcomes.items():
-            described = "; ".join(
-                f"{_esc(_humanise(state))} {_percent(float(p))}"
-                for state, p in sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            parts.append(
-                f'<tr><th scope="row">{_esc(_area_name(area, audience))}</th>'
-                f"<td>{described}</td></tr>"
-            )
-        parts.append("</tbody></table>")
-    sources = routes.get("sources") or ()
-    if sources:
-        rendered = []
-        for source in sources:
-            if isinstance(source, Mapping):
-                source_text = "; ".join(
-                    plain_url(str(v)) for v in source.values() if v not in (None, "")
-                )
-            else:
-                source_text = plain_url(str(source))
-            rendered.append(_esc(source_text))
-        parts.append(f'<p class="note">Sources: {"; ".join(rendered)}.</p>')
-    parts.append(
-        '<p class="note">These probabilities are expert estimates and local figures for young '
-        "people in a similar situation, not predictions about this young person.</p></section>"
-    )
-    return "".join(parts)
 
 
-def _fact_items(items: Sequence[FamilyItem], roadmap: Roadmap) -> str:
+@dataclass(frozen=True, slots=True)
+class _Fact:
+    """An easy-read point, with the young person's own date when it has an age."""
+
+    id: str
+    heading: str
+    text: tuple[str, ...]
+    sources: str
+    age: int | None
+    verb: str
+    birthday: _Moment | None
+
+
+def _facts(items: Sequence[FamilyItem], roadmap: Roadmap) -> list[_Fact]:
     leap = leap_day_policy(roadmap)
-    parts = []
+    facts = []
     for item in items:
-        when = ""
-        if item.age is not None:
-            on = birthday(roadmap.date_of_birth, item.age, leap)
-            verb = "turned" if on <= roadmap.as_of else "turn"
-            when = f'<p class="when">You {verb} {item.age} on {_time(on)}.</p>'
+        on = birthday(roadmap.date_of_birth, item.age, leap) if item.age is not None else None
         # Names of laws and pages, without their web addresses: short enough to read.
         sources = "; ".join(
-            _esc(ref.instrument + (f" {ref.provision}" if ref.provision else ""))
+            ref.instrument + (f" {ref.provision}" if ref.provision else "")
             if ref.instrument
-            else _esc(ref.title or plain_url(ref.url or ""))
+            else ref.title or plain_url(ref.url or "")
             for ref in item.references
         )
-
-        parts.append(
-            f'<section class="fact" aria-labelledby="fact-{_esc(item.id)}">'
-            f'<h3 id="fact-{_esc(item.id)}">{_esc(item.heading)}</h3>{when}{_sentences(item.text)}'
-            f'<p class="source">Where this comes from: {sources}</p></section>'
+        facts.append(
+            _Fact(
+                id=item.id,
+                heading=item.heading,
+                text=item.text,
+                sources=sources,
+                age=item.age,
+                verb="turned" if on is not None and on <= roadmap.as_of else "turn",
+                birthday=_maybe_moment(on),
+            )
         )
-    return "".join(parts)
+    return facts
 
 
-def _sentences(lines: Sequence[str]) -> str:
-    """Easy-read lines: one sentence a line on screen, run together when printed."""
-    return (
-        "<p>" + " ".join(f'<span class="sentence">{_esc(line)}</span>' for line in lines) + "</p>"
+def _family_sections(roadmap: Roadmap, text: FamilyText) -> tuple[Markup, Markup, Markup]:
+    """The family page's introduction, what changes at 18, and help for carers."""
+    intro = render(
+        "family_section.html",
+        id="intro",
+        heading=text.headings["intro"],
+        lead=text.intro,
+        facts=None,
     )
-
-
-def _family_sections(roadmap: Roadmap, text: FamilyText) -> tuple[str, str, str]:
-    intro = (
-        f'<section id="intro" aria-labelledby="intro-h"><h2 id="intro-h">'
-        f"{_esc(text.headings['intro'])}</h2>{_sentences(text.intro)}</section>"
-    )
-    at_18 = (
-        f'<section id="at-18" aria-labelledby="at-18-h"><h2 id="at-18-h">'
-        f"{_esc(text.headings['at_18'])}</h2>{_sentences(text.at_18.lead)}"
-        f'<div class="facts-grid">{_fact_items(text.at_18.items, roadmap)}</div></section>'
-    )
-    carers = (
-        f'<section id="carers" aria-labelledby="carers-h"><h2 id="carers-h">'
-        f"{_esc(text.headings['carers'])}</h2>{_sentences(text.carers.lead)}"
-        f'<div class="facts-grid">{_fact_items(text.carers.items, roadmap)}</div></section>'
+    at_18, carers = (
+        render(
+            "family_section.html",
+            id=key.replace("_", "-"),
+            heading=text.headings[key],
+            lead=section.lead,
+            facts=_facts(section.items, roadmap),
+        )
+        for key, section in (("at_18", text.at_18), ("carers", text.carers))
     )
     return intro, at_18, carers
 
 
-def _glossary_section(body_text: str, audience: Audience, heading: str) -> str:
+def _glossary_section(body_text: str, audience: Audience, heading: str) -> Markup:
     terms, missing = glossary_for(body_text)
-    parts = [
-        f'<section id="glossary" aria-labelledby="glossary-h"><h2 id="glossary-h">'
-        f"{_esc(heading)}</h2>"
-    ]
-    if not terms and not missing:
-        parts.append("<p>This page uses no abbreviations.</p></section>")
-        return "".join(parts)
-    # A practitioner needs the expansion; a family also needs to know what it means.
-    parts.append(f'<dl class="glossary {audience}">')
-    for term in terms:
-        meaning = f". {_esc(term.meaning)}" if audience == "family" else ""
-        parts.append(
-            f"<div><dt><abbr>{_esc(term.term)}</abbr></dt><dd><strong>"
-            f"{_esc(term.expansion)}</strong>{meaning}</dd></div>"
-        )
-    unexplained = (
-        "Not in the glossary yet."
-        if audience == "practitioner"
-        else "We do not have an explanation for this yet. Please ask the person who gave you "
-        "this roadmap."
-    )
-    for acronym in missing:
-        parts.append(f"<div><dt>{_esc(acronym)}</dt><dd>{_esc(unexplained)}</dd></div>")
-    parts.append("</dl></section>")
-    return "".join(parts)
+    return render("glossary.html", audience=audience, heading=heading, terms=terms, missing=missing)
 
 
 # --- the page ---------------------------------------------------------------------------
 
-_CSS = Template(
-    """
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-html { background: $background; }
-body { margin: 0 auto; max-width: 1100px; padding: 24px 28px 40px; color: $text;
-  background: $background; font: 16px/1.45 'Liberation Sans', Arial, Helvetica, sans-serif; }
-h1 { font-size: 1.75rem; margin: 0 0 .4rem; }
-h2 { font-size: 1.3rem; margin: 1.8rem 0 .6rem; padding-bottom: .2rem;
-  border-bottom: 2px solid $border; }
-h3 { font-size: 1.05rem; margin: .2rem 0 .3rem; }
-p { margin: .3rem 0; }
-code { font-family: 'Liberation Mono', 'DejaVu Sans Mono', monospace; font-size: .88em; }
-.lead { font-size: 1.1rem; }
-dl.facts { columns: 3 17rem; column-gap: 1.5rem; margin: .4rem 0 0; }
-dl.facts div { display: flex; gap: .5rem; break-inside: avoid; margin-bottom: .15rem; }
-dl.facts dt { font-weight: bold; white-space: nowrap; }
-dl.facts dd { margin: 0; }
-nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; padding: 0;
-  margin: .8rem 0 0; }
-nav a { color: $link; }
-figure { margin: 0; }
-figure svg.timeline { width: 100%; height: auto; display: block; }
-figcaption { color: $muted; font-size: .9rem; margin-top: .3rem; }
-table { border-collapse: collapse; width: 100%; font-size: .92rem; }
-table.entries, table.gaps, table.services { table-layout: fixed; }
-td code, th code, .detail { overflow-wrap: anywhere; }
-caption { text-align: left; font-weight: bold; padding: .6rem 0 .3rem; }
-th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
-  border-bottom: 1px solid $border; }
-thead th { background: $surface; border-bottom: 2px solid $text; }
-tbody th { font-weight: bold; }
-tbody tr:nth-child(even) { background: $surface; }
-.detail { display: block; font-weight: normal; color: $muted; font-size: .9em; }
-.badge { display: inline-block; white-space: nowrap; padding: .05rem .45rem;
-  border-radius: .8rem; color: $on_colour; font-weight: bold; font-size: .88em; }
-$status_css
-$severity_css
-tr.status-row-overdue > td:first-child { box-shadow: inset 5px 0 0 $overdue; font-weight: bold; }
-tr.status-row-overdue th { color: $overdue; }
-.rule-status, .cite { font-size: .85em; color: $muted; }
-.cite { overflow-wrap: anywhere; }
-table.gaps .gap-title { color: $gap; display: block; }
-ul.gap-cards { list-style: none; padding: 0; margin: 0; display: grid; gap: .6rem; }
-.gap-card { background: $gap_tint; border-left: 6px solid $gap; padding: .5rem .8rem; }
-.gap-card h3 { color: $gap; }
-.gap-card .badge { margin-left: .3rem; vertical-align: middle; }
-.symbol { font-size: 1.1em; }
-.facts-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(19rem, 1fr));
-  gap: .4rem 1.6rem; }
-.fact { padding: .2rem 0; }
-.when { font-weight: bold; }
-.sentence { display: block; margin-bottom: .25rem; }
-.source, .note { color: $muted; font-size: .85rem; }
-ol.steps { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; }
-ol.steps li + li::before { content: "→"; padding: 0 .4rem; color: $muted; }
-ul.routes { padding-left: 1.2rem; }
-ul.routes li { margin-bottom: .4rem; }
-dl.glossary { columns: 2 22rem; column-gap: 2rem; margin: 0; }
-dl.glossary.practitioner { columns: 3 14rem; }
-dl.glossary div { break-inside: avoid; margin-bottom: .35rem; }
-dl.glossary dt { font-weight: bold; display: inline; }
-dl.glossary dt::after { content: " "; }
-dl.glossary dd { display: inline; margin: 0; }
-abbr { text-decoration: none; }
-footer { margin-top: 2rem; color: $muted; font-size: .85rem; border-top: 1px solid $border;
-  padding-top: .5rem; }
-@page { size: A4; margin: 15mm; }
-@media print {
-  html, body { background: $background; }
-  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
-  h1 { font-size: 15pt; }
-  h2 { font-size: 12pt; margin: .6rem 0 .3rem; break-after: avoid; page-break-after: avoid; }
-  h3 { font-size: 10pt; break-after: avoid; }
-  .no-print { display: none !important; }
-  tr.service-row { display: none; }
-  table { font-size: 8pt; }
-  table.entries.practitioner, table.gaps, table.services { font-size: 7.5pt; }
-  th, td { padding: .06rem .25rem; line-height: 1.18; }
-  .badge { padding: 0 .3rem; }
-  thead { display: table-header-group; }
-  tr, .gap-card, .fact, figure, dl.glossary div { break-inside: avoid; page-break-inside: avoid; }
-  ul.gap-cards { display: block; }
-  .gap-card { padding: .15rem .5rem; margin-bottom: .3rem; }
-  .gap-card p { margin: .05rem 0; }
-  .facts-grid { grid-template-columns: 1fr 1fr; gap: .2rem 1rem; }
-  .fact p { margin: .05rem 0; }
-  .sentence { display: inline; margin: 0; }
-  figcaption { font-size: 7.5pt; margin-top: 0; }
-  .detail { font-size: 7.5pt; }
-  dl.glossary { columns: 2; font-size: 8pt; }
-  dl.glossary.practitioner { columns: 4; font-size: 7.5pt; }
-  footer { margin-top: .5rem; padding-top: .2rem; font-size: 7.5pt; }
-  dl.facts { columns: 3; column-gap: .8rem; font-size: 8pt; }
-  dl.glossary div { margin-bottom: .1rem; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
-)
+
+def _palette() -> dict[str, Any]:
+    """The colours the CSS uses, by the names ``roadmap.css`` gives them."""
+    return {
+        "colours": {
+            "background": pal.BACKGROUND,
+            "text": pal.TEXT,
+            "muted": pal.TEXT_MUTED,
+            "surface": pal.SURFACE,
+            "border": pal.BORDER,
+            "link": pal.STATUS_COLOURS["upcoming"],
+            "on_colour": pal.ON_COLOUR,
+            "overdue": pal.STATUS_COLOURS["overdue"],
+            "gap": pal.GAP,
+            "gap_tint": pal.GAP_TINT,
+        },
+        "status_colours": list(pal.STATUS_COLOURS.items()),
+        "severity_colours": list(pal.SEVERITY_COLOURS.items()),
+    }
 
 
-def _css() -> str:
-    status_css = "\n".join(
-        f".badge.status-{status} {{ background: {colour}; }}"
-        for status, colour in pal.STATUS_COLOURS.items()
-    )
-    severity_css = "\n".join(
-        f".badge.severity-{severity} {{ background: {colour}; }}"
-        for severity, colour in pal.SEVERITY_COLOURS.items()
-    )
-    return _CSS.substitute(
-        background=pal.BACKGROUND,
-        text=pal.TEXT,
-        muted=pal.TEXT_MUTED,
-        surface=pal.SURFACE,
-        border=pal.BORDER,
-        link=pal.STATUS_COLOURS["upcoming"],
-        on_colour=pal.ON_COLOUR,
-        overdue=pal.STATUS_COLOURS["overdue"],
-        gap=pal.GAP,
-        gap_tint=pal.GAP_TINT,
-        status_css=status_css,
-        severity_css=severity_css,
-    ).strip()
+def _sections(
+    roadmap: Roadmap,
+    audience: Audience,
+    routes: Mapping[str, Any] | None,
+    text: FamilyText,
+) -> list[_PageSection]:
+    """The page's sections in order, before the glossary."""
+    headings = _PRACTITIONER_HEADINGS if audience == "practitioner" else text.headings
+    sections: list[_PageSection] = []
+    if audience == "family":
+        intro, at_18, carers = _family_sections(roadmap, text)
+        sections.append(_PageSection("intro", headings["intro"], intro))
+    # The picture comes first: printed, it fills most of the first page.
+    timeline = _timeline_section(roadmap, audience, headings["timeline"])
+    sections.append(_PageSection("timeline", headings["timeline"], timeline))
+    gaps = _gaps_section(roadmap, audience, headings["gaps"], text)
+    sections.append(_PageSection("gaps", headings["gaps"], gaps))
+    dates = _dates_section(roadmap, audience, headings["dates"], text)
+    sections.append(_PageSection("dates", headings["dates"], dates))
+    if roadmap.services:
+        services = _services_section(roadmap, audience, headings["services"])
+        sections.append(_PageSection("services", headings["services"], services))
+    if routes:
+        likely = _routes_section(routes, audience, headings["routes"], text)
+        sections.append(_PageSection("routes", headings["routes"], likely))
+    if audience == "family":
+        sections.append(_PageSection("at-18", headings["at_18"], at_18))
+        sections.append(_PageSection("carers", headings["carers"], carers))
+    return sections
 
 
 def render_html(
@@ -855,6 +731,7 @@ def render_html(
     *,
     audience: Audience = "practitioner",
     routes: Mapping[str, Any] | None = None,
+    nonce: str | None = None,
 ) -> str:
     """The roadmap as one self-contained HTML page.
 
@@ -867,6 +744,8 @@ def render_html(
             ``routes``, ``outcomes``, ``total_routes``, ``probability_sum``,
             ``sources``); shown when given (default: the roadmap's own
             ``routes``, if any).
+        nonce: a Content-Security-Policy nonce for the page's ``<style>``, when
+            a web app serves the page (default: none).
 
     Returns:
         An HTML5 document with inline CSS and SVG and no external references.
@@ -877,77 +756,30 @@ def render_html(
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}")
-    if routes is None:
-        routes = roadmap.routes
     text = load_family_text()
-    headings = _PRACTITIONER_HEADINGS if audience == "practitioner" else text.headings
-    sections: list[tuple[str, str, str]] = []  # id, heading, markup
-    if audience == "family":
-        intro, at_18, carers = _family_sections(roadmap, text)
-        sections.append(("intro", headings["intro"], intro))
-    # The picture comes first: printed, it fills most of the first page.
-    sections.append(
-        (
-            "timeline",
-            headings["timeline"],
-            _timeline_section(roadmap, audience, headings["timeline"]),
-        )
-    )
-    sections.append(
-        ("gaps", headings["gaps"], _gaps_section(roadmap, audience, headings["gaps"], text))
-    )
-    sections.append(
-        ("dates", headings["dates"], _dates_section(roadmap, audience, headings["dates"], text))
-    )
-    if roadmap.services:
-        sections.append(
-            (
-                "services",
-                headings["services"],
-                _services_section(roadmap, audience, headings["services"]),
-            )
-        )
-    if routes:
-        sections.append(
-            (
-                "routes",
-                headings["routes"],
-                _routes_section(routes, audience, headings["routes"], text),
-            )
-        )
-    if audience == "family":
-        sections.append(("at-18", headings["at_18"], at_18))
-        sections.append(("carers", headings["carers"], carers))
-
+    sections = _sections(roadmap, audience, roadmap.routes if routes is None else routes, text)
     header = _header(roadmap, audience)
-    footer = (
-        "<footer><p>"
-        + (
-            f"Made by transition-pathways for {_esc(roadmap.person_id)} on "
-            f"{_time(roadmap.as_of)}. Dates follow the rules in force at the snapshot of the "
-            "rule data; check them before relying on them."
-            if audience == "practitioner"
-            else f"This roadmap was made on {_time(roadmap.as_of)}. Dates can change. "
-            "Ask the people who help you if something is not clear."
-        )
-        + "</p></footer>"
-    )
-    page_title = (
+    footer = _footer(roadmap, audience)
+    title = (
         f"Transition roadmap: {roadmap.person_id} ({long_date(roadmap.as_of)})"
         if audience == "practitioner"
         else f"Your roadmap to adult life ({long_date(roadmap.as_of)})"
     )
-    body_text = _text_of(
-        " ".join([page_title, header, *(markup for _, _, markup in sections), footer])
-    )
-    glossary = _glossary_section(body_text, audience, headings["glossary"])
-    sections.append(("glossary", headings["glossary"], glossary))
-    nav = _nav([(key, title) for key, title, _ in sections], audience)
-    body = "\n".join(markup for _, _, markup in sections)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(page_title)}</title>\n<style>\n{_css()}\n</style>\n</head>\n<body>\n"
-        f"{header}\n{nav}\n<main>\n{body}\n</main>\n{footer}\n</body>\n</html>\n"
+    # The glossary explains every acronym in the text above it (the nav repeats headings).
+    body_text = _text_of(" ".join([title, header, *(s.markup for s in sections), footer]))
+    heading = (_PRACTITIONER_HEADINGS if audience == "practitioner" else text.headings)["glossary"]
+    glossary = _glossary_section(body_text, audience, heading)
+    sections.append(_PageSection("glossary", heading, glossary))
+    # A plain string, as before: a caller's edits to it must not be escaped as Markup's are.
+    return str(
+        render(
+            "page.html",
+            audience=audience,
+            title=title,
+            nonce=nonce,
+            header=header,
+            sections=sections,
+            footer=footer,
+            **_palette(),
+        )
     )

@@ -768,7 +768,8 @@ _STYLE_ATTRIBUTE = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
 def adopt_page(document: str, *, bar: str, head: str = "") -> str:
     """Put a self-contained page (the roadmap, the population report) into the app.
 
-    Its ``<style>`` gets this response's nonce, its style attributes are allowed
+    A bare ``<style>`` (the population report's) gets this response's nonce; the
+    roadmap page is rendered with it already. Its style attributes are allowed
     by hash (recorded for the Content-Security-Policy header), and the app's bar
     (actions, skip link) goes at the top of its body.
     """
@@ -792,7 +793,7 @@ def adopt_page(document: str, *, bar: str, head: str = "") -> str:
 
 def _roadmap_page(carried: RoadmapRequest, audience: str, roadmap: Any = None) -> Response:
     roadmap = roadmap if roadmap is not None else _generate(carried)
-    page = render_html(roadmap, audience=audience)  # type: ignore[arg-type]
+    page = render_html(roadmap, audience=audience, nonce=g.nonce)  # type: ignore[arg-type]
     bar = render_template(
         "roadmap_bar.html",
         carried=carried_fields(carried),

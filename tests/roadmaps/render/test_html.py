@@ -326,6 +326,15 @@ def test_text_is_escaped(roadmap: Roadmap) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
 
 
+def test_a_nonce_goes_on_the_style_and_changes_nothing_else(roadmap: Roadmap) -> None:
+    for audience in AUDIENCES:
+        plain = render_html(roadmap, audience=audience)  # type: ignore[arg-type]
+        served = render_html(roadmap, audience=audience, nonce="n0nce-1")  # type: ignore[arg-type]
+        assert type(served) is str  # not Markup, whose replace() would escape
+        assert plain.count("<style>") == 1 and "nonce" not in plain
+        assert served == plain.replace("<style>", '<style nonce="n0nce-1">')
+
+
 def test_unknown_audience_is_rejected(roadmap: Roadmap) -> None:
     with pytest.raises(ValueError, match="audience"):
         render_html(roadmap, audience="board")  # type: ignore[arg-type]

@@ -1,0 +1,87 @@
+"""The Jinja2 environment of the roadmap pages (``roadmaps/render/templates/``).
+
+Two things differ from a default environment, both so that the pages come out
+byte for byte as they always have:
+
+- **Escaping.** Every value a template prints is escaped with
+  :func:`html.escape` (``'`` becomes ``&#x27;``, ``"`` becomes ``&quot;``), as the
+  pages always were, rather than with MarkupSafe's ``&#39;`` and ``&#34;``.
+  Markup (a macro's output, the inline SVG) is printed as it is. Autoescaping
+  stays on underneath. A string constant written inside ``{{ }}`` skips this
+  step (Jinja2 escapes constants when it compiles them), so fixed text goes
+  in the template's own text instead.
+- **One-line markup.** Between ``{% oneline %}`` and ``{% endoneline %}``, a
+  line break in the template's own text is dropped with the indentation after
+  it, so that markup laid out for the reader renders as one line, as each
+  section of the page is. Text inside ``{{ }}``, ``{% %}`` and ``{# #}`` is
+  left alone, and the values printed keep their own line breaks. Like a block
+  tag, each marker also takes the line break after it. Markers do not nest.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateSyntaxError
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+_ONELINE = re.compile(
+    r"[ \t]*\{%-?\s*oneline\s*-?%\}\n?(?P<body>.*?)[ \t]*\{%-?\s*endoneline\s*-?%\}\n?", re.DOTALL
+)
+_MARKER = re.compile(r"\{%-?\s*(?:end)?oneline\s*-?%\}")
+_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
+_LINE_BREAK = re.compile(r"\n[ \t]*")
+
+
+def _one_line(body: str) -> str:
+    # Odd pieces are tags and expressions, which keep their text.
+    pieces = _TAG.split(body)
+    return "".join(
+        piece if index % 2 else _LINE_BREAK.sub("", piece) for index, piece in enumerate(pieces)
+    )
+
+
+class OneLine(Extension):
+    """``{% oneline %}…{% endoneline %}``: see the module docstring."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        joined = _ONELINE.sub(lambda match: _one_line(match["body"]), source)
+        stray = _MARKER.search(joined)
+        if stray is not None:
+            lineno = joined.count("\n", 0, stray.start()) + 1
+            raise TemplateSyntaxError(
+                f"unmatched or nested {stray.group()}", lineno, name, filename
+            )
+        return joined
+
+
+def _escaped(value: Any) -> Any:
+    """What a template prints: markup as it is, anything else escaped as the pages always were."""
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value), quote=True))
+
+
+@cache
+def environment() -> Environment:
+    """The environment, built once: templates are compiled on first use and kept."""
+    return Environment(
+        loader=PackageLoader("roadmaps.render", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_escaped,
+        extensions=[OneLine],
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def render(name: str, /, **context: Any) -> Markup:
+    """Render the template ``name`` with ``context``; the result is markup."""
+    return Markup(environment().get_template(name).render(context))
