@@ -427,7 +427,8 @@ def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: Fami
         )
         for gap in gaps
     ]
-    return render("gaps.html", audience=audience, heading=heading, gaps=rows)
+    unknown = [{"title": gap.title, "rule": gap.rule} for gap in roadmap.not_recorded]
+    return render("gaps.html", audience=audience, heading=heading, gaps=rows, not_recorded=unknown)
 
 
 @dataclass(frozen=True, slots=True)

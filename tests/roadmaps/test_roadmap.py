@@ -254,3 +254,8 @@ def test_duties_a_record_cannot_show_are_not_recorded_not_missing() -> None:
     assert assessment["status"] == "overdue" and assessment["recorded"] is False
     assert "Not recorded (3)" in render_text(unknown) and "not recorded" in render_text(unknown)
     assert "Not recorded" not in render_text(known)
+    from roadmaps import render_html
+
+    assert "pathway-plan-missing</code>)</li>" in render_html(unknown)
+    assert "Things we cannot check" in render_html(unknown, audience="family")
+    assert "Not recorded" not in render_html(known)
