@@ -20,6 +20,7 @@ from ._pathway import (
 )
 from ._person import (
     EHCP_SETTINGS,
+    AreaMove,
     CareEpisode,
     EhcPlan,
     Event,
@@ -33,6 +34,7 @@ from ._routes import PersonRoutes, person_routes
 from ._synth import SynthResult, synthesise
 
 __all__ = [
+    "AreaMove",
     "CareEpisode",
     "CareStatus",
     "DATA_ROOT",

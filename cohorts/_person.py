@@ -114,6 +114,13 @@ class ServiceUse(_Record):
     planned_end: date | None = None
 
 
+class AreaMove(_Record):
+    """A move to another local authority's area on a date (SEND Regulations 2014 reg 15 for EHC plans)."""
+
+    date: date
+    area: str = Field(min_length=1)
+
+
 class Person(_Record):
     """One young person. See docs/person-file.md for every field."""
 
@@ -130,9 +137,27 @@ class Person(_Record):
     services: tuple[ServiceUse, ...] = ()
     leaving_care: LeavingCare | None = None
     area: str | None = None
+    # Moves to other areas, in date order: the roadmap uses each area's rules for its period.
+    moves: tuple[AreaMove, ...] = ()
     # The event types the source of this record collects ("all", or a list). Default: every
     # type when any event is recorded, none when the record has no events at all.
     recorded_events: tuple[str, ...] | Literal["all"] | None = None
+
+    @model_validator(mode="after")
+    def _moves_in_order(self) -> Person:
+        days = [move.date for move in self.moves]
+        if days != sorted(set(days)):
+            raise ValueError("moves must be in date order, one per date")
+        return self
+
+    def area_on(self, day: date, starting_area: str) -> str:
+        """The area the young person lives in on a day (``starting_area`` before the first move)."""
+        area = starting_area
+        for move in self.moves:
+            if move.date > day:
+                break
+            area = move.area
+        return area
 
     def recorded_event_types(self) -> frozenset[str] | None:
         """The event types this record can tell us about (None: every type)."""

@@ -43,6 +43,7 @@ from pathways import (
     weakest_status,
 )
 
+from ._moves import roadmap_across_moves
 from .model import (
     CareLeaverStatus,
     CareStatusPeriod,
@@ -581,6 +582,11 @@ def generate_roadmap(
     params = pathway.rules.parameters if parameters is None else {**pathway.rules.parameters, **parameters}
     only = frozenset(cohorts) if cohorts is not None else None
     try:
+        if person.moves:
+            return roadmap_across_moves(
+                person, as_of, pathway, load_pathway,
+                lambda area_pathway: _draw_in_area(area_pathway, person, as_of, settings, parameters, only),
+            )
         return _draw(plan, pathway, person, as_of, resolved, params, only)
     except DateOutOfRangeError:
         end_age = int(value_on(params["care-leaver-support-age"], as_of))
@@ -589,6 +595,21 @@ def generate_roadmap(
             f"the last date this library can represent ({date.max.isoformat()})",
             file=source,
         ) from None
+
+
+def _draw_in_area(
+    pathway: PathwayGraph,
+    person: Person,
+    as_of: date,
+    settings: Mapping[str, str] | None,
+    parameters: Mapping[str, Any] | None,
+    only: frozenset[str] | None,
+) -> Roadmap:
+    """The roadmap under one area's rules, with that area's own setting defaults and parameters."""
+    plan = _plan(pathway)
+    resolved = resolve_settings(pathway, settings) if settings else dict(plan.default_settings)
+    params = pathway.rules.parameters if parameters is None else {**pathway.rules.parameters, **parameters}
+    return _draw(plan, pathway, person, as_of, resolved, params, only)
 
 
 def _field_past_the_end(person: Person, end_age: int) -> str:

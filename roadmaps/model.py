@@ -190,6 +190,8 @@ class Roadmap:
     care_status: CareLeaverStatus | None = None
     #: Gap rules that would fire but need events the input never records (not counted as gaps).
     not_recorded: tuple[Gap, ...] = ()
+    #: For a young person who moves: each area and the date its rules apply from (first: date.min).
+    areas: tuple[tuple[date, str], ...] = ()
     #: The differences a reform makes, when the roadmap was drawn under one (``roadmap --reform``).
     reform: RoadmapDiff | None = None
     #: The likely routes from 14 to 25, as the ``pathways routes`` JSON object (``roadmap --routes``).

@@ -102,6 +102,7 @@ PUBLIC_NAMES = {
         "year_group_start",
     ],
     "cohorts": [
+        "AreaMove",
         "CareEpisode",
         "CareStatus",
         "DATA_ROOT",

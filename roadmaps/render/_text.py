@@ -107,6 +107,10 @@ def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
         "gaps": [gap_json(g) for g in roadmap.gaps],
         # Gap rules that would fire but need events the input never records: unknown, not missing.
         "not_recorded": [gap_json(g) for g in roadmap.not_recorded],
+        # A young person who moves: the area whose rules apply from each date (null: from birth).
+        "areas": [
+            {"from": None if start == date.min else start.isoformat(), "area": area} for start, area in roadmap.areas
+        ],
         "date_of_birth": roadmap.date_of_birth.isoformat(),
         "cohorts": list(roadmap.cohorts),
         "start": roadmap.start.isoformat(),
