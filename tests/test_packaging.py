@@ -132,7 +132,7 @@ def test_every_runtime_dependency_is_imported() -> None:
         for pkg in ("pathways", "cohorts", "roadmaps") for path in (ROOT / pkg).rglob("*.py")
         for name in _imported_modules(path)
     }
-    assert {d for d in distributions if import_names.get(d, d) not in imported} == set()
+    assert {d for d in distributions if import_names.get(d, d.lower()) not in imported} == set()
 
 
 @pytest.mark.slow
