@@ -19,6 +19,8 @@ collects them from ``tests/scenarios/``; users can run their own with
       gaps: [pathway-plan-missing]              # the exact set of gap rule ids
       gaps_include: [...]                       # or: at least these
       gaps_exclude: [...]                       #     and none of these
+      gaps_since:                               # the first late day of these gaps
+        ehc-assessment-late: 2026-05-26
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Expectations(_Strict):
     gaps: tuple[str, ...] | None = None
     gaps_include: tuple[str, ...] = ()
     gaps_exclude: tuple[str, ...] = ()
+    gaps_since: dict[str, dt.date] = Field(default_factory=dict)
 
 
 class Scenario(_Strict):
@@ -129,6 +132,12 @@ def run_scenario(path: Path) -> ScenarioResult:
     for rule in scenario.expect.gaps_exclude:
         if rule in fired:
             failures.append(f"gap {rule}: found but not expected")
+    for rule, since in scenario.expect.gaps_since.items():
+        found_since = sorted({g.since for g in roadmap.gaps if g.rule == rule and g.since is not None})
+        if not found_since:
+            failures.append(f"gap {rule}: expected since {since} but the gap did not fire with a date")
+        elif since not in found_since:
+            failures.append(f"gap {rule}: since {', '.join(map(str, found_since))} != expected {since}")
     if scenario.cohorts is not None and set(roadmap.cohorts) != set(scenario.cohorts):
         failures.append(f"cohorts {list(roadmap.cohorts)} != expected {sorted(scenario.cohorts)}")
     return ScenarioResult(scenario.name, str(path), tuple(failures))

@@ -371,7 +371,7 @@ def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: Fami
     if audience == "family":
         parts.append('<ul class="gap-cards">')
         for gap in gaps:
-            since = f"<p>Since {_time(gap.since)}.</p>" if gap.since else ""
+            since = f"<p>Late since {_time(gap.since)}.</p>" if gap.since else ""
             parts.append(
                 f'<li class="gap-card severity-{gap.severity}">'
                 f'<h3><span class="symbol" aria-hidden="true">⚠</span> {_esc(gap.title)}'
@@ -394,9 +394,9 @@ def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: Fami
     for gap in gaps:
         since = ""
         if gap.since:
-            since = f"Since {_time(gap.since)}"
+            since = f"Overdue since {_time(gap.since)}"
             if gap.days_overdue:
-                since += f" ({gap.days_overdue} days)"
+                since += f" ({gap.days_overdue} {'day' if gap.days_overdue == 1 else 'days'})"
             since = f'<span class="detail">{since}.</span>'
         catalogue = f" ({_esc(gap.catalogue)})" if gap.catalogue else ""
         agency = AGENCY_NAMES["practitioner"][gap.agency]

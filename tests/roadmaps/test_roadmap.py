@@ -236,3 +236,32 @@ def test_the_command_line_reports_a_roadmap_past_9999_on_one_line(tmp_path: Path
     )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"error: {path}: field 'date_of_birth' is too late: {PAST_THE_END}\n"
+
+
+# --- when a gap opens: "overdue since" the first late day --------------------------------
+
+
+def _gap(person: Person, as_of: date, rule: str) -> tuple[date | None, int | None] | None:
+    found = [g for g in generate_roadmap(person, as_of=as_of).gaps if g.rule == rule]
+    return (found[0].since, found[0].days_overdue) if found else None
+
+
+def test_a_gap_after_a_by_deadline_is_overdue_since_the_day_after_the_last_lawful_day() -> None:
+    person = load_person(EXAMPLE)  # eligible 10 Jan 2025: pathway plan by 10 Apr 2025 (a "by" deadline)
+    assert _gap(person, date(2025, 4, 10), "pathway-plan-missing") is None  # the last lawful day
+    assert _gap(person, date(2025, 4, 11), "pathway-plan-missing") == (date(2025, 4, 11), 1)
+    assert _gap(person, date(2025, 4, 20), "pathway-plan-missing") == (date(2025, 4, 11), 10)
+
+
+def test_a_gap_due_on_its_date_is_overdue_since_that_date() -> None:
+    person = Person(id="x", date_of_birth=date(2009, 6, 1), care_needs_likely=True)
+    assert _gap(person, date(2026, 5, 31), "transition-assessment-overdue") is None
+    assert _gap(person, date(2026, 6, 1), "transition-assessment-overdue") == (date(2026, 6, 1), 1)
+
+
+def test_the_text_formats_word_a_gap_as_overdue_since_its_first_late_day() -> None:
+    from roadmaps import render_markdown, render_text
+
+    roadmap = generate_roadmap(load_person(EXAMPLE), as_of=AS_OF)
+    assert "[HIGH] pathway-plan-missing overdue since 11 April 2025:" in render_text(roadmap)
+    assert "| Overdue since |" in render_markdown(roadmap)
