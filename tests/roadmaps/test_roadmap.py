@@ -55,10 +55,10 @@ def test_events_after_the_as_of_date_are_ignored() -> None:
 def test_an_event_drives_the_milestone_it_triggers() -> None:
     person = load_person(EXAMPLE)
     review = generate_roadmap(person, as_of=AS_OF).milestone("ehcp-annual-review")
-    assert review is not None and review.date == date(2026, 3, 17)  # last review 17 Mar 2025 + 12 months
+    assert review is not None and review.date == date(2026, 3, 16)  # 12 months starting with the 17 Mar 2025 review
     later = person.model_copy(update={"events": (*person.events, Event(type="ehcp-annual-review", date=date(2026, 4, 1)))})
     review = generate_roadmap(later, as_of=AS_OF).milestone("ehcp-annual-review")
-    assert review is not None and review.date == date(2027, 4, 1) and review.status == "upcoming"
+    assert review is not None and review.date == date(2027, 3, 31) and review.status == "upcoming"
 
 
 def test_a_setting_override_changes_the_date() -> None:

@@ -1,0 +1,80 @@
+"""The SEND and EHC plan rule data (cohorts/data/england/send.yaml and the SEND parts of
+common.yaml), checked through the roadmaps they produce (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from cohorts import EhcPlan, Event, Person
+from roadmaps import Roadmap, generate_roadmap
+
+REQUEST = date(2026, 1, 5)  # a Monday
+
+
+def _roadmap(person: Person, as_of: date, **settings: str) -> Roadmap:
+    return generate_roadmap(person, as_of=as_of, settings=settings or None)
+
+
+def _gaps(roadmap: Roadmap) -> dict[str, date | None]:
+    return {g.rule: g.since for g in roadmap.gaps}
+
+
+def _line(roadmap: Roadmap, line_id: str) -> tuple[date, str] | None:
+    entry = roadmap.milestone(line_id)
+    return None if entry is None else (entry.date, entry.status)
+
+
+# --- point 4: "within N weeks" and "12 months starting with" --------------------------------
+
+
+def _waiting(request: date = REQUEST) -> Person:
+    return Person(
+        id="w", date_of_birth=date(2014, 3, 12), events=(Event(type="ehc-assessment-request", date=request),)
+    )
+
+
+@pytest.mark.parametrize(
+    ("counting", "last_lawful_day"),
+    [("exclude-event-day", date(2026, 5, 25)), ("include-event-day", date(2026, 5, 24))],
+)
+def test_the_20_week_gap_opens_the_day_after_the_last_lawful_day(counting: str, last_lawful_day: date) -> None:
+    person = _waiting()
+    on_time = _roadmap(person, last_lawful_day, **{"within-period-counting": counting})
+    late = _roadmap(person, last_lawful_day + timedelta(days=1), **{"within-period-counting": counting})
+    assert "ehc-assessment-late" not in _gaps(on_time)
+    assert _gaps(late)["ehc-assessment-late"] == last_lawful_day + timedelta(days=1)
+
+
+def test_the_default_counting_excludes_the_day_the_request_was_received() -> None:
+    roadmap = _roadmap(_waiting(), date(2026, 5, 26))
+    assert roadmap.settings["within-period-counting"] == "exclude-event-day"
+    assert REQUEST + timedelta(days=140) == date(2026, 5, 25)
+    assert [g.days_overdue for g in roadmap.gaps if g.rule == "ehc-assessment-late"] == [1]
+
+
+def test_a_plan_issued_on_the_last_lawful_day_is_in_time() -> None:
+    person = Person(
+        id="w", date_of_birth=date(2014, 3, 12), ehcp=EhcPlan(issued=date(2026, 5, 25), setting="school"),
+        events=(Event(type="ehc-assessment-request", date=REQUEST),),
+    )
+    assert "ehc-assessment-late" not in _gaps(_roadmap(person, date(2026, 9, 1)))
+
+
+def test_the_annual_review_is_due_by_the_last_day_of_the_12_months_starting_with_the_issue() -> None:
+    person = Person(id="r", date_of_birth=date(2012, 10, 5), ehcp=EhcPlan(issued=date(2026, 3, 10), setting="school"))
+    assert _line(_roadmap(person, date(2027, 3, 9)), "ehcp-annual-review") == (date(2027, 3, 9), "upcoming")
+    assert "ehcp-annual-review-overdue" not in _gaps(_roadmap(person, date(2027, 3, 9)))
+    late = _roadmap(person, date(2027, 3, 10))
+    assert _line(late, "ehcp-annual-review") == (date(2027, 3, 9), "overdue")
+    assert _gaps(late)["ehcp-annual-review-overdue"] == date(2027, 3, 10)
+
+
+def test_the_annual_review_counts_from_the_last_review() -> None:
+    person = Person(
+        id="r", date_of_birth=date(2012, 10, 5), ehcp=EhcPlan(issued=date(2020, 3, 10), setting="school"),
+        events=(Event(type="ehcp-annual-review", date=date(2026, 2, 28)),),
+    )
+    # 12 months starting with 28 February 2026 end on 27 February 2027.
+    assert _line(_roadmap(person, date(2026, 11, 23)), "ehcp-annual-review") == (date(2027, 2, 27), "upcoming")
