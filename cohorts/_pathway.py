@@ -38,6 +38,8 @@ FACT_TYPES: Mapping[str, str] = {
     "ehcp_issued": "date",
     "ehcp_setting": "text",
     "ehcp_setting_end": "date",
+    "ehcp_next_transfer_date": "date",
+    "ehcp_next_transfer_kind": "text",
     "care_needs_likely": "bool",
     "continuing_care": "bool",
     "looked_after_from_14": "bool",
@@ -116,6 +118,7 @@ def person_care_status(
 def person_facts(person: Person, status: CareStatus) -> dict[str, Any]:
     """The fact values for one young person."""
     ehcp = person.ehcp
+    transfer = ehcp.next_transfer if ehcp else None
     need = person.primary_need
     therapy = next((s for s in person.services if s.service == "childrens-therapies"), None)
     return {
@@ -123,6 +126,8 @@ def person_facts(person: Person, status: CareStatus) -> dict[str, Any]:
         "ehcp_issued": ehcp.issued if ehcp else None,
         "ehcp_setting": ehcp.setting if ehcp else None,
         "ehcp_setting_end": ehcp.setting_end if ehcp else None,
+        "ehcp_next_transfer_date": transfer.date if transfer else None,
+        "ehcp_next_transfer_kind": transfer.kind if transfer else None,
         "care_needs_likely": person.care_needs_likely,
         "continuing_care": person.continuing_care,
         "looked_after_from_14": status.looked_after_from_14,

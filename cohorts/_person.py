@@ -21,10 +21,26 @@ EhcpSetting = Literal[
     "school", "further-education", "apprenticeship", "higher-education", "employment", "none"
 ]
 EHCP_SETTINGS: tuple[str, ...] = EhcpSetting.__args__  # type: ignore[attr-defined]
+PhaseTransferKind = Literal["secondary-to-post-16", "other-phase", "post-16-to-post-16"]
+PHASE_TRANSFER_KINDS: tuple[str, ...] = PhaseTransferKind.__args__  # type: ignore[attr-defined]
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class PhaseTransfer(_Record):
+    """The next move to another school or college, for which the plan must be amended.
+
+    ``kind`` says which deadline of SEND Regulations 2014 reg 18 applies:
+    ``secondary-to-post-16`` (before 31 March of the year of the move),
+    ``other-phase`` (before 15 February: early years to school, infant to junior,
+    primary to middle or secondary, middle to secondary) or ``post-16-to-post-16``
+    (at least 5 months before the move).
+    """
+
+    date: date
+    kind: PhaseTransferKind
 
 
 class EhcPlan(_Record):
@@ -33,6 +49,8 @@ class EhcPlan(_Record):
     issued: date
     setting: EhcpSetting
     setting_end: date | None = None
+    # Additions to the interface (all optional):
+    next_transfer: PhaseTransfer | None = None
 
 
 class CareEpisode(_Record):

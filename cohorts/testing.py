@@ -15,14 +15,14 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from ._person import EHCP_SETTINGS, CareEpisode, EhcPlan, Event, Person
+from ._person import EHCP_SETTINGS, PHASE_TRANSFER_KINDS, CareEpisode, EhcPlan, Event, Person, PhaseTransfer
 
 #: Event types every England pathway understands.
 EVENT_TYPES = (
     "transition-planning", "ehcp-annual-review", "transition-assessment", "pathway-needs-assessment",
     "pathway-plan", "pathway-plan-review", "personal-adviser-appointed", "adult-care-decision",
     "chc-checklist", "chc-decision", "carer-assessment", "annual-health-check",
-    "legal-changes-discussed", "ehc-assessment-request", "adult-health-referral",
+    "legal-changes-discussed", "ehc-assessment-request", "adult-health-referral", "ehcp-amended",
 )  # fmt: skip
 
 EDGE_BIRTHDAYS = (
@@ -52,7 +52,13 @@ def people(draw: st.DrawFn, *, date_of_birth: st.SearchStrategy[date] | None = N
         issued = draw(st.dates(min_value=dob + timedelta(days=730), max_value=dob + timedelta(days=6500)))
         setting = draw(st.sampled_from(EHCP_SETTINGS))
         end = draw(st.none() | st.dates(min_value=issued, max_value=dob + timedelta(days=26 * 365)))
-        ehcp = EhcPlan(issued=issued, setting=setting, setting_end=end)
+        transfer = None
+        if draw(st.booleans()):
+            transfer = PhaseTransfer(
+                date=draw(st.dates(min_value=issued, max_value=dob + timedelta(days=26 * 365))),
+                kind=draw(st.sampled_from(PHASE_TRANSFER_KINDS)),
+            )
+        ehcp = EhcPlan(issued=issued, setting=setting, setting_end=end, next_transfer=transfer)
     episodes: list[CareEpisode] = []
     cursor = dob + timedelta(days=draw(st.integers(365, 17 * 365)))
     for _ in range(draw(st.integers(0, 3))):

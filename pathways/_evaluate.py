@@ -210,6 +210,18 @@ class CompiledRules:
                 return candidate if candidate >= anchor else dates.make_date(anchor.year + 1, month, day)
 
             return month_day_fn
+        if op == "month_day_in_year_of":
+            inner = self.date(expr.of)  # type: ignore[arg-type]
+            param_id = expr.month_day_in_year_of or ""
+
+            def in_year_fn(ctx: Context) -> date | None:
+                anchor = inner(ctx)
+                if anchor is None:
+                    return None
+                month, day = (int(p) for p in str(value_on(ctx.parameters[param_id], anchor)).split("-"))
+                return dates.make_date(anchor.year, month, day)
+
+            return in_year_fn
         if op == "fact":
             name = expr.fact or ""
             return lambda ctx: ctx.facts.get(name)

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from cohorts import EhcPlan, Event, Person
+from cohorts import EhcPlan, Event, Person, PhaseTransfer, person_from_mapping
+from pathways import InputError
 from roadmaps import Roadmap, generate_roadmap
 
 REQUEST = date(2026, 1, 5)  # a Monday
@@ -78,3 +79,57 @@ def test_the_annual_review_counts_from_the_last_review() -> None:
     )
     # 12 months starting with 28 February 2026 end on 27 February 2027.
     assert _line(_roadmap(person, date(2026, 11, 23)), "ehcp-annual-review") == (date(2027, 2, 27), "upcoming")
+
+
+# --- point 11: phase transfer (SEND Regulations 2014 reg 18) -----------------------------
+
+
+def _year_11_pupil(*events: Event, transfer: PhaseTransfer | None = None) -> Person:
+    return Person(
+        id="p", date_of_birth=date(2010, 10, 3), events=events,
+        ehcp=EhcPlan(issued=date(2018, 6, 1), setting="school", next_transfer=transfer),
+    )
+
+
+def test_a_review_alone_does_not_meet_the_phase_transfer_duty() -> None:
+    reviewed = _year_11_pupil(Event(type="ehcp-annual-review", date=date(2027, 1, 15)))
+    assert _line(_roadmap(reviewed, date(2027, 3, 30)), "phase-transfer-review") == (date(2027, 3, 30), "due")
+    late = _roadmap(reviewed, date(2027, 3, 31))
+    assert _line(late, "phase-transfer-review") == (date(2027, 3, 30), "overdue")
+    assert _gaps(late)["phase-transfer-review-late"] == date(2027, 3, 31)
+
+
+def test_an_amended_plan_issued_before_31_march_meets_it() -> None:
+    amended = _year_11_pupil(Event(type="ehcp-amended", date=date(2027, 3, 30)))
+    roadmap = _roadmap(amended, date(2027, 6, 1))
+    assert _line(roadmap, "phase-transfer-review") == (date(2027, 3, 30), "done")
+    assert "phase-transfer-review-late" not in _gaps(roadmap)
+    on_the_day = _year_11_pupil(Event(type="ehcp-amended", date=date(2027, 3, 31)))
+    assert "phase-transfer-review-late" in _gaps(_roadmap(on_the_day, date(2027, 6, 1)))
+
+
+def test_a_recorded_move_from_a_school_sixth_form_sets_the_year_of_the_deadline() -> None:
+    person = _year_11_pupil(transfer=PhaseTransfer(date=date(2029, 9, 3), kind="secondary-to-post-16"))
+    roadmap = _roadmap(person, date(2028, 11, 1))
+    assert _line(roadmap, "phase-transfer-review") == (date(2029, 3, 30), "due")
+    entry = roadmap.milestone("phase-transfer-review")
+    assert entry is not None and entry.window_start == date(2028, 9, 3)  # 12 months before the move
+
+
+def test_a_recorded_post_16_move_in_year_11_or_later_replaces_the_year_11_line() -> None:
+    person = Person(
+        id="p", date_of_birth=date(2010, 10, 3),
+        ehcp=EhcPlan(issued=date(2018, 6, 1), setting="school",
+                     next_transfer=PhaseTransfer(date=date(2027, 1, 11), kind="post-16-to-post-16")),
+    )
+    roadmap = _roadmap(person, date(2026, 11, 23))
+    assert roadmap.milestone("phase-transfer-review") is None
+    assert _line(roadmap, "next-transfer-amended-plan") == (date(2026, 8, 11), "overdue")
+
+
+def test_the_next_transfer_kind_must_be_one_of_the_three() -> None:
+    with pytest.raises(InputError, match=r"ehcp\.next_transfer\.kind' must be one of"):
+        person_from_mapping(
+            {"id": "p", "date_of_birth": "2010-10-03",
+             "ehcp": {"issued": "2018-06-01", "setting": "school", "next_transfer": {"date": "2027-09-01", "kind": "year-7"}}}
+        )
