@@ -133,3 +133,44 @@ def test_the_next_transfer_kind_must_be_one_of_the_three() -> None:
             {"id": "p", "date_of_birth": "2010-10-03",
              "ehcp": {"issued": "2018-06-01", "setting": "school", "next_transfer": {"date": "2027-09-01", "kind": "year-7"}}}
         )
+
+
+# --- point 5: the plan's end (CFA 2014 ss.45-46, SEND Regulations reg 46) -----------------
+
+
+def _plan(setting: str, setting_end: date | None = None, dob: date = date(2007, 5, 20)) -> Person:
+    return Person(
+        id="e", date_of_birth=dob,
+        ehcp=EhcPlan.model_validate({"issued": date(2015, 1, 1), "setting": setting, "setting_end": setting_end}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "setting_end", "latest_end"),
+    [
+        ("further-education", None, date(2032, 7, 31)),            # 31 July ending the FE year of the 25th birthday
+        ("school", date(2026, 7, 20), date(2032, 7, 31)),
+        ("apprenticeship", date(2028, 6, 30), date(2032, 5, 19)),   # ends before 25: the day before the 25th birthday
+        ("apprenticeship", date(2032, 9, 1), date(2032, 9, 1)),     # ends after 25: the training's end
+        ("apprenticeship", date(2034, 1, 1), date(2033, 5, 19)),    # but never past the day before the 26th birthday
+        ("apprenticeship", None, date(2033, 5, 19)),
+    ],
+)
+def test_the_latest_end_uses_reg_46_only_after_25(setting: str, setting_end: date | None, latest_end: date) -> None:
+    roadmap = _roadmap(_plan(setting, setting_end), date(2026, 11, 23))
+    assert _line(roadmap, "ehcp-latest-end") == (latest_end, "upcoming")
+    assert (roadmap.milestone("ehcp-ends-at-25") is not None) == (latest_end >= date(2032, 5, 20))
+
+
+def test_a_course_that_ends_before_25_is_a_review_point_not_the_plans_end() -> None:
+    roadmap = _roadmap(_plan("apprenticeship", date(2028, 6, 30)), date(2026, 11, 23))
+    assert _line(roadmap, "ehcp-setting-end-review") == (date(2028, 6, 30), "upcoming")
+    service = next(s for s in roadmap.services if s.id == "send-service")
+    assert service.end == date(2032, 5, 19)
+    review = roadmap.milestone("ehcp-annual-review")
+    assert review is not None and review.date < date(2032, 5, 19)
+
+
+def test_no_review_point_for_a_course_ending_after_25() -> None:
+    roadmap = _roadmap(_plan("apprenticeship", date(2032, 9, 1)), date(2026, 11, 23))
+    assert roadmap.milestone("ehcp-setting-end-review") is None
