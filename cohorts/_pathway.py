@@ -40,6 +40,12 @@ FACT_TYPES: Mapping[str, str] = {
     "ehcp_setting_end": "date",
     "ehcp_next_transfer_date": "date",
     "ehcp_next_transfer_kind": "text",
+    "ehcp_ceased": "date",
+    "ehcp_cease_reason": "text",
+    "ehcp_cease_notice": "date",
+    "ehcp_cease_decision": "date",
+    "ehcp_appeal_pending": "bool",
+    "ehcp_ended": "bool",
     "care_needs_likely": "bool",
     "continuing_care": "bool",
     "looked_after_from_14": "bool",
@@ -115,10 +121,11 @@ def person_care_status(
     )
 
 
-def person_facts(person: Person, status: CareStatus) -> dict[str, Any]:
-    """The fact values for one young person."""
+def person_facts(person: Person, status: CareStatus, as_of: date | None = None) -> dict[str, Any]:
+    """The fact values for one young person (``as_of``: the date the roadmap is drawn up on)."""
     ehcp = person.ehcp
     transfer = ehcp.next_transfer if ehcp else None
+    ended = ehcp.ended_on if ehcp else None
     need = person.primary_need
     therapy = next((s for s in person.services if s.service == "childrens-therapies"), None)
     return {
@@ -128,6 +135,12 @@ def person_facts(person: Person, status: CareStatus) -> dict[str, Any]:
         "ehcp_setting_end": ehcp.setting_end if ehcp else None,
         "ehcp_next_transfer_date": transfer.date if transfer else None,
         "ehcp_next_transfer_kind": transfer.kind if transfer else None,
+        "ehcp_ceased": ended,
+        "ehcp_cease_reason": ehcp.cease_reason if ehcp else None,
+        "ehcp_cease_notice": ehcp.cease_notice if ehcp else None,
+        "ehcp_cease_decision": (ehcp.cease_notice or ehcp.ceased) if ehcp else None,
+        "ehcp_appeal_pending": ehcp.appeal_pending if ehcp else False,
+        "ehcp_ended": ended is not None and as_of is not None and ended <= as_of,
         "care_needs_likely": person.care_needs_likely,
         "continuing_care": person.continuing_care,
         "looked_after_from_14": status.looked_after_from_14,
@@ -218,7 +231,7 @@ def person_context(
         leap_day_policy=leap,
         settings=settings,
         calendar=pathway.rules.calendar,
-        facts=person_facts(person, status),
+        facts=person_facts(person, status, as_of),
         events={k: tuple(sorted(v)) for k, v in events.items()},
         received={s.service: s.planned_end for s in person.services},
         year_group_offset=person.year_group_offset,

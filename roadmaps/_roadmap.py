@@ -633,7 +633,13 @@ def _field_past_the_end(person: Person, end_age: int) -> str:
     ]
     dated_fields: list[tuple[date | None, str]] = []
     if person.ehcp is not None:
-        dated_fields += [(person.ehcp.issued, "ehcp.issued"), (person.ehcp.setting_end, "ehcp.setting_end")]
+        ehcp = person.ehcp
+        dated_fields += [
+            (ehcp.issued, "ehcp.issued"), (ehcp.setting_end, "ehcp.setting_end"),
+            (ehcp.next_transfer.date if ehcp.next_transfer else None, "ehcp.next_transfer.date"),
+            (ehcp.ceased, "ehcp.ceased"), (ehcp.cease_notice, "ehcp.cease_notice"),
+            (ehcp.appeal_decided, "ehcp.appeal_decided"),
+        ]
     for index, episode in enumerate(person.care_episodes):
         dated_fields += [
             (episode.start, f"care_episodes[{index}].start"),

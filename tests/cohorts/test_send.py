@@ -174,3 +174,113 @@ def test_a_course_that_ends_before_25_is_a_review_point_not_the_plans_end() -> N
 def test_no_review_point_for_a_course_ending_after_25() -> None:
     roadmap = _roadmap(_plan("apprenticeship", date(2032, 9, 1)), date(2026, 11, 23))
     assert roadmap.milestone("ehcp-setting-end-review") is None
+
+
+# --- point 6: ceasing a plan (CFA 2014 s.45; SEND Regulations 2014 regs 29-31) -------------
+
+
+def _ceased(setting: str = "higher-education", **fields: object) -> Person:
+    return Person(
+        id="c", date_of_birth=date(2006, 2, 10),
+        ehcp=EhcPlan.model_validate({"issued": date(2014, 6, 1), "setting": setting, **fields}),
+        events=(Event(type="ehcp-annual-review", date=date(2025, 9, 15)),),
+    )
+
+
+def test_a_ceased_plan_ends_on_the_later_of_ceased_and_a_dismissed_appeal() -> None:
+    plan = EhcPlan(issued=date(2014, 6, 1), setting="school", ceased=date(2026, 10, 1))
+    assert plan.ended_on == date(2026, 10, 1)
+    kept = EhcPlan(issued=date(2014, 6, 1), setting="school", ceased=date(2026, 10, 1), appeal_pending=True)
+    assert kept.ended_on is None
+    dismissed = EhcPlan(issued=date(2014, 6, 1), setting="school", ceased=date(2026, 10, 1),
+                        appeal_decided=date(2027, 2, 3))
+    assert dismissed.ended_on == date(2027, 2, 3)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"appeal_pending": True, "appeal_decided": "2027-01-01"}, "cannot be both pending"),
+        ({"ceased": "2010-01-01"}, r"ceased \(2010-01-01\) before it was issued"),
+        ({"cease_reason": "bored"}, r"ehcp\.cease_reason' must be one of"),
+    ],
+)
+def test_cessation_fields_are_checked(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        person_from_mapping(
+            {"id": "c", "date_of_birth": "2006-02-10", "ehcp": {"issued": "2014-06-01", "setting": "school", **fields}}
+        )
+
+
+def test_old_person_files_still_load_without_the_new_fields() -> None:
+    person = person_from_mapping({"id": "o", "date_of_birth": "2009-01-10", "ehcp": {"issued": "2016-05-01", "setting": "school"}})
+    assert person.ehcp is not None and person.ehcp.ceased is None and not person.ehcp.appeal_pending
+
+
+def test_higher_education_shows_a_cease_review_instead_of_the_annual_review() -> None:
+    roadmap = _roadmap(_ceased(), date(2026, 6, 1))
+    assert _line(roadmap, "ehcp-cease-review") == (date(2026, 9, 14), "upcoming")
+    assert roadmap.milestone("ehcp-annual-review") is None
+    assert roadmap.milestone("ehcp-ends-at-25") is None
+    entry = roadmap.milestone("ehcp-cease-review")
+    assert entry is not None and entry.rule.status == "unverified"  # the Code's words were read second-hand
+
+
+def test_employment_and_an_apprenticeship_differ() -> None:
+    work = _roadmap(_ceased("employment"), date(2026, 6, 1))
+    apprentice = _roadmap(_ceased("apprenticeship"), date(2026, 6, 1))
+    assert work.milestone("ehcp-cease-review") is not None and work.milestone("ehcp-annual-review") is None
+    assert apprentice.milestone("ehcp-cease-review") is None and apprentice.milestone("ehcp-annual-review") is not None
+
+
+def test_after_the_plan_ceases_no_review_line_and_no_review_gap() -> None:
+    person = _ceased(ceased=date(2026, 10, 1), cease_reason="higher-education")
+    before = _roadmap(person, date(2026, 9, 20))  # the review was due by 14 Sep 2026
+    assert "ehcp-annual-review-overdue" in _gaps(before)
+    after = _roadmap(person, date(2026, 10, 1))
+    assert after.milestone("ehcp-cease-review") is None and after.milestone("ehcp-annual-review") is None
+    assert "ehcp-annual-review-overdue" not in _gaps(after)
+    assert _line(after, "ehcp-ceased") == (date(2026, 10, 1), "done")
+
+
+def test_a_pending_appeal_keeps_the_plan() -> None:
+    person = _ceased(ceased=date(2026, 10, 1), cease_notice=date(2026, 8, 15), appeal_pending=True)
+    roadmap = _roadmap(person, date(2026, 11, 23))
+    assert roadmap.milestone("ehcp-ceased") is None
+    assert _line(roadmap, "ehcp-kept-pending-appeal") == (date(2026, 8, 15), "done")
+    assert _line(roadmap, "ehcp-annual-review") == (date(2026, 9, 14), "overdue")
+
+
+def _left_college_at_19(*reviews: date) -> Person:
+    return Person(
+        id="l", date_of_birth=date(2006, 4, 1),
+        ehcp=EhcPlan(issued=date(2013, 1, 1), setting="neet", ceased=date(2026, 3, 1), cease_reason="left-education"),
+        events=tuple(Event(type="ehcp-annual-review", date=d) for d in reviews),
+    )
+
+
+def test_ceasing_at_18_or_over_after_leaving_education_needs_a_review_after_18() -> None:
+    no_review = _roadmap(_left_college_at_19(date(2024, 1, 10)), date(2026, 11, 23))
+    assert _gaps(no_review)["ehcp-ceased-without-review"] == date(2026, 3, 1)
+    reviewed = _roadmap(_left_college_at_19(date(2024, 1, 10), date(2026, 1, 20)), date(2026, 11, 23))
+    assert "ehcp-ceased-without-review" not in _gaps(reviewed)
+    assert "ehcp-ceased-under-18" not in _gaps(no_review)
+
+
+def test_ceasing_under_18_as_no_longer_needed_is_allowed() -> None:
+    person = Person(
+        id="n", date_of_birth=date(2009, 5, 1),
+        ehcp=EhcPlan(issued=date(2016, 1, 20), setting="school", ceased=date(2026, 7, 1), cease_reason="no-longer-needed"),
+    )
+    assert "ehcp-ceased-under-18" not in _gaps(_roadmap(person, date(2026, 11, 23)))
+
+
+@pytest.mark.parametrize(
+    ("setting", "neet_gap"),
+    [("neet", True), ("none", True), ("supported-internship", False), ("elective-home-education", False), ("other", False)],
+)
+def test_the_new_settings(setting: str, neet_gap: bool) -> None:
+    person = Person(id="s", date_of_birth=date(2008, 3, 10), ehcp=EhcPlan.model_validate({"issued": date(2014, 1, 1), "setting": setting}))
+    roadmap = _roadmap(person, date(2026, 11, 23))
+    assert ("not-in-education-employment-or-training" in _gaps(roadmap)) == neet_gap
+    assert roadmap.milestone("ehcp-annual-review") is not None
