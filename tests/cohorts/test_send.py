@@ -284,3 +284,45 @@ def test_the_new_settings(setting: str, neet_gap: bool) -> None:
     roadmap = _roadmap(person, date(2026, 11, 23))
     assert ("not-in-education-employment-or-training" in _gaps(roadmap)) == neet_gap
     assert roadmap.milestone("ehcp-annual-review") is not None
+
+
+# --- point 7: Year 9 transition planning with and without an EHC plan ----------------------
+
+
+def test_without_a_plan_the_year_9_gap_is_nice_guidance_owned_by_social_care() -> None:
+    person = Person(id="n", date_of_birth=date(2011, 6, 1), care_needs_likely=True)
+    gap = next(g for g in _roadmap(person, date(2026, 11, 23)).gaps if g.rule == "late-transition-planning-no-ehcp")
+    assert gap.owner == "Children's social care for disabled children (section 17)"
+    assert gap.agency == "social-care"
+    cited = gap.duty.cite()
+    assert "NICE quality standard QS140" in cited and "Regulations 2014" not in cited
+
+
+def test_with_a_plan_the_year_9_gap_cites_the_send_regulations_and_the_send_service() -> None:
+    person = Person(id="s", date_of_birth=date(2011, 6, 1), care_needs_likely=True,
+                    ehcp=EhcPlan(issued=date(2018, 1, 1), setting="school"))
+    roadmap = _roadmap(person, date(2026, 11, 23))
+    rules = {g.rule: g for g in roadmap.gaps}
+    assert "late-transition-planning-no-ehcp" not in rules
+    assert rules["late-transition-planning"].owner == "Local authority SEND service (EHC plan)"
+    assert "reg 21(6)" in rules["late-transition-planning"].duty.cite()
+    assert roadmap.milestone("health-social-care-transition-planning") is None
+
+
+@pytest.mark.parametrize(
+    ("issued", "due"),
+    [(date(2019, 1, 1), date(2025, 8, 31)), (date(2025, 3, 1), date(2025, 8, 31)), (date(2026, 1, 20), date(2026, 1, 20))],
+)
+def test_year_9_planning_is_never_due_before_the_plan_existed(issued: date, due: date) -> None:
+    person = Person(id="y", date_of_birth=date(2011, 3, 15), ehcp=EhcPlan(issued=issued, setting="school"))
+    roadmap = _roadmap(person, date(2026, 11, 23))
+    assert _line(roadmap, "transition-planning") == (due, "overdue")
+    assert _gaps(roadmap)["late-transition-planning"] == due + timedelta(days=1)
+
+
+def test_planning_recorded_on_the_day_a_late_plan_is_issued_is_in_time() -> None:
+    person = Person(id="y", date_of_birth=date(2011, 3, 15), ehcp=EhcPlan(issued=date(2026, 1, 20), setting="school"),
+                    events=(Event(type="transition-planning", date=date(2026, 1, 20)),))
+    roadmap = _roadmap(person, date(2026, 11, 23))
+    assert _line(roadmap, "transition-planning") == (date(2026, 1, 20), "done")
+    assert "late-transition-planning" not in _gaps(roadmap)
