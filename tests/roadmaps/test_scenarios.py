@@ -27,7 +27,7 @@ def _run(tmp_path: Path, since: str) -> tuple[str, ...]:
 
 
 def test_gaps_since_checks_the_first_late_day(tmp_path: Path) -> None:
-    found = [g for g in _run(tmp_path, "    ehc-assessment-late: 2000-01-01\n")]
+    found = _run(tmp_path, "    ehc-assessment-late: 2000-01-01\n")
     assert len(found) == 1 and found[0].startswith("gap ehc-assessment-late: since ")
     assert found[0].endswith("!= expected 2000-01-01")
 
