@@ -38,6 +38,14 @@ FACT_TYPES: Mapping[str, str] = {
     "ehcp_issued": "date",
     "ehcp_setting": "text",
     "ehcp_setting_end": "date",
+    "ehcp_next_transfer_date": "date",
+    "ehcp_next_transfer_kind": "text",
+    "ehcp_ceased": "date",
+    "ehcp_cease_reason": "text",
+    "ehcp_cease_notice": "date",
+    "ehcp_cease_decision": "date",
+    "ehcp_appeal_pending": "bool",
+    "ehcp_ended": "bool",
     "care_needs_likely": "bool",
     "continuing_care": "bool",
     "looked_after_from_14": "bool",
@@ -133,8 +141,10 @@ def person_care_status(
 
 
 def person_facts(person: Person, status: CareStatus, as_of: date) -> dict[str, Any]:
-    """The fact values for one young person."""
+    """The fact values for one young person (``as_of``: the date the roadmap is drawn up on)."""
     ehcp = person.ehcp
+    transfer = ehcp.next_transfer if ehcp else None
+    ended = ehcp.ended_on if ehcp else None
     need = person.primary_need
     leaving = person.leaving_care
     therapy = next((s for s in person.services if s.service == "childrens-therapies"), None)
@@ -143,6 +153,14 @@ def person_facts(person: Person, status: CareStatus, as_of: date) -> dict[str, A
         "ehcp_issued": ehcp.issued if ehcp else None,
         "ehcp_setting": ehcp.setting if ehcp else None,
         "ehcp_setting_end": ehcp.setting_end if ehcp else None,
+        "ehcp_next_transfer_date": transfer.date if transfer else None,
+        "ehcp_next_transfer_kind": transfer.kind if transfer else None,
+        "ehcp_ceased": ended,
+        "ehcp_cease_reason": ehcp.cease_reason if ehcp else None,
+        "ehcp_cease_notice": ehcp.cease_notice if ehcp else None,
+        "ehcp_cease_decision": (ehcp.cease_notice or ehcp.ceased) if ehcp else None,
+        "ehcp_appeal_pending": ehcp.appeal_pending if ehcp else False,
+        "ehcp_ended": ended is not None and as_of is not None and ended <= as_of,
         "care_needs_likely": person.care_needs_likely,
         "continuing_care": person.continuing_care,
         "looked_after_from_14": status.looked_after_from_14,

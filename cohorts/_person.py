@@ -20,21 +20,80 @@ from pathways import InputError, load_yaml_text
 from ._care_codes import care_codes
 
 EhcpSetting = Literal[
-    "school", "further-education", "apprenticeship", "higher-education", "employment", "none"
+    "school", "further-education", "apprenticeship", "higher-education", "employment", "none",
+    # Additions (issue 12), in the SEN2 return's terms:
+    "supported-internship", "elective-home-education", "neet", "other",
 ]
 EHCP_SETTINGS: tuple[str, ...] = EhcpSetting.__args__  # type: ignore[attr-defined]
+CeaseReason = Literal[
+    "higher-education", "employment", "left-education", "no-longer-needed", "moved-area", "age-25", "other"
+]
+CEASE_REASONS: tuple[str, ...] = CeaseReason.__args__  # type: ignore[attr-defined]
+PhaseTransferKind = Literal["secondary-to-post-16", "other-phase", "post-16-to-post-16"]
+PHASE_TRANSFER_KINDS: tuple[str, ...] = PhaseTransferKind.__args__  # type: ignore[attr-defined]
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
+class PhaseTransfer(_Record):
+    """The next move to another school or college, for which the plan must be amended.
+
+    ``kind`` says which deadline of SEND Regulations 2014 reg 18 applies:
+    ``secondary-to-post-16`` (before 31 March of the year of the move),
+    ``other-phase`` (before 15 February: early years to school, infant to junior,
+    primary to middle or secondary, middle to secondary) or ``post-16-to-post-16``
+    (at least 5 months before the move).
+    """
+
+    date: date
+    kind: PhaseTransferKind
+
+
 class EhcPlan(_Record):
-    """An Education, Health and Care plan."""
+    """An Education, Health and Care plan.
+
+    The cessation fields record a local authority's decision to stop maintaining
+    the plan (Children and Families Act 2014 s.45; SEND Regulations 2014 regs
+    29-31): ``ceased`` is the first day without a plan, ``cease_notice`` the day the
+    decision was notified (with the right of appeal), ``appeal_pending`` that an
+    appeal against it is waiting to be decided, ``appeal_decided`` the day an appeal
+    was decided (record ``ceased`` only if the decision stood).
+    """
 
     issued: date
     setting: EhcpSetting
     setting_end: date | None = None
+    # Additions to the interface (all optional):
+    next_transfer: PhaseTransfer | None = None
+    ceased: date | None = None
+    cease_reason: CeaseReason | None = None
+    cease_notice: date | None = None
+    appeal_pending: bool = False
+    appeal_decided: date | None = None
+
+    @model_validator(mode="after")
+    def _cessation_in_order(self) -> EhcPlan:
+        if self.appeal_pending and self.appeal_decided is not None:
+            raise ValueError("an appeal cannot be both pending (appeal_pending) and decided (appeal_decided)")
+        if self.ceased is not None and self.ceased < self.issued:
+            raise ValueError(f"the plan ceased ({self.ceased}) before it was issued ({self.issued})")
+        return self
+
+    @property
+    def ended_on(self) -> date | None:
+        """The day the plan stopped being maintained, or ``None`` while it is maintained.
+
+        A plan is kept while an appeal against ceasing it is pending (Children and
+        Families Act 2014 s.45; Explanatory Notes para 247); after a dismissed appeal it
+        ends on the later of ``ceased`` and ``appeal_decided``.
+        """
+        if self.ceased is None or self.appeal_pending:
+            return None
+        if self.appeal_decided is not None and self.appeal_decided > self.ceased:
+            return self.appeal_decided
+        return self.ceased
 
 
 class CareEpisode(_Record):

@@ -16,7 +16,16 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from ._pathway import load_pathway
-from ._person import EHCP_SETTINGS, CareEpisode, EhcPlan, Event, Person
+from ._person import (
+    CEASE_REASONS,
+    EHCP_SETTINGS,
+    PHASE_TRANSFER_KINDS,
+    CareEpisode,
+    EhcPlan,
+    Event,
+    Person,
+    PhaseTransfer,
+)
 
 
 def _duty_event_types() -> tuple[str, ...]:
@@ -51,8 +60,14 @@ def as_of_dates() -> st.SearchStrategy[date]:
 
 
 @st.composite
-def people(draw: st.DrawFn, *, date_of_birth: st.SearchStrategy[date] | None = None) -> Person:
-    """A synthetic young person: any mix of EHC plan, care episodes, care needs and events."""
+def people(
+    draw: st.DrawFn, *, date_of_birth: st.SearchStrategy[date] | None = None, ehcp_additions: bool = True
+) -> Person:
+    """A synthetic young person: any mix of EHC plan, care episodes, care needs and events.
+
+    ``ehcp_additions=False`` leaves out the EHC plan fields added by issue 12 (the next
+    transfer and the cessation fields), for tools that do not handle them yet.
+    """
     dob = draw(date_of_birth or dates_of_birth())
     horizon = date(2031, 12, 31)
     ehcp = None
@@ -60,7 +75,21 @@ def people(draw: st.DrawFn, *, date_of_birth: st.SearchStrategy[date] | None = N
         issued = draw(st.dates(min_value=dob + timedelta(days=730), max_value=dob + timedelta(days=6500)))
         setting = draw(st.sampled_from(EHCP_SETTINGS))
         end = draw(st.none() | st.dates(min_value=issued, max_value=dob + timedelta(days=26 * 365)))
-        ehcp = EhcPlan(issued=issued, setting=setting, setting_end=end)
+        transfer = None
+        if ehcp_additions and draw(st.booleans()):
+            transfer = PhaseTransfer(
+                date=draw(st.dates(min_value=issued, max_value=dob + timedelta(days=26 * 365))),
+                kind=draw(st.sampled_from(PHASE_TRANSFER_KINDS)),
+            )
+        ceased = None
+        if ehcp_additions:
+            ceased = draw(st.none() | st.dates(min_value=issued, max_value=dob + timedelta(days=26 * 365)))
+        ehcp = EhcPlan(
+            issued=issued, setting=setting, setting_end=end, next_transfer=transfer, ceased=ceased,
+            cease_reason=draw(st.sampled_from(CEASE_REASONS)) if ceased else None,
+            cease_notice=ceased - timedelta(days=draw(st.integers(0, 120))) if ceased and draw(st.booleans()) else None,
+            appeal_pending=bool(ceased) and draw(st.booleans()),
+        )
     episodes: list[CareEpisode] = []
     cursor = dob + timedelta(days=draw(st.integers(365, 17 * 365)))
     for _ in range(draw(st.integers(0, 3))):

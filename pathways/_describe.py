@@ -53,6 +53,9 @@ def describe_date(expr: DateExpr, params: Mapping[str, Parameter]) -> str:
     elif op == "month_day_on_or_after":
         inner = describe_date(expr.of, params)  # type: ignore[arg-type]
         text = f"the next {p(expr.month_day_on_or_after or '')} on or after {inner}"
+    elif op == "month_day_in_year_of":
+        inner = describe_date(expr.of, params)  # type: ignore[arg-type]
+        text = f"the {p(expr.month_day_in_year_of or '')} in the calendar year of {inner}"
     elif op == "fact":
         text = f"the recorded {expr.fact}"
     elif op in ("event", "events"):

@@ -167,6 +167,8 @@ class CompiledRules:
             return self._fe_year_end(expr)
         if op == "month_day_on_or_after":
             return self._month_day_on_or_after(expr)
+        if op == "month_day_in_year_of":
+            return self._month_day_in_year_of(expr)
         if op == "fact":
             name = expr.fact or ""
             return lambda ctx: ctx.facts.get(name)
@@ -253,6 +255,20 @@ class CompiledRules:
             return candidate if candidate >= anchor else dates.make_date(anchor.year + 1, month, day)
 
         return month_day_fn
+
+    def _month_day_in_year_of(self, expr: DateExpr) -> DateFn:
+        """A month-day parameter in the calendar year of another date ("31 March in the year of the move")."""
+        inner = self.date(expr.of)  # type: ignore[arg-type]
+        param_id = expr.month_day_in_year_of or ""
+
+        def in_year_fn(ctx: Context) -> date | None:
+            anchor = inner(ctx)
+            if anchor is None:
+                return None
+            month, day = (int(p) for p in str(value_on(ctx.parameters[param_id], anchor)).split("-"))
+            return dates.make_date(anchor.year, month, day)
+
+        return in_year_fn
 
     def _pick(self, expr: DateExpr, op: str) -> DateFn:
         """The earliest or latest of the dates that exist."""

@@ -336,7 +336,8 @@ def _calendar(roles: CalendarRoles, params: Mapping[str, Parameter], file: str) 
 def iter_date_refs(expr: DateExpr) -> Iterator[tuple[str, str]]:
     """Every (kind, id) a date expression refers to."""
     for key in ("birthday", "day_before_birthday", "year_group_start", "year_group_end",
-                "month_day_on_or_after", *("add_years", "add_months", "add_weeks", "add_days")):  # fmt: skip
+                "month_day_on_or_after", "month_day_in_year_of",
+                *("add_years", "add_months", "add_weeks", "add_days")):  # fmt: skip
         value = getattr(expr, key)
         if value is not None:
             yield "parameter", value

@@ -92,7 +92,8 @@ class DateExpr(Frozen):
     Operators: ``birthday``/``day_before_birthday`` (a parameter in years),
     ``year_group_start``/``year_group_end`` (a parameter naming a year group),
     ``compulsory_school_age_end``, ``fe_year_end_containing`` (a date),
-    ``month_day_on_or_after`` (a month-day parameter, with ``of``), ``fact`` (a
+    ``month_day_on_or_after`` (a month-day parameter, with ``of``),
+    ``month_day_in_year_of`` (that month-day in the calendar year of ``of``), ``fact`` (a
     date fact of the person), ``event`` (the latest recorded event of a type),
     ``milestone`` (another milestone's date), ``earliest``/``latest`` (of the
     dates that exist), ``cases`` (the first case whose condition holds).
@@ -107,6 +108,7 @@ class DateExpr(Frozen):
     compulsory_school_age_end: bool | None = None
     fe_year_end_containing: DateExpr | None = None
     month_day_on_or_after: str | None = None
+    month_day_in_year_of: str | None = None
     of: DateExpr | None = None
     fact: str | None = None
     event: str | None = None
@@ -132,8 +134,9 @@ class DateExpr(Frozen):
                 f"a date needs exactly one of {', '.join(DATE_OPERATORS)}"
                 + (f" (got {', '.join(ops)})" if ops else "")
             )
-        if (self.month_day_on_or_after is None) != (self.of is None):
-            raise ValueError("month_day_on_or_after and of go together")
+        month_day = self.month_day_on_or_after is not None or self.month_day_in_year_of is not None
+        if month_day != (self.of is not None):
+            raise ValueError("month_day_on_or_after and month_day_in_year_of go together with of")
         return self
 
     @property
@@ -144,7 +147,7 @@ class DateExpr(Frozen):
 DATE_OPERATORS = (
     "birthday", "day_before_birthday", "year_group_start", "year_group_end",
     "compulsory_school_age_end", "fe_year_end_containing", "month_day_on_or_after",
-    "fact", "event", "events", "milestone", "earliest", "latest", "cases",
+    "month_day_in_year_of", "fact", "event", "events", "milestone", "earliest", "latest", "cases",
 )  # fmt: skip
 DATE_SHIFTS = ("add_years", "add_months", "add_weeks", "add_days")
 

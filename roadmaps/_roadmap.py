@@ -34,6 +34,7 @@ from pathways import (
     Parameter,
     PathwayGraph,
     Reference,
+    add_days,
     add_months,
     age_years_months,
     dated,
@@ -480,18 +481,47 @@ def _gaps(
                 continue
             unrecorded = not ctx.records_any(gap.missing_event.types)
         explain = p.explain
-        if due is not None:
-            explain = (*explain, f"Due {due.isoformat()}; as of {as_of.isoformat()}.")
+        since = _first_late_day(due, strictly_after=gap.strictly_after)
+        if due is not None and since is not None:
+            explain = (
+                *explain,
+                f"Due {due.isoformat()}; overdue since {since.isoformat()}; as of {as_of.isoformat()}.",
+            )
         (not_recorded if unrecorded else out).append(
             Gap(
                 rule=gap.id, severity=gap.severity, title=gap.title, message=gap.message,
                 action=gap.action, duty=p.rule, owner=p.owner_label, agency=gap.agency,
-                since=due, days_overdue=(as_of - due).days if due is not None else None,
+                since=since, days_overdue=_days_open(since, as_of),
                 milestone=gap.milestone, catalogue=p.catalogue,
                 explanation=explain, family_message=gap.family_message,
             )
         )
     return out, not_recorded
+
+
+def _first_late_day(due: date | None, *, strictly_after: bool) -> date | None:
+    """The first day a duty gap is open: the day after ``due`` when the rule fires
+    strictly after it (``due`` is then the last lawful day), otherwise ``due`` itself.
+
+    >>> _first_late_day(date(2026, 5, 25), strictly_after=True)
+    datetime.date(2026, 5, 26)
+    >>> _first_late_day(date(2026, 5, 25), strictly_after=False)
+    datetime.date(2026, 5, 25)
+    """
+    if due is None:
+        return None
+    return add_days(due, 1) if strictly_after else due
+
+
+def _days_open(since: date | None, as_of: date) -> int | None:
+    """How many days a gap has been open on the as-of date, its first day counted as 1.
+
+    A duty whose last lawful day was yesterday is 1 day overdue today.
+
+    >>> _days_open(date(2026, 5, 26), date(2026, 5, 26)), _days_open(None, date(2026, 5, 26))
+    (1, None)
+    """
+    return None if since is None else (as_of - since).days + 1
 
 
 def _shift_months(anchor: date, sign: int, months: object) -> date:
@@ -521,7 +551,7 @@ def _handover_gaps(
                 rule=gap.id, severity=gap.severity, title=gap.title,
                 message=gap.message.format(service=span.label, date=end.isoformat()),
                 action=gap.action, duty=p.rule, owner=span.label, agency=span.agency,
-                since=opens, days_overdue=(ctx.as_of - opens).days, milestone=span.id,
+                since=opens, days_overdue=_days_open(opens, ctx.as_of), milestone=span.id,
                 catalogue=p.catalogue, explanation=explain,
                 family_message=(gap.family_message or "").format(service=span.label, date=end.isoformat()) or None,
             )
@@ -626,7 +656,13 @@ def _field_past_the_end(person: Person, end_age: int) -> str:
     ]
     dated_fields: list[tuple[date | None, str]] = []
     if person.ehcp is not None:
-        dated_fields += [(person.ehcp.issued, "ehcp.issued"), (person.ehcp.setting_end, "ehcp.setting_end")]
+        ehcp = person.ehcp
+        dated_fields += [
+            (ehcp.issued, "ehcp.issued"), (ehcp.setting_end, "ehcp.setting_end"),
+            (ehcp.next_transfer.date if ehcp.next_transfer else None, "ehcp.next_transfer.date"),
+            (ehcp.ceased, "ehcp.ceased"), (ehcp.cease_notice, "ehcp.cease_notice"),
+            (ehcp.appeal_decided, "ehcp.appeal_decided"),
+        ]
     for index, episode in enumerate(person.care_episodes):
         dated_fields += [
             (episode.start, f"care_episodes[{index}].start"),

@@ -19,6 +19,8 @@ collects them from ``tests/scenarios/``; users can run their own with
       gaps: [pathway-plan-missing]              # the exact set of gap rule ids
       gaps_include: [...]                       # or: at least these
       gaps_exclude: [...]                       #     and none of these
+      gaps_since:                               # the first late day of these gaps
+        ehc-assessment-late: 2026-05-26
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Expectations(_Strict):
     gaps_exclude: tuple[str, ...] = ()
     care_status: str | None = None  # the care-leaver status on the as-of date ("none": no status)
     not_recorded: tuple[str, ...] | None = None  # gap rules that need events the record never holds
+    gaps_since: dict[str, dt.date] = Field(default_factory=dict)
 
 
 class Scenario(_Strict):
@@ -138,6 +141,12 @@ def run_scenario(path: Path) -> ScenarioResult:
         status = (roadmap.care_status.status_on_as_of if roadmap.care_status else None) or "none"
         if status != scenario.expect.care_status:
             failures.append(f"care status {status} != expected {scenario.expect.care_status}")
+    for rule, since in scenario.expect.gaps_since.items():
+        found_since = sorted({g.since for g in roadmap.gaps if g.rule == rule and g.since is not None})
+        if not found_since:
+            failures.append(f"gap {rule}: expected since {since} but the gap did not fire with a date")
+        elif since not in found_since:
+            failures.append(f"gap {rule}: since {', '.join(map(str, found_since))} != expected {since}")
     if scenario.cohorts is not None and set(roadmap.cohorts) != set(scenario.cohorts):
         failures.append(f"cohorts {list(roadmap.cohorts)} != expected {sorted(scenario.cohorts)}")
     return ScenarioResult(scenario.name, str(path), tuple(failures))

@@ -112,6 +112,7 @@ PUBLIC_NAMES = {
         "FACT_TYPES",
         "Person",
         "PersonRoutes",
+        "PhaseTransfer",
         "ServiceUse",
         "SynthResult",
         "available_areas",

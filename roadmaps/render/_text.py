@@ -186,7 +186,7 @@ def render_text(roadmap: Roadmap, *, explain: bool = False) -> str:
     if not roadmap.gaps:
         lines.append("No gaps found.")
     for g in roadmap.gaps:
-        since = f" since {format_date(g.since)}" if g.since else ""
+        since = f" overdue since {format_date(g.since)}" if g.since else ""
         lines.append(f"[{g.severity.upper()}] {g.rule}{since}: {g.message}")
         lines.append(f"    What to do: {g.action}")
         lines.append(f"    Owner: {g.owner}. Duty: {_short_cite(g.duty)} [{g.duty.status}]")
@@ -221,7 +221,7 @@ def render_markdown(roadmap: Roadmap) -> str:
         "",
     ]
     if roadmap.gaps:
-        out += ["## Gaps to act on", "", "| Severity | Gap | Since | What to do | Owner | Duty |", "|---|---|---|---|---|---|"]
+        out += ["## Gaps to act on", "", "| Severity | Gap | Overdue since | What to do | Owner | Duty |", "|---|---|---|---|---|---|"]
         for g in roadmap.gaps:
             since = format_date(g.since) if g.since else ""
             out.append(

@@ -70,6 +70,10 @@ SETTING_LABELS: dict[str, str] = {
     "higher-education": "University (higher education)",
     "employment": "Paid work",
     "none": "Not in education, employment or training",
+    "supported-internship": "Supported internship",
+    "elective-home-education": "Educated at home (elective home education)",
+    "neet": "Not in education, employment or training (NEET, as recorded in the SEN2 return)",
+    "other": "Other education or training",
 }
 assert tuple(SETTING_LABELS) == EHCP_SETTINGS, "keep SETTING_LABELS in step with EHCP_SETTINGS"
 

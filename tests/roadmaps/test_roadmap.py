@@ -56,10 +56,10 @@ def test_events_after_the_as_of_date_are_ignored() -> None:
 def test_an_event_drives_the_milestone_it_triggers() -> None:
     person = load_person(EXAMPLE)
     review = generate_roadmap(person, as_of=AS_OF).milestone("ehcp-annual-review")
-    assert review is not None and review.date == date(2026, 3, 17)  # last review 17 Mar 2025 + 12 months
+    assert review is not None and review.date == date(2026, 3, 16)  # 12 months starting with the 17 Mar 2025 review
     later = person.model_copy(update={"events": (*person.events, Event(type="ehcp-annual-review", date=date(2026, 4, 1)))})
     review = generate_roadmap(later, as_of=AS_OF).milestone("ehcp-annual-review")
-    assert review is not None and review.date == date(2027, 4, 1) and review.status == "upcoming"
+    assert review is not None and review.date == date(2027, 3, 31) and review.status == "upcoming"
 
 
 def test_a_setting_override_changes_the_date() -> None:
@@ -259,3 +259,32 @@ def test_duties_a_record_cannot_show_are_not_recorded_not_missing() -> None:
     assert "pathway-plan-missing</code>)</li>" in render_html(unknown)
     assert "Things we cannot check" in render_html(unknown, audience="family")
     assert "Not recorded" not in render_html(known)
+
+
+# --- when a gap opens: "overdue since" the first late day --------------------------------
+
+
+def _gap(person: Person, as_of: date, rule: str) -> tuple[date | None, int | None] | None:
+    found = [g for g in generate_roadmap(person, as_of=as_of).gaps if g.rule == rule]
+    return (found[0].since, found[0].days_overdue) if found else None
+
+
+def test_a_gap_after_a_by_deadline_is_overdue_since_the_day_after_the_last_lawful_day() -> None:
+    person = load_person(EXAMPLE)  # eligible 10 Jan 2025: pathway plan by 10 Apr 2025 (a "by" deadline)
+    assert _gap(person, date(2025, 4, 10), "pathway-plan-missing") is None  # the last lawful day
+    assert _gap(person, date(2025, 4, 11), "pathway-plan-missing") == (date(2025, 4, 11), 1)
+    assert _gap(person, date(2025, 4, 20), "pathway-plan-missing") == (date(2025, 4, 11), 10)
+
+
+def test_a_gap_due_on_its_date_is_overdue_since_that_date() -> None:
+    person = Person(id="x", date_of_birth=date(2009, 6, 1), care_needs_likely=True, recorded_events="all")
+    assert _gap(person, date(2026, 5, 31), "transition-assessment-overdue") is None
+    assert _gap(person, date(2026, 6, 1), "transition-assessment-overdue") == (date(2026, 6, 1), 1)
+
+
+def test_the_text_formats_word_a_gap_as_overdue_since_its_first_late_day() -> None:
+    from roadmaps import render_markdown, render_text
+
+    roadmap = generate_roadmap(load_person(EXAMPLE), as_of=AS_OF)
+    assert "[HIGH] pathway-plan-missing overdue since 11 April 2025:" in render_text(roadmap)
+    assert "| Overdue since |" in render_markdown(roadmap)

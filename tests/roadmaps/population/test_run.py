@@ -375,13 +375,18 @@ def test_forecast_matches_an_independent_count_from_the_input_dates(clean: Synth
             milestones["adult-reassessment"] = _birthday(dob, 18)
         if row["ehcp_issued"]:
             twenty_fifth = _birthday(dob, 25)
+            setting_end = date.fromisoformat(row["ehcp_setting_end"]) if row["ehcp_setting_end"] else None
             if row["ehcp_setting"] in ("school", "further-education"):
                 july = date(twenty_fifth.year, 7, 31)
                 end = july if twenty_fifth <= july else date(twenty_fifth.year + 1, 7, 31)
+            elif row["ehcp_setting"] in ("higher-education", "employment") or (
+                setting_end is not None and setting_end < twenty_fifth
+            ):  # issue 12: nothing to keep the plan for after 25
+                end = date.fromordinal(twenty_fifth.toordinal() - 1)
             else:
                 end = date.fromordinal(_birthday(dob, 26).toordinal() - 1)
-                if row["ehcp_setting_end"]:
-                    end = min(end, date.fromisoformat(row["ehcp_setting_end"]))
+                if setting_end is not None:
+                    end = min(end, setting_end)
             milestones["ehcp-latest-end"] = end
         for milestone, when in milestones.items():
             if AS_OF.year < when.year <= AS_OF.year + 10:

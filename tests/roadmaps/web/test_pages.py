@@ -156,7 +156,8 @@ def test_file_name_of_a_download_is_safe(client: Any) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    person=people(),
+    # The form does not show the EHC plan's next transfer or cessation fields yet (issue 12).
+    person=people(ehcp_additions=False),
     as_of=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
     area=st.sampled_from(["england", "leicester", "peterborough"]),
 )
