@@ -173,6 +173,7 @@ PUBLIC_NAMES = {
         "roadmap_html",
         "roadmap_json",
         "routes_view",
+        "template_environment",
         "visible_text",
     ],
     "roadmaps.web": [

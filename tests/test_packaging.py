@@ -147,9 +147,10 @@ def test_wheel_contains_the_rule_data(tmp_path: Path) -> None:
     for area in ("england", "leicester", "peterborough"):
         assert f"cohorts/data/{area}/area.yaml" in names
     assert "cohorts/data/england/care-leavers.yaml" in names
-    templates = ROOT / "roadmaps" / "render" / "templates"
-    for template in sorted(templates.iterdir()):
-        assert f"roadmaps/render/templates/{template.name}" in names
+    for wing in ("render", "population"):
+        templates = ROOT / "roadmaps" / wing / "templates"
+        for template in sorted(templates.iterdir()):
+            assert f"roadmaps/{wing}/templates/{template.name}" in names
     assert "roadmaps/render/templates/page.html" in names
     assert any(n.startswith("roadmaps/") for n in names)
 

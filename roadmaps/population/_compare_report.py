@@ -15,7 +15,8 @@ Everything goes into one output folder:
 ``tables/gap-changes.csv``, ``tables/milestone-moves.csv``, ``tables/forecast-changes.csv``
     the same figures as tidy CSV.
 ``compare.md`` and ``compare.html``
-    the report for people (the page is self-contained: inline style and SVG).
+    the report for people (the page is self-contained: inline style and SVG;
+    it is the Jinja2 template ``roadmaps/population/templates/compare.html``).
 ``rejected.csv``
     every rejected row (``file,line,reason``), as in a population run.
 ``local-only/people-changed.csv``
@@ -44,13 +45,12 @@ from ._report import (
     _md_table,
     _share,
     expected_eligible_dict,
-    html_page,
     prepare_out_dir,
     rejected_by_reason,
     write_files_atomically,
 )
 from ._tally import FORECAST_MILESTONES, PopulationResult
-from ._view import escape, html_table, median_text, moved_columns, scenario_sections
+from ._view import make_table, median_text, moved_columns, render_page, scenario_view
 
 COMPARE_JSON = "compare.json"
 COMPARE_MD = "compare.md"
@@ -282,49 +282,42 @@ def report_markdown(run: ComparisonRun) -> str:
     return "\n".join(lines)
 
 
-def report_html(run: ComparisonRun) -> str:
-    """The readable report as one self-contained HTML page."""
+def report_html(run: ComparisonRun, *, nonce: str | None = None) -> str:
+    """The readable report as one self-contained HTML page.
+
+    The page is the template ``compare.html`` (``roadmaps/population/templates/``);
+    ``nonce`` is a Content-Security-Policy nonce for its ``<style>``, when a web
+    app serves the page (default: none).
+    """
     scenario = _single(run)
-    body = [
-        f"<header><h1>Reform comparison: {escape(scenario.name)}</h1>",
-        f"<p>As of <strong>{escape(run.as_of.isoformat())}</strong>. Rules: "
-        f"<strong>{escape(run.area)}</strong>.</p><ul>",
-    ]
-    for name, description in zip(scenario.reforms, scenario.descriptions, strict=True):
-        body.append(f"<li><strong>{escape(name)}</strong>: {escape(description)}</li>")
-    body.append("</ul>")
-    if run.accounting is not None:
-        a = run.accounting
-        body.append(
-            f"<p>Rows read: {a.rows_in} = {a.rows_processed} processed + {a.rows_rejected} "
-            f"rejected (listed in <code>{REJECTED_FILE}</code>).</p>"
-        )
-    body += ["</header><main>", "<section><h2>How to read this</h2>", f"<p>{escape(_HOW_TO_READ)}</p></section>"]
-    body.append("<section><h2>Gaps and milestones</h2>")
-    body += scenario_sections(scenario, run.baseline)
-    body.append("</section><section><h2>Forecast: difference by year</h2>")
-    body.append(
-        html_table(
+    diff_lines = _graph_diff_lines(scenario.graph_diff)
+    return render_page(
+        "compare.html",
+        title=f"Reform comparison: {scenario.name}",
+        nonce=nonce,
+        scenario=scenario_view(scenario, run.baseline),
+        as_of=run.as_of.isoformat(),
+        area=run.area,
+        reforms=list(zip(scenario.reforms, scenario.descriptions, strict=True)),
+        accounting=run.accounting,
+        rejected_file=REJECTED_FILE,
+        how_to_read=_HOW_TO_READ,
+        forecast_table=make_table(
             "Difference in young people reaching each milestone, by year",
             ["year", *FORECAST_MILESTONES],
-            ([year, *(row[m] for m in FORECAST_MILESTONES)] for year, row in scenario.forecast_delta.items()),
-        )
+            (
+                [year, *(row[m] for m in FORECAST_MILESTONES)]
+                for year, row in scenario.forecast_delta.items()
+            ),
+        ),
+        changes_table=(
+            make_table("Structural changes", ["area", "change", "ids"], diff_lines, text_columns=3)
+            if diff_lines
+            else None
+        ),
+        threshold=run.settings.threshold,
+        placeholder=run.settings.placeholder,
     )
-    body.append("</section><section><h2>What the reform changes in the pathway</h2>")
-    diff_lines = _graph_diff_lines(scenario.graph_diff)
-    if diff_lines:
-        body.append(html_table("Structural changes", ["area", "change", "ids"], diff_lines, text_columns=3))
-    else:
-        body.append("<p>The reform changes nothing in the pathway's structure.</p>")
-    settings = run.settings
-    body.append(
-        "</section><section><h2>Disclosure control</h2>"
-        f"<p>Counts from 1 to {settings.threshold - 1} are shown as <code>{escape(settings.placeholder)}"
-        "</code>, and some larger counts too, so that no hidden count can be worked out. A "
-        "difference is shown only when both of its counts are shown (or when they are equal)."
-        "</p></section></main>"
-    )
-    return html_page(f"Reform comparison: {scenario.name}", body)
 
 
 # --- writing ----------------------------------------------------------------------------------

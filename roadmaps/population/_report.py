@@ -16,7 +16,8 @@ into one output folder:
     every rejected row: ``file,line,reason`` (no values from the row).
 ``report.md`` and ``report.html``
     the same tables for people, in Markdown and as one self-contained page
-    (inline style and inline SVG charts; nothing is fetched).
+    (inline style and inline SVG charts; nothing is fetched). The page is the
+    Jinja2 template ``roadmaps/population/templates/report.html``.
 
 Every count in ``summary.json``, the tables and the report has been through
 disclosure control (:mod:`roadmaps.population._disclosure`); none of them holds an id, a
@@ -37,6 +38,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +53,7 @@ from ._tally import (
     PopulationResult,
     PublishedTable,
 )
-from ._view import (
-    BAR,
-    PAGE_BACKGROUND,
-    PAGE_BORDER,
-    PAGE_MUTED,
-    PAGE_SURFACE,
-    PAGE_TEXT,
-    escape,
-    html_table,
-)
+from ._view import Chart, Table, bar_chart, make_table, render_page
 
 SUMMARY_FILE = "summary.json"
 REJECTED_FILE = "rejected.csv"
@@ -69,7 +62,6 @@ REPORT_HTML = "report.html"
 TABLES_DIR = "tables"
 
 _SHARE_DIGITS = 4
-_LABEL_CHARS = 60  # longest bar label before it is shortened (the table has the full text)
 
 
 # --- summary.json -------------------------------------------------------------------------
@@ -361,221 +353,117 @@ def report_markdown(
 # --- HTML ---------------------------------------------------------------------------------
 
 
-_CSS = f"""
-body {{ font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: {PAGE_TEXT};
-  background: {PAGE_BACKGROUND}; line-height: 1.5; margin: 0 auto; max-width: 72rem;
-  padding: 1rem 1.5rem 3rem; }}
-h1 {{ font-size: 1.75rem; }} h2 {{ font-size: 1.35rem; margin-top: 2.25rem; }}
-p.muted, figcaption {{ color: {PAGE_MUTED}; }}
-table {{ border-collapse: collapse; margin: 0.75rem 0; font-variant-numeric: tabular-nums; }}
-caption {{ text-align: left; font-weight: 600; padding-bottom: 0.25rem; }}
-th, td {{ border: 1px solid {PAGE_BORDER}; padding: 0.25rem 0.6rem; }}
-th {{ background: {PAGE_SURFACE}; text-align: left; }}
-td.n {{ text-align: right; }}
-.scroll {{ overflow-x: auto; }}
-figure {{ margin: 1rem 0; }}
-.charts {{ display: flex; flex-wrap: wrap; gap: 1.5rem; }}
-code {{ background: {PAGE_SURFACE}; padding: 0 0.2rem; }}
-""".strip()
+@dataclass(frozen=True, slots=True)
+class _TableSection:
+    """A section of the page for one table of :data:`_SECTIONS` (and its chart, if any)."""
 
-
-def bar_chart_svg(title: str, bars: Sequence[tuple[str, Published]], *, bar_span: int = 300) -> str:
-    """A horizontal bar chart as inline SVG; a hidden count shows its placeholder and no bar.
-
-    >>> "<svg" in bar_chart_svg("t", [("a", 3), ("b", "<5")])
-    True
-    """
-    longest = max((len(label) for label, _ in bars), default=4)
-    label_width = min(16 + 7 * min(longest, _LABEL_CHARS), 440)
-    value_width = 48
-    width = label_width + bar_span + value_width
-    row_height = 22
-    top = 8
-    height = top * 2 + row_height * max(1, len(bars))
-    numbers = [v for _, v in bars if isinstance(v, int)]
-    largest = max(numbers, default=0) or 1
-    parts = [
-        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-    ]
-    for i, (label, value) in enumerate(bars):
-        y = top + i * row_height
-        text_y = y + row_height // 2 + 5
-        short = label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
-        parts.append(
-            f'<text x="{label_width - 8}" y="{text_y}" text-anchor="end" font-size="13" '
-            f'fill="{PAGE_TEXT}">{escape(short)}</text>'
-        )
-        if isinstance(value, int) and value > 0:
-            length = max(1, round(bar_span * value / largest))
-            parts.append(
-                f'<rect x="{label_width}" y="{y + 3}" width="{length}" height="{row_height - 6}" '
-                f'fill="{BAR}"></rect>'
-            )
-            end = label_width + length
-        else:
-            end = label_width
-        parts.append(
-            f'<text x="{end + 6}" y="{text_y}" font-size="13" fill="{PAGE_TEXT}">{escape(value)}</text>'
-        )
-    parts.append(
-        f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{height - top}" '
-        f'stroke="{PAGE_BORDER}"></line>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def html_page(title: str, body: Iterable[str]) -> str:
-    """A self-contained HTML page: the report style inline, the body's parts one per line."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n"
-        f"<style>\n{_CSS}\n</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )
+    title: str
+    blurb: str
+    chart: Chart | None
+    table: Table
 
 
 def report_html(
-    result: PopulationResult, accounting: Accounting, area: str, labels: Mapping[str, str]
+    result: PopulationResult,
+    accounting: Accounting,
+    area: str,
+    labels: Mapping[str, str],
+    *,
+    nonce: str | None = None,
 ) -> str:
-    """The readable report as one self-contained HTML page (no external resources)."""
-    body = [
-        *_header_html(result, accounting, area),
-        "<main>",
-        "<section><h2>Gaps</h2>",
-        *_gaps_html(result, labels),
-        "</section><section><h2>Forecast</h2>",
-        *_forecast_html(result, labels),
-        "</section>",
-        *_table_sections_html(result, labels),
-        "<section><h2>Rejected rows</h2>",
-        *_rejected_html(accounting, result.suppression.settings),
-        "</section><section><h2>Notes</h2><ul>",
-        *(f"<li>{escape(note)}</li>" for note in result.notes),
-        "</ul></section></main>",
-    ]
-    return html_page(f"Population report as of {result.as_of.isoformat()}", body)
+    """The readable report as one self-contained HTML page (no external resources).
 
+    The page is the template ``report.html`` (``roadmaps/population/templates/``).
 
-def _header_html(result: PopulationResult, accounting: Accounting, area: str) -> list[str]:
-    """The title, the as-of date and rules, the counts read, and how small counts are shown."""
+    Args:
+        result: the published totals of the run.
+        accounting: the run's row accounting.
+        area: the rules of the run.
+        labels: plain-English titles of the gap rules and milestones, by id.
+        nonce: a Content-Security-Policy nonce for the page's ``<style>``, when
+            a web app serves the page (default: none).
+    """
     settings = result.suppression.settings
-    return [
-        "<header><h1>Transition pathways: population report</h1>",
-        f"<p>As of <strong>{escape(result.as_of.isoformat())}</strong>. Rules: "
-        f"<strong>{escape(area)}</strong> (and each young person's own area, where the rule "
-        "data has one).</p>",
-        "<ul>",
-        f"<li>Young people counted: <strong>{escape(result.young_people)}</strong></li>",
-        f"<li>Rows read: {accounting.rows_in} = {accounting.rows_processed} processed + "
-        f"{accounting.rows_rejected} rejected (listed in <code>{REJECTED_FILE}</code>)</li>",
-        "</ul>",
-        f'<p class="muted">Counts from 1 to {settings.threshold - 1} are shown as '
-        f"<code>{escape(settings.placeholder)}</code>, and some larger counts too, so that no "
-        "hidden count can be worked out from a total. Shares are worked out only from counts "
-        "that are shown (see docs/disclosure-control.md).</p></header>",
-    ]
-
-
-def _gaps_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
-    """The gaps section's content: young people with each gap, as a chart and a table."""
     gap_rows = sorted(result.gaps.items())
-    return [
-        "<p>Young people with each gap, and their share of everyone counted. A young person "
-        "can have more than one gap.</p>",
-        "<figure>"
-        + bar_chart_svg("Young people with each gap", [(labels.get(r, r), n) for r, n in gap_rows])
-        + "<figcaption>Young people with each gap (the table below has the same numbers)."
-        "</figcaption></figure>",
-        html_table(
+    reasons = rejected_by_reason(accounting, settings)
+    return render_page(
+        "report.html",
+        title=f"Population report as of {result.as_of.isoformat()}",
+        nonce=nonce,
+        as_of=result.as_of.isoformat(),
+        area=area,
+        young_people=result.young_people,
+        accounting=accounting,
+        rejected_file=REJECTED_FILE,
+        threshold=settings.threshold,
+        placeholder=settings.placeholder,
+        gaps_chart=bar_chart(
+            "Young people with each gap", [(labels.get(r, r), n) for r, n in gap_rows]
+        ),
+        gaps_table=make_table(
             "Young people with each gap",
             ["gap", "rule id", "young people", "share"],
             ([labels.get(r, r), r, n, _percent(result.gap_shares[r])] for r, n in gap_rows),
             text_columns=2,
         ),
-    ]
+        **_forecast_view(result, labels),
+        sections=_table_sections(result, labels),
+        rejected_table=make_table("Rejected rows by reason", ["reason", "rows"], reasons.items())
+        if reasons
+        else None,
+        notes=result.notes,
+    )
 
 
-def _forecast_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
-    """The forecast section's content: a chart per milestone and the table.
+def _forecast_view(result: PopulationResult, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The forecast section: a chart per milestone and the table.
 
     With route probabilities, the expected number eligible for adult social
     care follows.
     """
-    body = [
-        "<p>Young people reaching each milestone in each of the next ten calendar years, "
-        "from the dates on their roadmaps as known today (no one moving in or out).</p>"
-        '<div class="charts">'
-    ]
+    charts = []
     for milestone in FORECAST_MILESTONES:
         bars = [(year, row[milestone]) for year, row in result.forecast.items()]
         title = f"{labels.get(milestone, milestone)} ({milestone}) by year"
-        body.append(
-            f"<figure>{bar_chart_svg(title, bars, bar_span=200)}"
-            f"<figcaption>{escape(title)}</figcaption></figure>"
+        charts.append(bar_chart(title, bars, bar_span=200))
+    expected = None
+    if result.expected_eligible is not None:
+        expected = make_table(
+            "Expected number eligible for adult social care",
+            ["year", "expected", "95% interval"],
+            (
+                [year, e.expected, f"{e.low} to {e.high}"]
+                for year, e in result.expected_eligible.items()
+            ),
         )
-    body.append("</div>")
-    body.append(
-        html_table(
+    return {
+        "forecast_charts": charts,
+        "forecast_table": make_table(
             "Young people reaching each milestone, by year",
             ["year", *FORECAST_MILESTONES],
             (
                 [year, *(row[m] for m in FORECAST_MILESTONES)]
                 for year, row in result.forecast.items()
             ),
-        )
-    )
-    if result.expected_eligible is not None:
-        body.append(
-            f"<h3>Expected number eligible for adult social care</h3><p>{escape(_EXPECTED_BLURB)}</p>"
-        )
-        body.append(
-            html_table(
-                "Expected number eligible for adult social care",
-                ["year", "expected", "95% interval"],
-                (
-                    [year, e.expected, f"{e.low} to {e.high}"]
-                    for year, e in result.expected_eligible.items()
-                ),
-            )
-        )
-    return body
+        ),
+        "expected_blurb": _EXPECTED_BLURB,
+        "expected_table": expected,
+    }
 
 
-def _table_sections_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+def _table_sections(result: PopulationResult, labels: Mapping[str, str]) -> list[_TableSection]:
     """One section per table of :data:`_SECTIONS` (with a chart of the cohort overlaps)."""
-    body: list[str] = []
+    sections = []
     for name, title, blurb in _SECTIONS:
         table = result.tables[name]
         header, rows = _wide(table, lambda r: labels.get(r, r))
-        body.append(f"<section><h2>{escape(title)}</h2><p>{escape(blurb)}</p>")
+        chart = None
         if name == "people-by-cohort-overlap-and-area":
-            body.append(
-                "<figure>"
-                + bar_chart_svg(
-                    "Young people by cohort overlap",
-                    [(r, table.row_totals[r]) for r in table.rows],
-                )
-                + "<figcaption>Young people by the cohorts they belong to.</figcaption>"
-                "</figure>"
+            chart = bar_chart(
+                "Young people by cohort overlap", [(r, table.row_totals[r]) for r in table.rows]
             )
-        body.append(html_table(title, header, rows))
-        body.append("</section>")
-    return body
-
-
-def _rejected_html(accounting: Accounting, settings: DisclosureSettings) -> list[str]:
-    """The rejected rows section's content: counts by reason, under disclosure control."""
-    reasons = rejected_by_reason(accounting, settings)
-    if not reasons:
-        return ["<p>No row was rejected.</p>"]
-    return [
-        f"<p>Every rejected row is listed in <code>{REJECTED_FILE}</code> with its file "
-        "and line (the counts here follow disclosure control; the list is exact).</p>",
-        html_table("Rejected rows by reason", ["reason", "rows"], reasons.items()),
-    ]
+        sections.append(_TableSection(title, blurb, chart, make_table(title, header, rows)))
+    return sections
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -1,11 +1,22 @@
-"""HTML and pandas views of published results, and the HTML pieces the reports are built from.
+"""HTML and pandas views of published results, and what the report pages show.
 
-Notebooks show a population result or a comparison with ``_repr_html_``
-(:func:`population_html`, :func:`scenario_html_fragment`,
-:func:`run_html_fragment`); the reports (:mod:`roadmaps.population._report`,
-:mod:`roadmaps.population._compare_report`) build their pages from the same
-pieces: the colours, :func:`escape`, :func:`html_table`,
-:func:`delta_chart_svg` and :func:`scenario_sections`.
+All the HTML is Jinja2 templates in ``roadmaps/population/templates/``,
+rendered by :func:`render` in the environment :func:`roadmaps.render.template_environment`
+gives (values escaped as :func:`html.escape` does, ``{% oneline %}`` markup):
+
+- the report pages, ``report.html`` (:mod:`roadmaps.population._report`) and
+  ``compare.html`` (:mod:`roadmaps.population._compare_report`), both laid out
+  by ``page.html`` with the style ``report.css``;
+- the notebook views (``_repr_html_``), ``notebook_population.html``,
+  ``notebook_scenario.html`` and ``notebook_comparison.html``
+  (:func:`population_html`, :func:`scenario_html_fragment`,
+  :func:`run_html_fragment`);
+- the parts they share, in ``macros.html``: a table, a bar chart, and one
+  scenario's sections.
+
+Python works out what they show: the rows of a :class:`Table`, the geometry
+of a :class:`Chart` (:func:`bar_chart`, :func:`delta_chart`), one scenario's
+:class:`ScenarioView`.
 
 Only published values are shown (after disclosure control): a hidden count
 shows its placeholder and draws no bar. The HTML has inline SVG bars and no
@@ -14,9 +25,11 @@ external resources.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from roadmaps.render import template_environment
 
 if TYPE_CHECKING:
     from ._compare import ComparisonRun, ScenarioResult
@@ -36,90 +49,186 @@ MORE = "#a4262c"
 FEWER = "#1d4f91"
 
 _BAR_WIDTH = 160  # the bars of the notebook view of a population result
+_LABEL_CHARS = 60  # longest chart label before it is shortened (the table has the full text)
+_ROW_HEIGHT = 22  # of a chart
+_TOP = 8  # margin above and below a chart's bars
 
 
-def escape(value: object) -> str:
-    """A value as HTML text, quotes included; None is empty.
+# --- rendering -----------------------------------------------------------------------------
 
-    >>> escape('<5 "x"'), escape(None), escape(3)
-    ('&lt;5 &quot;x&quot;', '', '3')
+
+def render(name: str, /, **context: Any) -> str:
+    """Render the template ``name`` of ``roadmaps/population/templates/`` with ``context``."""
+    return template_environment("roadmaps.population").get_template(name).render(context)
+
+
+def render_page(name: str, /, *, title: str, nonce: str | None, **context: Any) -> str:
+    """Render a report page (a template that extends ``page.html``) with the page's colours.
+
+    ``nonce`` is a Content-Security-Policy nonce for the page's ``<style>``
+    (a web app serving the page gives it; None leaves the tag bare).
     """
-    return html.escape("" if value is None else str(value), quote=True)
+    colours = {
+        "background": PAGE_BACKGROUND,
+        "text": PAGE_TEXT,
+        "muted": PAGE_MUTED,
+        "surface": PAGE_SURFACE,
+        "border": PAGE_BORDER,
+    }
+    return render(name, title=title, nonce=nonce, colours=colours, **context)
 
 
-def html_table(
+# --- tables and charts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table, as the ``table`` macro writes it.
+
+    Its first column labels the rows; the first ``text_columns`` are text, the
+    others numbers (right-aligned).
+    """
+
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    text_columns: int
+
+
+def make_table(
     caption: str, header: Sequence[str], rows: Iterable[Sequence[object]], *, text_columns: int = 1
-) -> str:
-    """A table whose first column labels the rows and whose first ``text_columns`` are text."""
-    out = ['<div class="scroll"><table>', f"<caption>{escape(caption)}</caption>", "<thead><tr>"]
-    out += [f'<th scope="col">{escape(h)}</th>' for h in header]
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>")
-        for i, value in enumerate(row):
-            if i == 0:
-                out.append(f'<th scope="row">{escape(value)}</th>')
-            elif i < text_columns:
-                out.append(f"<td>{escape(value)}</td>")
-            else:
-                out.append(f'<td class="n">{escape(value)}</td>')
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
-    return "".join(out)
+) -> Table:
+    """A table for the ``table`` macro; an empty cell is None or ``""``.
+
+    >>> make_table("t", ["a", "b"], [["x", None]]).rows
+    (('x', ''),)
+    """
+    cells = tuple(tuple("" if value is None else value for value in row) for row in rows)
+    return Table(caption, tuple(header), cells, text_columns)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartBar:
+    """A row of a chart: its label, its bar (none when ``length`` is 0) and its number.
+
+    ``anchor`` is the number's ``text-anchor`` (None: the default, after the bar).
+    """
+
+    label: str
+    y: int
+    text_y: int
+    x: int
+    length: int
+    colour: str
+    value_x: int
+    anchor: str | None
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A horizontal bar chart as the ``chart`` macro draws it in SVG."""
+
+    title: str
+    width: int
+    height: int
+    label_x: int
+    axis: int
+    top: int
+    bottom: int
+    bar_height: int
+    bars: tuple[ChartBar, ...]
+    text_colour: str = PAGE_TEXT
+    border_colour: str = PAGE_BORDER
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
+
+
+def _label_width(bars: Sequence[tuple[str, Published]]) -> int:
+    longest = max((len(label) for label, _ in bars), default=4)
+    return min(16 + 7 * min(longest, _LABEL_CHARS), 440)
+
+
+def bar_chart(title: str, bars: Sequence[tuple[str, Published]], *, bar_span: int = 300) -> Chart:
+    """A horizontal bar chart; a hidden count shows its placeholder and no bar.
+
+    >>> chart = bar_chart("t", [("a", 3), ("b", "<5")])
+    >>> [(bar.length, bar.value) for bar in chart.bars]
+    [(300, 3), (0, '<5')]
+    """
+    label_width = _label_width(bars)
+    height = _TOP * 2 + _ROW_HEIGHT * max(1, len(bars))
+    numbers = [v for _, v in bars if isinstance(v, int)]
+    largest = max(numbers, default=0) or 1
+    rows = []
+    for i, (label, value) in enumerate(bars):
+        y = _TOP + i * _ROW_HEIGHT
+        length = 0
+        if isinstance(value, int) and value > 0:
+            length = max(1, round(bar_span * value / largest))
+        rows.append(
+            ChartBar(
+                label=_short(label),
+                y=y + 3,
+                text_y=y + _ROW_HEIGHT // 2 + 5,
+                x=label_width,
+                length=length,
+                colour=BAR,
+                value_x=label_width + length + 6,
+                anchor=None,
+                value=value,
+            )
+        )
+    return Chart(
+        title=title,
+        width=label_width + bar_span + 48,
+        height=height,
+        label_x=label_width - 8,
+        axis=label_width,
+        top=_TOP,
+        bottom=height - _TOP,
+        bar_height=_ROW_HEIGHT - 6,
+        bars=tuple(rows),
+    )
 
 
 # --- a population result -------------------------------------------------------------------
-
-
-def _bar(value: object, largest: int) -> str:
-    if not isinstance(value, int) or value <= 0 or largest <= 0:
-        return ""
-    width = max(1, round(_BAR_WIDTH * value / largest))
-    return (
-        f'<svg width="{_BAR_WIDTH}" height="12" aria-hidden="true">'
-        f'<rect width="{width}" height="12" fill="{BAR}"></rect></svg>'
-    )
 
 
 def population_html(result: PopulationResult) -> str:
     """A compact HTML view: young people, gaps with shares and bars, and the forecast."""
     gaps = sorted(result.gaps.items())
     largest = max((v for _, v in gaps if isinstance(v, int)), default=0)
-    parts = [
-        "<div>",
-        f"<p>Population as of {escape(result.as_of.isoformat())}: "
-        f"<strong>{escape(result.young_people)}</strong> young people. Counts from 1 to "
-        f"{result.suppression.settings.threshold - 1} show as "
-        f"<code>{escape(result.suppression.settings.placeholder)}</code>.</p>",
-        "<table><caption>Young people with each gap</caption><thead><tr>"
-        '<th scope="col">gap rule</th><th scope="col">young people</th>'
-        '<th scope="col">share</th><th scope="col"></th></tr></thead><tbody>',
-    ]
+    rows = []
     for rule, value in gaps:
         share = result.gap_shares.get(rule)
-        parts.append(
-            f'<tr><th scope="row">{escape(rule)}</th><td>{escape(value)}</td>'
-            f"<td>{'' if share is None else f'{100 * share:.1f}%'}</td>"
-            f"<td>{_bar(value, largest)}</td></tr>"
+        width = 0
+        if isinstance(value, int) and value > 0 and largest > 0:
+            width = max(1, round(_BAR_WIDTH * value / largest))
+        rows.append(
+            {
+                "rule": rule,
+                "value": value,
+                "share": "" if share is None else f"{100 * share:.1f}%",
+                "width": width,
+            }
         )
-    parts.append("</tbody></table>")
     years = list(result.forecast)
     milestones = list(result.forecast[years[0]]) if years else []
-    parts.append(
-        "<table><caption>Young people reaching each milestone, by year</caption><thead><tr>"
-        '<th scope="col">year</th>'
-        + "".join(f'<th scope="col">{escape(m)}</th>' for m in milestones)
-        + "</tr></thead><tbody>"
+    return render(
+        "notebook_population.html",
+        as_of=result.as_of.isoformat(),
+        young_people=result.young_people,
+        threshold=result.suppression.settings.threshold,
+        placeholder=result.suppression.settings.placeholder,
+        gaps=rows,
+        bar_width=_BAR_WIDTH,
+        bar_colour=BAR,
+        milestones=milestones,
+        forecast=[(year, [result.forecast[year][m] for m in milestones]) for year in years],
     )
-    for year in years:
-        row = result.forecast[year]
-        parts.append(
-            f'<tr><th scope="row">{escape(year)}</th>'
-            + "".join(f"<td>{escape(row[m])}</td>" for m in milestones)
-            + "</tr>"
-        )
-    parts.append("</tbody></table></div>")
-    return "".join(parts)
 
 
 def gaps_frame(result: PopulationResult) -> Any:
@@ -152,62 +261,60 @@ def forecast_frame(result: PopulationResult) -> Any:
 # --- a comparison ---------------------------------------------------------------------------
 
 
-def delta_chart_svg(
+def delta_chart(
     title: str, bars: Sequence[tuple[str, Published]], *, half_span: int = 160
-) -> str:
+) -> Chart:
     """A diverging bar chart of differences: more to the right, fewer to the left.
 
     A hidden difference shows its placeholder and no bar; every bar carries its
     signed number, so the chart reads without colour.
 
-    >>> "<svg" in delta_chart_svg("t", [("a", 3), ("b", -2), ("c", "<5")])
-    True
+    >>> chart = delta_chart("t", [("a", 3), ("b", -2), ("c", "<5")])
+    >>> [(bar.length, bar.value, bar.anchor) for bar in chart.bars]
+    [(160, '+3', 'start'), (107, '-2', 'end'), (0, '<5', 'start')]
     """
-    longest = max((len(label) for label, _ in bars), default=4)
-    label_width = min(16 + 7 * min(longest, 60), 440)
+    label_width = _label_width(bars)
     value_width = 56
-    width = label_width + 2 * half_span + 2 * value_width
-    row_height = 22
-    top = 8
-    height = top * 2 + row_height * max(1, len(bars))
+    height = _TOP * 2 + _ROW_HEIGHT * max(1, len(bars))
     axis = label_width + value_width + half_span
     numbers = [abs(v) for _, v in bars if isinstance(v, int)]
     largest = max(numbers, default=0) or 1
-    parts = [
-        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
+    rows = []
     for i, (label, value) in enumerate(bars):
-        y = top + i * row_height
-        text_y = y + row_height // 2 + 5
-        short = label if len(label) <= 60 else label[:59] + "…"
-        parts.append(
-            f'<text x="{label_width - 8}" y="{text_y}" text-anchor="end" font-size="13" '
-            f'fill="{PAGE_TEXT}">{escape(short)}</text>'
-        )
+        y = _TOP + i * _ROW_HEIGHT
+        length, x, colour = 0, axis, MORE
+        text_x, anchor, text = axis + 6, "start", str(value)
         if isinstance(value, int) and value != 0:
             length = max(1, round(half_span * abs(value) / largest))
-            x = axis if value > 0 else axis - length
-            colour = MORE if value > 0 else FEWER
-            parts.append(
-                f'<rect x="{x}" y="{y + 3}" width="{length}" height="{row_height - 6}" '
-                f'fill="{colour}"></rect>'
-            )
+            x, colour = (axis, MORE) if value > 0 else (axis - length, FEWER)
             text_x, anchor = (
                 (axis + length + 6, "start") if value > 0 else (axis - length - 6, "end")
             )
             text = f"{value:+d}"
-        else:
-            text_x, anchor, text = axis + 6, "start", str(value)
-        parts.append(
-            f'<text x="{text_x}" y="{text_y}" text-anchor="{anchor}" font-size="13" '
-            f'fill="{PAGE_TEXT}">{escape(text)}</text>'
+        rows.append(
+            ChartBar(
+                label=_short(label),
+                y=y + 3,
+                text_y=y + _ROW_HEIGHT // 2 + 5,
+                x=x,
+                length=length,
+                colour=colour,
+                value_x=text_x,
+                anchor=anchor,
+                value=text,
+            )
         )
-    parts.append(
-        f'<line x1="{axis}" y1="{top}" x2="{axis}" y2="{height - top}" stroke="{PAGE_BORDER}"></line>'
+    return Chart(
+        title=title,
+        width=label_width + 2 * half_span + 2 * value_width,
+        height=height,
+        label_x=label_width - 8,
+        axis=axis,
+        top=_TOP,
+        bottom=height - _TOP,
+        bar_height=_ROW_HEIGHT - 6,
+        bars=tuple(rows),
     )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def moved_columns(scenario: ScenarioResult) -> list[str]:
@@ -228,20 +335,50 @@ def median_text(value: float | None) -> str:
     return f"{value:+.0f}" if value == int(value) else f"{value:+.1f}"
 
 
-def scenario_sections(scenario: ScenarioResult, baseline: PopulationResult) -> list[str]:
-    """One scenario's people changed, gap-change chart and tables, and milestone moves."""
+@dataclass(frozen=True, slots=True)
+class ScenarioView:
+    """What the ``scenario_sections`` macro shows of one scenario.
+
+    The young people whose roadmap changes, the gap changes as a chart and a
+    table, and the milestones that move (None: none move).
+    """
+
+    name: str
+    people_changed: Published
+    young_people: Published
+    chart: Chart
+    gaps: Table
+    moves: Table | None
+
+
+def scenario_view(scenario: ScenarioResult, baseline: PopulationResult) -> ScenarioView:
+    """One scenario's people changed, gap-change chart and table, and milestone moves."""
     labels = scenario.labels
-    body = [
-        f"<p>Young people whose roadmap changes: <strong>{escape(scenario.people_changed)}</strong>"
-        f" of {escape(baseline.young_people)}.</p>",
-        "<figure>",
-        delta_chart_svg(
+    moves = None
+    if scenario.milestone_moves:
+        columns = moved_columns(scenario)
+        moves = make_table(
+            "Milestones that move (days: negative is earlier)",
+            ["milestone", "young people", "median days", *columns],
+            (
+                [
+                    labels.get(e, e),
+                    m.total,
+                    median_text(m.median_days),
+                    *(m.bins[c] for c in columns),
+                ]
+                for e, m in scenario.milestone_moves.items()
+            ),
+        )
+    return ScenarioView(
+        name=scenario.name,
+        people_changed=scenario.people_changed,
+        young_people=baseline.young_people,
+        chart=delta_chart(
             "Change in young people with each gap",
             [(labels.get(c.rule, c.rule), c.delta) for c in scenario.gaps.values()],
         ),
-        "<figcaption>Change in young people with each gap (after minus before; the table "
-        "has the same numbers).</figcaption></figure>",
-        html_table(
+        gaps=make_table(
             "Gaps before and after",
             ["gap", "rule id", "before", "after", "difference", "gained", "lost"],
             (
@@ -258,53 +395,26 @@ def scenario_sections(scenario: ScenarioResult, baseline: PopulationResult) -> l
             ),
             text_columns=2,
         ),
-    ]
-    if scenario.milestone_moves:
-        columns = moved_columns(scenario)
-        body.append(
-            html_table(
-                "Milestones that move (days: negative is earlier)",
-                ["milestone", "young people", "median days", *columns],
-                (
-                    [
-                        labels.get(e, e),
-                        m.total,
-                        median_text(m.median_days),
-                        *(m.bins[c] for c in columns),
-                    ]
-                    for e, m in scenario.milestone_moves.items()
-                ),
-            )
-        )
-    else:
-        body.append("<p>No milestone moves for anyone.</p>")
-    return body
+        moves=moves,
+    )
 
 
 def scenario_html_fragment(scenario: ScenarioResult) -> str:
     """A compact HTML view of one scenario's comparison (Jupyter ``_repr_html_``)."""
-    return "".join(
-        [
-            f"<div><h4>{escape(scenario.name)}</h4>",
-            *scenario_sections(scenario, scenario.result),
-            "</div>",
-        ]
-    )
+    return render("notebook_scenario.html", scenario=scenario_view(scenario, scenario.result))
 
 
 def run_html_fragment(run: ComparisonRun) -> str:
     """A compact HTML view of every scenario of a run (Jupyter ``_repr_html_``)."""
-    parts = [
-        f"<div><p>Comparison as of {escape(run.as_of.isoformat())} ({escape(run.area)} rules), "
-        f"{escape(run.baseline.young_people)} young people.</p>",
-        html_table(
+    return render(
+        "notebook_comparison.html",
+        as_of=run.as_of.isoformat(),
+        area=run.area,
+        young_people=run.baseline.young_people,
+        changed=make_table(
             "Young people whose roadmap changes, by scenario",
             ["scenario", "young people changed"],
             ([s.name, s.people_changed] for s in run.scenarios),
         ),
-    ]
-    for scenario in run.scenarios:
-        parts.append(f"<h4>{escape(scenario.name)}</h4>")
-        parts += scenario_sections(scenario, run.baseline)
-    parts.append("</div>")
-    return "".join(parts)
+        scenarios=[scenario_view(scenario, run.baseline) for scenario in run.scenarios],
+    )

@@ -1,8 +1,9 @@
 """Renderers: one roadmap as text, Markdown, JSON, an HTML page, an SVG timeline, a notebook view.
 
 Each renderer reads the plain data of :class:`roadmaps.Roadmap` and returns a
-string. The HTML pages are Jinja2 templates; ``palette`` holds the colours
-with their checked contrast.
+string. The HTML pages are Jinja2 templates; ``template_environment`` gives
+other wings (the population reports) the same Jinja2 set-up over their own
+templates. ``palette`` holds the colours with their checked contrast.
 """
 
 from ._glossary import GlossaryTerm, glossary_for, load_glossary
@@ -15,6 +16,7 @@ from ._routes_view import (
     routes_view,
 )
 from ._svg import render_svg
+from ._templates import template_environment
 from ._text import render_json, render_markdown, render_text, roadmap_json
 
 __all__ = [
@@ -32,5 +34,6 @@ __all__ = [
     "roadmap_html",
     "roadmap_json",
     "routes_view",
+    "template_environment",
     "visible_text",
 ]

@@ -1,4 +1,6 @@
-"""The Jinja2 environment of the roadmap pages (``roadmaps/render/templates/``).
+"""The Jinja2 environments of the HTML pages: the roadmap pages' (``roadmaps/render/templates/``)
+and, through :func:`template_environment`, any other package's ``templates`` folder
+(the population reports', ``roadmaps/population/templates/``).
 
 Two things differ from a default environment, both so that the pages come out
 byte for byte as they always have:
@@ -67,10 +69,27 @@ def _escaped(value: Any) -> Any:
 
 
 @cache
-def environment() -> Environment:
-    """The environment, built once: templates are compiled on first use and kept."""
+def template_environment(package: str) -> Environment:
+    """The Jinja2 environment over the ``templates`` folder of ``package``, built once.
+
+    It escapes printed values as :func:`html.escape` does and knows
+    ``{% oneline %}`` (see the module docstring), as the roadmap pages'
+    environment does; templates are compiled on first use and kept.
+    ``StrictUndefined``: a name the template uses but is not given is an error.
+
+    Args:
+        package: an importable package with a ``templates`` folder
+            (``"roadmaps.population"``).
+
+    Returns:
+        The environment, the same object at each call with the same package.
+
+    >>> from roadmaps.render import template_environment
+    >>> template_environment("roadmaps.render").from_string("{{ v }}").render(v="it's")
+    'it&#x27;s'
+    """
     return Environment(
-        loader=PackageLoader("roadmaps.render", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         finalize=_escaped,
@@ -80,6 +99,11 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+
+
+def environment() -> Environment:
+    """The roadmap pages' environment (``roadmaps/render/templates/``)."""
+    return template_environment("roadmaps.render")
 
 
 def render(name: str, /, **context: Any) -> Markup:

@@ -768,13 +768,12 @@ _STYLE_ATTRIBUTE = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
 def adopt_page(document: str, *, bar: str, head: str = "") -> str:
     """Put a self-contained page (the roadmap, the population report) into the app.
 
-    A bare ``<style>`` (the population report's) gets this response's nonce; the
-    roadmap page is rendered with it already. Its style attributes are allowed
-    by hash (recorded for the Content-Security-Policy header), and the app's bar
-    (actions, skip link) goes at the top of its body.
+    The page is rendered with this response's nonce on its ``<style>`` already.
+    Its style attributes are allowed by hash (recorded for the
+    Content-Security-Policy header), the app's style and script are added with
+    the nonce, and the app's bar (actions, skip link) goes at the top of its body.
     """
     nonce = g.nonce
-    document = document.replace("<style>", f'<style nonce="{nonce}">')
     values = sorted({html.unescape(v) for v in _STYLE_ATTRIBUTE.findall(document)})
     g.style_hashes = tuple(
         "sha256-" + base64.b64encode(hashlib.sha256(v.encode("utf-8")).digest()).decode("ascii")
@@ -864,7 +863,9 @@ def _population(limits: WebLimits, today: date) -> Response | tuple[str, int]:
             where = f" (line {exc.line})" if exc.line else ""
             check.add(field_name, f"The {label} file cannot be used{where}: {exc.message}")
             return _population_form(as_of=as_of_input, area=area, errors=tuple(check.errors)), 422
-    page = report_html(run.result, run.accounting, run.area, rule_labels(run.area))
+    page = report_html(
+        run.result, run.accounting, run.area, rule_labels(run.area), nonce=g.nonce
+    )
     bar = render_template("population_bar.html", accounting=run.accounting)
     return Response(adopt_page(page, bar=bar), mimetype="text/html")
 

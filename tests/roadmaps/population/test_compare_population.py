@@ -21,6 +21,7 @@ from roadmaps._compare import compare_roadmaps
 from roadmaps.cli import main
 from roadmaps.population import _compare as compare
 from roadmaps.population._compare import (
+    ComparisonRun,
     PersonComparison,
     Scenario,
     compare_population,
@@ -29,6 +30,7 @@ from roadmaps.population._compare import (
     published_delta,
     published_gap_change,
 )
+from roadmaps.population._compare_report import report_html
 from roadmaps.population._disclosure import DisclosureSettings, suppress_count
 from roadmaps.population._input import Accounting, iter_people, iter_person_rows
 from roadmaps.population._run import _event_types, run_population
@@ -332,12 +334,24 @@ def test_html_report_is_self_contained(cli_run: Path) -> None:
     assert "## Gaps before and after" in markdown and "## Milestones that move" in markdown
 
 
-def test_comparisons_display_in_notebooks_and_convert_to_pandas(population: SynthResult) -> None:
-    pytest.importorskip("pandas")
-    run = compare_population_files(
+@pytest.fixture(scope="module")
+def two_scenarios(population: SynthResult) -> ComparisonRun:
+    return compare_population_files(
         population.people_path, population.episodes_path, population.events_path,
         scenarios=[_reform(BY_16), _reform(PA_25)], as_of=AS_OF, workers=1, progress=False,
     )  # fmt: skip
+
+
+def test_the_report_page_carries_the_nonce_it_is_given(two_scenarios: ComparisonRun) -> None:
+    page = report_html(two_scenarios.only(1))
+    assert "<style>\n" in page and "nonce" not in page
+    served = report_html(two_scenarios.only(1), nonce="n0nce")
+    assert served == page.replace("<style>", '<style nonce="n0nce">', 1)
+
+
+def test_comparisons_display_in_notebooks_and_convert_to_pandas(two_scenarios: ComparisonRun) -> None:
+    pytest.importorskip("pandas")
+    run = two_scenarios
     page = run._repr_html_()
     assert "Transitions assessment by 16" in page and "Personal adviser" in page and "<svg" in page
     assert "<svg" in run.scenarios[0]._repr_html_()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
 
+from roadmaps.population._input import Accounting
+from roadmaps.population._report import report_html
 from roadmaps.population._tally import PersonSummary, aggregate
+from roadmaps.population._view import make_table
+from roadmaps.render import template_environment
 
 AS_OF = date(2026, 1, 1)
 
@@ -39,3 +44,26 @@ def test_frames() -> None:
     assert list(forecast.columns) == ["year", "milestone", "young_people"]
     row = forecast[(forecast["year"] == "2027") & (forecast["milestone"] == "age-18")]
     assert row["young_people"].tolist() == [12]
+
+
+def test_the_table_macro_writes_one_escaped_line() -> None:
+    table = make_table("A 'caption'", ["rule", "note", "n"], [["a<b", None, 3], ["c", "d", "<5"]], text_columns=2)
+    macros = template_environment("roadmaps.population").get_template("macros.html").module
+    assert str(macros.table(table)) == (  # type: ignore[attr-defined]
+        '<div class="scroll"><table><caption>A &#x27;caption&#x27;</caption><thead><tr>'
+        '<th scope="col">rule</th><th scope="col">note</th><th scope="col">n</th></tr></thead><tbody>'
+        '<tr><th scope="row">a&lt;b</th><td></td><td class="n">3</td></tr>'
+        '<tr><th scope="row">c</th><td>d</td><td class="n">&lt;5</td></tr>'
+        "</tbody></table></div>"
+    )
+
+
+def test_the_report_page_is_escaped_and_carries_the_nonce_it_is_given() -> None:
+    result = dataclasses.replace(_result(), notes=("it's <b>",))
+    labels = {"late-transition-planning": 'Late "planning"'}
+    page = report_html(result, Accounting(), "england", labels)
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</main>\n</body>\n</html>\n")
+    assert "<style>\n" in page and "nonce" not in page
+    assert "<li>it&#x27;s &lt;b&gt;</li>" in page and "Late &quot;planning&quot;" in page
+    served = report_html(result, Accounting(), "england", labels, nonce="n0nce")
+    assert served == page.replace("<style>", '<style nonce="n0nce">', 1)

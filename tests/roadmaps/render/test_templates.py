@@ -6,6 +6,7 @@ import pytest
 from jinja2 import TemplateSyntaxError
 from markupsafe import Markup
 
+from roadmaps.render import template_environment
 from roadmaps.render._templates import environment
 
 
@@ -43,3 +44,13 @@ def test_a_stray_oneline_marker_is_an_error() -> None:
 def test_undefined_names_are_errors() -> None:
     with pytest.raises(Exception, match="is undefined"):
         _render("{{ missing }}")
+
+
+def test_another_package_gets_the_same_set_up_over_its_own_templates() -> None:
+    population = template_environment("roadmaps.population")
+    assert population is template_environment("roadmaps.population")
+    assert environment() is template_environment("roadmaps.render")
+    assert population.finalize is environment().finalize
+    assert population.extensions.keys() == environment().extensions.keys()
+    assert "report.html" in population.list_templates()
+    assert "page.html" in population.list_templates() and "gaps.html" not in population.list_templates()
