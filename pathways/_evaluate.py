@@ -228,6 +228,8 @@ class CompiledRules:
                 return pick(found) if found else None
 
             return pick_fn
+        if op == "as_of":
+            return lambda ctx: ctx.as_of
         if op == "cases":
             compiled = [
                 (None if case.when is None else self.condition(case.when), self.date(case.date))

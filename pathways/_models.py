@@ -91,7 +91,9 @@ class DateExpr(Frozen):
     ``month_day_on_or_after`` (a month-day parameter, with ``of``), ``fact`` (a
     date fact of the person), ``event`` (the latest recorded event of a type),
     ``milestone`` (another milestone's date), ``earliest``/``latest`` (of the
-    dates that exist), ``cases`` (the first case whose condition holds).
+    dates that exist), ``cases`` (the first case whose condition holds),
+    ``as_of`` (the date the roadmap is drawn up on, for conditions such as
+    "a duty that lapses at 18 no longer applies").
     Shifts, each naming a parameter: ``add_years``, ``add_months``,
     ``add_weeks``, ``add_days``.
     """
@@ -111,6 +113,7 @@ class DateExpr(Frozen):
     earliest: tuple[DateExpr, ...] | None = None
     latest: tuple[DateExpr, ...] | None = None
     cases: tuple[Case, ...] | None = None
+    as_of: bool | None = None
     add_years: str | None = None
     add_months: str | None = None
     add_weeks: str | None = None
@@ -140,7 +143,7 @@ class DateExpr(Frozen):
 DATE_OPERATORS = (
     "birthday", "day_before_birthday", "year_group_start", "year_group_end",
     "compulsory_school_age_end", "fe_year_end_containing", "month_day_on_or_after",
-    "fact", "event", "events", "milestone", "earliest", "latest", "cases",
+    "fact", "event", "events", "milestone", "earliest", "latest", "cases", "as_of",
 )  # fmt: skip
 DATE_SHIFTS = ("add_years", "add_months", "add_weeks", "add_days")
 
