@@ -23,6 +23,7 @@ EVENT_TYPES = (
     "pathway-plan", "pathway-plan-review", "personal-adviser-appointed", "adult-care-decision",
     "chc-checklist", "chc-decision", "carer-assessment", "annual-health-check",
     "legal-changes-discussed", "ehc-assessment-request", "adult-health-referral",
+    "adult-needs-assessment", "chc-flagged",
 )  # fmt: skip
 
 EDGE_BIRTHDAYS = (
