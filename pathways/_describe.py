@@ -63,6 +63,8 @@ def describe_date(expr: DateExpr, params: Mapping[str, Parameter]) -> str:
         text = f"the latest {' or '.join(str(t) for t in types)} event"
     elif op == "milestone":
         text = f"the {expr.milestone} date"
+    elif op == "as_of":
+        text = "the as-of date"
     elif op in ("earliest", "latest"):
         parts = [describe_date(child, params) for child in getattr(expr, op)]
         text = f"the {'earlier' if op == 'earliest' else 'later'} of " + " and ".join(parts)

@@ -180,6 +180,8 @@ class CompiledRules:
             return lambda ctx: self.milestone_date(ctx, milestone_id)
         if op in ("earliest", "latest"):
             return self._pick(expr, op)
+        if op == "as_of":
+            return lambda ctx: ctx.as_of
         if op == "cases":
             return self._cases(expr)
         raise AssertionError(f"unhandled date operator {op}")  # pragma: no cover

@@ -96,7 +96,9 @@ class DateExpr(Frozen):
     ``month_day_in_year_of`` (that month-day in the calendar year of ``of``), ``fact`` (a
     date fact of the person), ``event`` (the latest recorded event of a type),
     ``milestone`` (another milestone's date), ``earliest``/``latest`` (of the
-    dates that exist), ``cases`` (the first case whose condition holds).
+    dates that exist), ``cases`` (the first case whose condition holds),
+    ``as_of`` (the date the roadmap is drawn up on, for conditions such as
+    "a duty that lapses at 18 no longer applies").
     Shifts, each naming a parameter: ``add_years``, ``add_months``,
     ``add_weeks``, ``add_days``.
     """
@@ -117,6 +119,7 @@ class DateExpr(Frozen):
     earliest: tuple[DateExpr, ...] | None = None
     latest: tuple[DateExpr, ...] | None = None
     cases: tuple[Case, ...] | None = None
+    as_of: bool | None = None
     add_years: str | None = None
     add_months: str | None = None
     add_weeks: str | None = None
@@ -147,7 +150,7 @@ class DateExpr(Frozen):
 DATE_OPERATORS = (
     "birthday", "day_before_birthday", "year_group_start", "year_group_end",
     "compulsory_school_age_end", "fe_year_end_containing", "month_day_on_or_after",
-    "month_day_in_year_of", "fact", "event", "events", "milestone", "earliest", "latest", "cases",
+    "month_day_in_year_of", "fact", "event", "events", "milestone", "earliest", "latest", "cases", "as_of",
 )  # fmt: skip
 DATE_SHIFTS = ("add_years", "add_months", "add_weeks", "add_days")
 

@@ -4,7 +4,7 @@ A reform file (YAML) or :class:`Reform` object has a name, a description,
 references and an ordered list of changes::
 
     name: Transitions assessment by 16
-    description: Move the Care Act transitions assessment deadline from 17 to 16.
+    description: Set a national deadline for the Care Act transitions assessment, before 16.
     references: [{title: "Transitions Strategy action 17.2", seed: 003_8c5f617de2ef01a9.txt}]
     changes:
       - parameter: transition-assessment-age

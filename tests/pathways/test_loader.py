@@ -128,8 +128,11 @@ def test_unknown_area(rules_dir: Path) -> None:
 def test_overlay_changes_do_not_touch_the_baseline() -> None:
     england = load_pathway(DATA_ROOT, "england", facts=FACT_TYPES)
     leicester = load_pathway(DATA_ROOT, "leicester", facts=FACT_TYPES)
-    assert england.parameter("transition-assessment-age").status == "ambiguous"
+    # England: s.58 applies until 18 (verified); Leicester's "before 17" is local (issue 12 point 10).
+    assert england.parameter("transition-assessment-age").status == "verified"
+    assert list(england.parameter("transition-assessment-age").values.values()) == [18]
     assert leicester.parameter("transition-assessment-age").status == "local"
+    assert list(leicester.parameter("transition-assessment-age").values.values()) == [17]
     assert "lac-nursing-service" in leicester.rules.nodes
     assert "lac-nursing-service" not in england.rules.nodes
     assert leicester.handover_successors("camhs") == ("adult-mental-health", "transitions-mental-health-team")

@@ -41,7 +41,8 @@ def test_every_example_reform_applies_to_leicester(path: Path) -> None:
 
 def test_parameter_change_from_a_date_keeps_the_old_value_before_it() -> None:
     rules = apply_reforms(load_pathway("england").rules, [load_reform(REFORMS / "transition-assessment-by-16.yaml")])
-    assert rules.parameters["transition-assessment-age"].values == {date(2015, 4, 1): 17, date(2027, 9, 1): 16}
+    # The England baseline is 18 (the s.58 window closes at 18; issue 12 point 10).
+    assert rules.parameters["transition-assessment-age"].values == {date(2015, 4, 1): 18, date(2027, 9, 1): 16}
 
 
 def test_parameter_change_without_a_date_applies_at_all_dates() -> None:
@@ -132,7 +133,7 @@ def test_composition_is_ordered_and_deterministic() -> None:
 
 
 def test_a_reform_that_changes_nothing_gives_no_difference() -> None:
-    same = reform({"parameter": "transition-assessment-age", "value": 17})
+    same = reform({"parameter": "transition-assessment-age", "value": 18})
     base = load_pathway("england")
     new = reformed_pathway(base, [same])
     assert diff_rules(base.rules, new.rules)["parameters"]["changed"] == []
@@ -190,8 +191,9 @@ def test_the_baseline_is_unchanged_after_any_reform(parameter: str, value: int, 
 @settings(max_examples=60, deadline=None)
 @given(st.dates(min_value=date(1995, 1, 1), max_value=date(2020, 12, 31)))
 def test_a_dated_lower_age_never_moves_a_deadline_later(birth: date) -> None:
-    """In force from 2027-09-01: a 17th birthday before then keeps its date (the old rule
-    was in force on it); from then the deadline is the 16th birthday or the start date."""
+    """In force from 2027-09-01: an 18th birthday (the end of the England window) before then
+    keeps its date (the old rule was in force on it); from then the deadline is the 16th
+    birthday or the start date."""
     base = load_pathway("england")
     reformed = reformed_pathway(base, [load_reform(REFORMS / "transition-assessment-by-16.yaml")])
     person = Person(id="p", date_of_birth=birth, care_needs_likely=True)
@@ -199,7 +201,7 @@ def test_a_dated_lower_age_never_moves_a_deadline_later(birth: date) -> None:
     after = generate_roadmap(person, as_of=AS_OF, pathway=reformed).milestone("transition-assessment")
     assert before is not None and after is not None
     start = date(2027, 9, 1)
-    assert before.date == birthday(birth, 17)
+    assert before.date == birthday(birth, 18)
     if before.date < start:
         assert after.date == before.date
     else:

@@ -277,9 +277,16 @@ def test_a_gap_after_a_by_deadline_is_overdue_since_the_day_after_the_last_lawfu
 
 
 def test_a_gap_due_on_its_date_is_overdue_since_that_date() -> None:
+    # Leicester's local target: the transition assessment before the 17th birthday (a "before" deadline).
     person = Person(id="x", date_of_birth=date(2009, 6, 1), care_needs_likely=True, recorded_events="all")
-    assert _gap(person, date(2026, 5, 31), "transition-assessment-overdue") is None
-    assert _gap(person, date(2026, 6, 1), "transition-assessment-overdue") == (date(2026, 6, 1), 1)
+
+    def gap(as_of: date) -> tuple[date | None, int | None] | None:
+        found = [g for g in generate_roadmap(person, as_of=as_of, area="leicester").gaps
+                 if g.rule == "transition-assessment-overdue"]
+        return (found[0].since, found[0].days_overdue) if found else None
+
+    assert gap(date(2026, 5, 31)) is None
+    assert gap(date(2026, 6, 1)) == (date(2026, 6, 1), 1)
 
 
 def test_the_text_formats_word_a_gap_as_overdue_since_its_first_late_day() -> None:

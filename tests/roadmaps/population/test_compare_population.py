@@ -114,8 +114,10 @@ def test_reforms_compose_in_the_order_given(population: SynthResult, tmp_path: P
 def test_a_reform_that_changes_nothing_gives_an_all_zero_delta(population: SynthResult, tmp_path: Path) -> None:
     same = tmp_path / "same.yaml"
     same.write_text(
-        "name: Nothing changes\ndescription: The transition assessment stays at 17.\n"
-        "changes:\n  - {parameter: transition-assessment-age, value: 17}\n", encoding="utf-8"
+        # England and Peterborough close the window at 18; Leicester's local 17 is left alone.
+        "name: Nothing changes\ndescription: The transition assessment window still closes at 18.\n"
+        "areas: [england, peterborough]\n"
+        "changes:\n  - {parameter: transition-assessment-age, value: 18}\n", encoding="utf-8"
     )
     out = tmp_path / "out"
     assert main(["compare", *_files(population), "--reform", str(same), "--as-of", AS_OF.isoformat(),

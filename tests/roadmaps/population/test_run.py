@@ -370,7 +370,8 @@ def test_forecast_matches_an_independent_count_from_the_input_dates(clean: Synth
         continuing = row["continuing_care"].lower() in yes
         milestones = {"age-14": _birthday(dob, 14), "age-18": _birthday(dob, 18)}
         if likely:
-            milestones["transition-assessment"] = _birthday(dob, 17)
+            # England: the s.58 window closes at 18 (issue 12 point 10), so the line is dated there.
+            milestones["transition-assessment"] = _birthday(dob, 18)
         if likely or continuing:
             milestones["adult-reassessment"] = _birthday(dob, 18)
         if row["ehcp_issued"]:
