@@ -43,6 +43,12 @@ from pathways import (
     value_on,
     weakest_status,
 )
+from roadmaps.rule_ids import (
+    CARE_LEAVER_SUPPORT_AGE,
+    DEFAULT_AREA,
+    LEAP_DAY_POLICY,
+    LEAVING_CARE_COUNT_FROM_AGE,
+)
 
 from ._moves import roadmap_across_moves
 from .model import (
@@ -565,10 +571,10 @@ def _ambiguous_for(pathway: PathwayGraph, settings: Mapping[str, str], dob: date
     The leap-day policy matters only for a 29 February birth; the 1 September reading of
     compulsory school age only for a birthday on the first day of the school year.
     """
-    affected = {
-        "leap-day-policy": (dob.month, dob.day) == (2, 29),
-        "csa-first-september-birthday": (dob.month, dob.day) == pathway.rules.calendar.school_year_start,
-    }
+    affected = {LEAP_DAY_POLICY: (dob.month, dob.day) == (2, 29)}
+    first_september = pathway.rules.first_september_setting
+    if first_september is not None:
+        affected[first_september] = (dob.month, dob.day) == pathway.rules.calendar.school_year_start
     out: list[tuple[str, str]] = []
     for setting_id, matters in affected.items():
         setting = pathway.rules.settings.get(setting_id)
@@ -581,7 +587,7 @@ def generate_roadmap(
     person: Person,
     *,
     as_of: date,
-    area: str = "england",
+    area: str = DEFAULT_AREA,
     settings: Mapping[str, str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     pathway: PathwayGraph | None = None,
@@ -619,7 +625,7 @@ def generate_roadmap(
             )
         return _draw(plan, pathway, person, as_of, resolved, params, only)
     except DateOutOfRangeError:
-        end_age = int(value_on(params["care-leaver-support-age"], as_of))
+        end_age = int(value_on(params[CARE_LEAVER_SUPPORT_AGE], as_of))
         raise InputError(
             f"field '{_field_past_the_end(person, end_age)}' is too late: the roadmap runs past "
             f"the last date this library can represent ({date.max.isoformat()})",
@@ -693,7 +699,7 @@ def _draw(
         for setting_id, other in _ambiguous_for(pathway, resolved, dob)
     ]
 
-    start_age = int(value_on(params["leaving-care-count-from-age"], as_of))
+    start_age = int(value_on(params[LEAVING_CARE_COUNT_FROM_AGE], as_of))
     start = min(as_of, ctx.birthday(start_age))
     entries = _entries(plan, ctx, only, alternatives)
     spans, service_entries = _services(plan, ctx, only)
@@ -702,7 +708,7 @@ def _draw(
     gaps, not_recorded = _gaps(plan, pathway, ctx, only, spans)
     for found in (gaps, not_recorded):
         found.sort(key=lambda g: (SEVERITY_ORDER[g.severity], g.since or as_of, g.rule, g.milestone or ""))
-    end_age = int(value_on(params["care-leaver-support-age"], as_of))
+    end_age = int(value_on(params[CARE_LEAVER_SUPPORT_AGE], as_of))
     end = max([ctx.birthday(end_age), *(e.date for e in entries)])
     care = None
     if status.looked_after_from_14 or status.currently_looked_after or status.qualifying_from:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cohorts import Person, load_pathway, load_person, person_from_mapping
 from pathways import InputError, load_reform, load_yaml_text, reformed_pathway
+from roadmaps.rule_ids import DEFAULT_AREA
 
 from ._roadmap import generate_roadmap
 
@@ -64,7 +65,7 @@ class Scenario(_Strict):
     person: dict[str, Any] | None = None
     person_file: str | None = None
     as_of: dt.date
-    area: str = "england"
+    area: str = DEFAULT_AREA
     settings: dict[str, str] = Field(default_factory=dict)
     reforms: tuple[str, ...] = ()
     cohorts: tuple[str, ...] | None = None

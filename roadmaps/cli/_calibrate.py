@@ -6,6 +6,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from roadmaps.rule_ids import DEFAULT_AREA
+
 from ._common import parse_date, write_output
 
 NAME = "calibrate"
@@ -35,7 +37,7 @@ def _positive(text: str) -> float:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("events_csv", metavar="EVENTS_CSV", help="anonymised event log: columns id,type,date")
-    p.add_argument("--area", default="england", help="england (default), leicester or peterborough")
+    p.add_argument("--area", default=DEFAULT_AREA, help="england (default), leicester or peterborough")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="where to write: FILE.md (report), FILE.json (report) and FILE.yaml "
                         "(updated probabilities, usable with --reform)")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pathways import InputError
+from roadmaps.rule_ids import DEFAULT_AREA, LEAP_DAY_POLICY
 
 
 class Parser(argparse.ArgumentParser):
@@ -97,11 +98,11 @@ def load_roadmap_inputs(args: argparse.Namespace) -> tuple[object, object, date,
     from cohorts import load_pathway, load_person
 
     person = load_person(args.person_file)
-    pathway = load_pathway(args.area or person.area or "england")
+    pathway = load_pathway(args.area or person.area or DEFAULT_AREA)
     as_of = args.as_of or date.today()
     settings, params = split_overrides(args.overrides, pathway)
     if args.leap_day:
-        settings["leap-day-policy"] = args.leap_day
+        settings[LEAP_DAY_POLICY] = args.leap_day
     return person, pathway, as_of, settings, params
 
 

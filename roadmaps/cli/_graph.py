@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 
 from pathways import InputError
+from roadmaps.rule_ids import DEFAULT_AREA
 
 from ._common import write_output
 
@@ -15,7 +16,7 @@ HELP = "the pathway map as DOT, SVG or PNG"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cohort", help="only this cohort (care-leavers, send, adult-social-care)")
-    p.add_argument("--area", default="england")
+    p.add_argument("--area", default=DEFAULT_AREA)
     p.add_argument("--person", metavar="PERSON_FILE", help="highlight this young person's route")
     p.add_argument("--format", choices=("dot", "svg", "png"), default="dot")
     p.add_argument("-o", "--output", metavar="FILE")

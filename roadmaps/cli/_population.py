@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pathways import InputError
+from roadmaps.rule_ids import DEFAULT_AREA, LEAP_DAY_POLICY
 
 from ._common import parse_date
 
@@ -36,7 +37,7 @@ def add_population_inputs(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--area",
-        default="england",
+        default=DEFAULT_AREA,
         help="rules for young people with no area column value (default: england)",
     )
     p.add_argument(
@@ -91,7 +92,7 @@ def population_options(args: argparse.Namespace) -> dict[str, Any]:
         "area": args.area,
         "workers": args.workers,
         "settings": DisclosureSettings(**options),
-        "roadmap_settings": {"leap-day-policy": args.leap_day} if args.leap_day else None,
+        "roadmap_settings": {LEAP_DAY_POLICY: args.leap_day} if args.leap_day else None,
         "progress": {"auto": None, "always": True, "never": False}[args.progress],
     }
 

@@ -47,12 +47,13 @@ from pathways import (
     count_branch_events,
     value_on,
 )
+from roadmaps.rule_ids import ROUTE_CALIBRATION_LEVEL, ROUTE_EXPERT_PRIOR_CASES
 
 from ._input import Accounting, _CsvFile, _date_problem
 
 #: Parameters (rule data) behind the calibration.
-PRIOR_CASES_PARAMETER = "route-expert-prior-cases"
-LEVEL_PARAMETER = "route-calibration-level"
+PRIOR_CASES_PARAMETER = ROUTE_EXPERT_PRIOR_CASES
+LEVEL_PARAMETER = ROUTE_CALIBRATION_LEVEL
 REQUIRED_COLUMNS = ("id", "type", "date")
 _DATE_IN_TEXT = re.compile(r" on \d{4}-\d{2}-\d{2}")
 

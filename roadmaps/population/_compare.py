@@ -61,6 +61,7 @@ from typing import Any
 from cohorts import Person, load_pathway
 from pathways import InputError, PathwayGraph, PathwaysError, Reform, diff_rules, reformed_pathway
 from roadmaps import generate_roadmap
+from roadmaps.rule_ids import DEFAULT_AREA
 
 from ._disclosure import (
     DEFAULT_SETTINGS,
@@ -313,7 +314,7 @@ def compare_row(
     *,
     as_of: date,
     scenarios: tuple[Scenario, ...],
-    default_area: str = "england",
+    default_area: str = DEFAULT_AREA,
     settings: Mapping[str, str] | None = None,
 ) -> PersonComparison | RejectedPerson:
     """:func:`compare_person` for one young person of a population file (runs in a worker)."""
@@ -428,7 +429,7 @@ def compare_rows(
     *,
     as_of: date,
     scenarios: tuple[Scenario, ...],
-    default_area: str = "england",
+    default_area: str = DEFAULT_AREA,
     settings: Mapping[str, str] | None = None,
     list_changed: bool = True,
 ) -> CompareChunk:
@@ -873,7 +874,7 @@ def compare_population_files(
     *,
     scenarios: Iterable[Scenario | Reform | Sequence[Reform]],
     as_of: date,
-    area: str = "england",
+    area: str = DEFAULT_AREA,
     workers: int | None = None,
     settings: DisclosureSettings = DEFAULT_SETTINGS,
     roadmap_settings: Mapping[str, str] | None = None,
@@ -953,7 +954,7 @@ def compare_population(
     *,
     scenarios: Iterable[Scenario | Reform | Sequence[Reform]],
     as_of: date,
-    area: str = "england",
+    area: str = DEFAULT_AREA,
     settings: DisclosureSettings = DEFAULT_SETTINGS,
     roadmap_settings: Mapping[str, str] | None = None,
 ) -> ComparisonRun:

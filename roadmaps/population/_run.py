@@ -43,6 +43,12 @@ from typing import Any
 from cohorts import Person, available_areas, load_pathway
 from pathways import InputError, PathwayGraph, PathwaysError, age_on
 from roadmaps import Roadmap, generate_roadmap
+from roadmaps.rule_ids import (
+    ADULT_REASSESSMENT,
+    DEFAULT_AREA,
+    ELIGIBLE_FOR_ADULT_CARE,
+    LEAP_DAY_POLICY,
+)
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
 from ._input import (
@@ -86,7 +92,7 @@ def summarise_roadmap(
         the summary: area, cohorts, age band on the as-of date, one (rule, days
         overdue) per gap rule, and (id, date, status) for each entry.
     """
-    policy = str(roadmap.settings.get("leap-day-policy", "mar1"))
+    policy = str(roadmap.settings.get(LEAP_DAY_POLICY, "mar1"))
     age = age_on(roadmap.date_of_birth, roadmap.as_of, "feb28" if policy == "feb28" else "mar1")
     worst: dict[str, int | None] = {}
     for gap in roadmap.gaps:
@@ -111,7 +117,7 @@ def summarise_roadmap(
     )
 
 
-ASC_ELIGIBLE_OPTION = "eligible-for-adult-care"
+ASC_ELIGIBLE_OPTION = ELIGIBLE_FOR_ADULT_CARE
 """The route option (rule data, ``routes.yaml``) of being found eligible for adult social care."""
 
 
@@ -132,7 +138,7 @@ def needs_eligibility_forecast(roadmap: Roadmap) -> bool:
     Only then does the young person count towards the expected number eligible
     for adult social care, so only then are their routes worked out.
     """
-    entry = roadmap.milestone("adult-reassessment")
+    entry = roadmap.milestone(ADULT_REASSESSMENT)
     first = roadmap.as_of.year + 1
     return entry is not None and first <= entry.date.year < first + FORECAST_YEARS
 
@@ -224,7 +230,7 @@ def summarise_row(
     row: PersonRow,
     *,
     as_of: date,
-    default_area: str = "england",
+    default_area: str = DEFAULT_AREA,
     settings: Mapping[str, str] | None = None,
 ) -> PersonSummary | RejectedPerson:
     """One young person of a population file: build, generate the roadmap, summarise.
@@ -289,7 +295,7 @@ def tally_rows(
     rows: list[PersonRow],
     *,
     as_of: date,
-    default_area: str = "england",
+    default_area: str = DEFAULT_AREA,
     settings: Mapping[str, str] | None = None,
 ) -> ChunkTally:
     """:func:`summarise_row` for each young person of a chunk, added up where it runs.
@@ -458,7 +464,7 @@ def run_population_files(
     events_csv: str | Path | None = None,
     *,
     as_of: date,
-    area: str = "england",
+    area: str = DEFAULT_AREA,
     workers: int | None = None,
     settings: DisclosureSettings = DEFAULT_SETTINGS,
     roadmap_settings: Mapping[str, str] | None = None,
@@ -588,7 +594,7 @@ def run_population(
     people: Iterable[Person],
     *,
     as_of: date,
-    area: str = "england",
+    area: str = DEFAULT_AREA,
     settings: DisclosureSettings = DEFAULT_SETTINGS,
     roadmap_settings: Mapping[str, str] | None = None,
     pathway: PathwayGraph | None = None,
@@ -630,7 +636,7 @@ def summaries_of_files(
     events_csv: str | Path | None = None,
     *,
     as_of: date,
-    area: str = "england",
+    area: str = DEFAULT_AREA,
     accounting: Accounting | None = None,
 ) -> Iterator[PersonSummary | RejectedPerson]:
     """Each young person's summary (or rejection), in this process and in id order.

@@ -58,6 +58,16 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from roadmaps.rule_ids import (
+    ADULT_REASSESSMENT,
+    AGE_14,
+    AGE_18,
+    CARE_LEAVER_END,
+    DEFAULT_AREA,
+    EHCP_LATEST_END,
+    TRANSITION_ASSESSMENT,
+)
+
 from ._disclosure import (
     DEFAULT_SETTINGS,
     DisclosureSettings,
@@ -69,12 +79,12 @@ from ._disclosure import (
 )
 
 FORECAST_MILESTONES: tuple[str, ...] = (
-    "age-14",
-    "transition-assessment",
-    "age-18",
-    "adult-reassessment",
-    "care-leaver-end",
-    "ehcp-latest-end",
+    AGE_14,
+    TRANSITION_ASSESSMENT,
+    AGE_18,
+    ADULT_REASSESSMENT,
+    CARE_LEAVER_END,
+    EHCP_LATEST_END,
 )
 """The roadmap milestones counted in the forecast, in report order (issue 4)."""
 
@@ -251,7 +261,7 @@ class PopulationTally:
             if entry_id in forecast and first <= when.year <= last:
                 self.forecast[entry_id, str(when.year), area] += 1
                 if (
-                    entry_id == "adult-reassessment"
+                    entry_id == ADULT_REASSESSMENT
                     and summary.asc_eligible_probability is not None
                 ):
                     p = Fraction(summary.asc_eligible_probability)
@@ -564,7 +574,7 @@ class _Labels:
                 {s for _, s in tally.status} | set(MILESTONE_STATUSES[:4]), MILESTONE_STATUSES
             ),
             forecast_years=tuple(str(first_year + k) for k in range(FORECAST_YEARS)),
-            forecast_areas=areas or ("england",),
+            forecast_areas=areas or (DEFAULT_AREA,),
         )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from cohorts import PersonRoutes
 from pathways import Reference
+from roadmaps.rule_ids import NEET, NHS_CONTINUING_HEALTHCARE
 
 #: The four Preparing for Adulthood (PfA) areas, in the order the Transitions Strategy lists them.
 AREA_LABELS = {
@@ -34,8 +35,8 @@ AREA_LABELS = {
 #: The state reported for an area on a route where no branch point sets it.
 NOT_COVERED = "not-covered"
 _STATE_WORDS = {
-    "not-in-education-employment-or-training": "Not in education, employment or training",
-    "nhs-continuing-healthcare": "NHS Continuing Healthcare",
+    NEET: "Not in education, employment or training",
+    NHS_CONTINUING_HEALTHCARE: "NHS Continuing Healthcare",
     "not-covered": "Not covered by these routes",
 }
 CAVEAT = (

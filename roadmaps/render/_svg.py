@@ -21,6 +21,7 @@ from typing import Literal
 
 from pathways import LEAP_DAY_POLICIES, LeapDayPolicy, age_on, birthday
 from roadmaps.model import AGENCIES, Agency, Entry, Gap, Roadmap, ServiceSpan, Status
+from roadmaps.rule_ids import AGE_18, LEAP_DAY_POLICY
 
 from . import palette as pal
 
@@ -126,7 +127,7 @@ def short_date(on: date) -> str:
 
 def leap_day_policy(roadmap: Roadmap) -> LeapDayPolicy:
     """The leap-day policy the roadmap was made with (``mar1`` unless set), for birthdays."""
-    for key in ("leap-day-policy", "leap_day_policy"):
+    for key in (LEAP_DAY_POLICY, "leap_day_policy"):
         value = roadmap.settings.get(key)
         for policy in LEAP_DAY_POLICIES:
             if value == policy:
@@ -669,7 +670,7 @@ def _markup(
     _draw_years(grid, roadmap, scale, end, lanes_bottom)
     _draw_ages(grid, roadmap, scale, end, lanes_bottom)
     ax = scale.x(roadmap.as_of)
-    adult = roadmap.milestone("age-18")
+    adult = roadmap.milestone(AGE_18)
     if adult is not None and roadmap.start <= adult.date <= end:
         _draw_age_18(grid, scale.x(adult.date), ax, lanes_bottom, audience)
 

@@ -68,6 +68,7 @@ from pathways import PathwaysError
 from roadmaps import generate_roadmap
 from roadmaps.render import palette as pal
 from roadmaps.render import render_html, render_json
+from roadmaps.rule_ids import DEFAULT_AREA
 
 from ._forms import (
     PRIMARY_NEED_SUGGESTIONS,
@@ -669,7 +670,7 @@ def _register_population_routes(app: Flask, today: Callable[[], date], limits: W
 
     @app.get("/population")
     def population_form() -> str:
-        return _population_form(as_of=DateInput.of(today()), area="england", errors=())
+        return _population_form(as_of=DateInput.of(today()), area=DEFAULT_AREA, errors=())
 
     @app.post("/population")
     def population() -> Response | tuple[str, int]:
