@@ -63,6 +63,18 @@ class ReferenceFields(Frozen):
     seed: str | None = None
     quote: str | None = None
 
+    def short(self) -> str:
+        """A one-line citation, e.g. ``Care Act 2014 s.58`` or ``seed 003_…txt``.
+
+        >>> Reference(instrument="Care Act 2014", provision="s.58").short()
+        'Care Act 2014 s.58'
+        """
+        if self.instrument:
+            return f"{self.instrument} {self.provision}".strip() if self.provision else self.instrument
+        if self.seed:
+            return f"{self.title + ', ' if self.title else ''}seed {self.seed}"
+        return self.title or self.url or ""
+
 
 class Reference(ReferenceFields):
     """A citation in rule data: a statutory provision or a seed document (with a quote)."""

@@ -67,13 +67,6 @@ CondFn = Callable[[Context], bool]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
-def _citation(ref: Reference) -> Citation:
-    return Citation(
-        title=ref.title, instrument=ref.instrument, provision=ref.provision,
-        url=ref.url, seed=ref.seed, quote=ref.quote,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _NodePlan:
     node: Node
@@ -173,7 +166,7 @@ def _rule_ref(
     statuses = [status, *(p.status for p in params), *(m.status for m in milestones)]
     citations: dict[Citation, None] = {}
     for ref in (*refs, *(r for p in params for r in p.references)):
-        citations[_citation(ref)] = None
+        citations[ref] = None
     return RuleRef(id=rule_id, status=weakest_status(*statuses), citations=tuple(citations))
 
 

@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 # The rule data's agency and severity vocabularies, re-exported by roadmaps.
 from pathways import AGENCIES as AGENCIES
 from pathways import Agency as Agency
+
+# A roadmap line cites the rule data's own references (one model of the citation fields).
+from pathways import ReferenceFields as Citation
 from pathways import Severity as Severity
 
 if TYPE_CHECKING:
@@ -43,26 +46,6 @@ __all__ = [
 
 Status = Literal["done", "due", "overdue", "upcoming", "not-applicable"]
 STATUSES: tuple[Status, ...] = ("done", "due", "overdue", "upcoming", "not-applicable")
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """One reference behind a rule: a statute provision or a seed document."""
-
-    title: str | None = None
-    instrument: str | None = None
-    provision: str | None = None
-    url: str | None = None
-    seed: str | None = None
-    quote: str | None = None
-
-    def short(self) -> str:
-        """A one-line citation, e.g. ``Care Act 2014 s.58`` or ``seed 003_…txt``."""
-        if self.instrument:
-            return f"{self.instrument} {self.provision}".strip() if self.provision else self.instrument
-        if self.seed:
-            return f"{self.title + ', ' if self.title else ''}seed {self.seed}"
-        return self.title or self.url or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,7 @@ PUBLIC_NAMES = {
         "PathwaysError",
         "ProbabilityTable",
         "Reference",
+        "ReferenceFields",
         "Reform",
         "RouteAnalysis",
         "RouteEdge",
