@@ -103,6 +103,7 @@ PUBLIC_NAMES = {
     ],
     "cohorts": [
         "AreaMove",
+        "CareCodes",
         "CareEpisode",
         "CareStatus",
         "DATA_ROOT",
@@ -115,6 +116,7 @@ PUBLIC_NAMES = {
         "ServiceUse",
         "SynthResult",
         "available_areas",
+        "care_codes",
         "care_status",
         "check_person",
         "load_pathway",
