@@ -644,7 +644,7 @@ def _listed_event_types(value: str) -> tuple[str, ...] | None:
         return None
     try:
         listed = json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         return None
     if not isinstance(listed, list) or not all(isinstance(kind, str) for kind in listed):
         return None
@@ -1106,6 +1106,10 @@ def read_person_file(filename: str, content: bytes) -> Person:
                 raise PersonFileError(
                     f"The selected file is not valid JSON (line {exc.lineno}: {exc.msg})"
                 ) from None
+            except RecursionError:
+                raise PersonFileError(
+                    "The selected file is not a person file (its JSON is nested too deeply)"
+                ) from None
         else:
             data = load_yaml_text(text, source="the selected file")
         return person_from_mapping(data, source="the selected file")
@@ -1127,7 +1131,7 @@ def carried_request(values: Mapping[str, str], areas: Sequence[str]) -> RoadmapR
     """
     try:
         data = json.loads(values.get("person") or "")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise PersonFileError("The page did not send the young person's details") from None
     try:
         person = person_from_mapping(data, source="the page")

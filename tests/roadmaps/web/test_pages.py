@@ -175,6 +175,7 @@ def test_change_the_details_returns_the_filled_form(client: Any) -> None:
         {"as_of": "2026-02-30"},
         {"area": "atlantis"},
         {"person": '{"id": "x", "date_of_birth": "2030-01-01"}'},
+        {"person": '{"id": "x", "date_of_birth": "2009-01-01", "moves": [{"area": "leicester"}]}'},
     ],
 )
 def test_tampered_page_data_is_refused(client: Any, tamper: dict[str, str]) -> None:
@@ -183,6 +184,14 @@ def test_tampered_page_data_is_refused(client: Any, tamper: dict[str, str]) -> N
         response = client.post(path, data={**fields, **tamper})
         assert response.status_code == 400
         assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_page_data_nested_too_deeply_is_refused_not_a_server_error(client: Any) -> None:
+    """json.loads raises RecursionError on "[[[[…": a 400 page, not a 500."""
+    fields = carried(post_form(client, example_values()).get_data(as_text=True))
+    for path in ("/roadmap", "/download/roadmap", "/download/person", "/edit"):
+        response = client.post(path, data={**fields, "person": "[" * 5000})
+        assert response.status_code == 400, path
 
 
 def test_file_name_of_a_download_is_safe(client: Any) -> None:
@@ -232,17 +241,8 @@ def people_with_additions(draw: st.DrawFn) -> Person:
     areas = st.sampled_from(["england", "leicester", "peterborough"])
     dates = st.dates(min_value=person.date_of_birth, max_value=date(2040, 12, 31))
     move_dates = draw(st.lists(dates, max_size=3, unique=True))
-    some_dates = st.fixed_dictionaries(
-        {},
-        optional={
-            name: dates
-            for name in (
-                "education_or_training_until",
-                "returned_to_education_on",
-                "adviser_requested_on",
-            )
-        },
-    )
+    names = ("education_or_training_until", "returned_to_education_on", "adviser_requested_on")
+    some_dates = st.fixed_dictionaries({}, optional=dict.fromkeys(names, dates))
     leaving_care = draw(st.none() | some_dates.filter(bool))
     recorded = st.lists(st.sampled_from(EVENT_TYPES), max_size=4).map(tuple)
     return Person.model_validate(
