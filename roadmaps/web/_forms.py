@@ -3,9 +3,9 @@
 The form covers every field of the person file (``docs/person-file.md``),
 the additions included (the SSDA903 codes of care episodes, leaving care after
 21, the starting area, moves and the events the record's source collects), plus
-the as-of date. Opening a person file and saving it again gives the same person. It follows the GOV.UK Design System's
-patterns for forms, dates and errors, the convention UK public-service users
-know:
+the as-of date: opening a person file and saving it again gives the same person.
+It follows the GOV.UK Design System's patterns for forms, dates and errors, the
+convention UK public-service users know:
 
 * a date is three boxes (day, month, year) in a fieldset with a legend;
 * each error is a plain-English sentence that says what to do ("Enter a real
@@ -305,7 +305,8 @@ class PersonForm:
 
     @classmethod
     def from_person(cls, person: Person, *, as_of: date, area: str | None = None) -> PersonForm:
-        """The form filled in from a person (a saved file), with a blank row after the rows.
+        """The form filled in from a person (a saved file), with a blank row after the
+        episodes, the events and the services.
 
         ``area`` is the roadmap's area; without it, the person file's own area, else England.
         """
