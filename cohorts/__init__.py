@@ -6,6 +6,7 @@ holds their rule data, cohort membership, care-leaver status and the
 population layer.
 """
 
+from ._care_codes import CareCodes, care_codes
 from ._care_status import CareStatus, care_status
 from ._pathway import (
     DATA_ROOT,
@@ -36,6 +37,7 @@ from ._synth import SynthResult, synthesise
 
 __all__ = [
     "AreaMove",
+    "CareCodes",
     "CareEpisode",
     "CareStatus",
     "DATA_ROOT",
@@ -49,6 +51,7 @@ __all__ = [
     "ServiceUse",
     "SynthResult",
     "available_areas",
+    "care_codes",
     "care_status",
     "check_person",
     "load_pathway",

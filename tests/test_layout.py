@@ -104,6 +104,7 @@ PUBLIC_NAMES = {
     ],
     "cohorts": [
         "AreaMove",
+        "CareCodes",
         "CareEpisode",
         "CareStatus",
         "DATA_ROOT",
@@ -117,6 +118,7 @@ PUBLIC_NAMES = {
         "ServiceUse",
         "SynthResult",
         "available_areas",
+        "care_codes",
         "care_status",
         "check_person",
         "load_pathway",

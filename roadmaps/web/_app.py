@@ -734,6 +734,7 @@ def _focus_after(action: str, form: PersonForm) -> str | None:
             "episode": f"episode-{count}-start-day",
             "event": f"event-{count}-type",
             "service": f"service-{count}-service",
+            "move": f"move-{count}-date-day",
         }
         return first[kind]
     return f"add-{kind}"

@@ -1,9 +1,11 @@
 """The web form for one young person: form values ↔ :class:`~cohorts.Person`, with checks.
 
-The form covers every field of the person file (``docs/person-file.md``) plus
-the local area and the as-of date. It follows the GOV.UK Design System's
-patterns for forms, dates and errors, the convention UK public-service users
-know:
+The form covers every field of the person file (``docs/person-file.md``),
+the additions included (the SSDA903 codes of care episodes, leaving care after
+21, the starting area, moves and the events the record's source collects), plus
+the as-of date: opening a person file and saving it again gives the same person.
+It follows the GOV.UK Design System's patterns for forms, dates and errors, the
+convention UK public-service users know:
 
 * a date is three boxes (day, month, year) in a fieldset with a legend;
 * each error is a plain-English sentence that says what to do ("Enter a real
@@ -39,8 +41,10 @@ import yaml
 
 from cohorts import (
     EHCP_SETTINGS,
+    CareEpisode,
     Person,
     available_areas,
+    care_codes,
     load_pathway,
     person_from_mapping,
     person_to_mapping,
@@ -50,17 +54,19 @@ from pathways import PathwaysError, load_yaml_text
 #: Most rows of each kind the form takes (it keeps a request's size bounded).
 MAX_ROWS = 60
 #: Blank rows a new form starts with.
-BLANK_ROWS = {"episodes": 1, "events": 3, "services": 1}
+BLANK_ROWS = {"episodes": 1, "events": 3, "services": 1, "moves": 0}
 #: Longest case reference and primary need accepted.
 MAX_TEXT = 200
 #: The years a date on the form may have.
 FIRST_YEAR, LAST_YEAR = 1900, 2099
+#: Longest value of the "events the record's source collects" select (a file's list, as JSON).
+MAX_RECORDED_EVENTS_TEXT = 4000
 #: Accepted extensions of a person file.
 PERSON_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 _YEAR_GROUP_OFFSET = re.compile(r"[+-]?\d{1,2}")
 _DIGITS = re.compile(r"\d{1,4}")
-_ROW_ACTION = re.compile(r"(add|remove)-(episode|event|service)(?:-(\d{1,3}))?")
+_ROW_ACTION = re.compile(r"(add|remove)-(episode|event|service|move)(?:-(\d{1,3}))?")
 
 #: Plain-English names of the EHC plan settings, in the person file's order.
 SETTING_LABELS: dict[str, str] = {
@@ -81,6 +87,40 @@ AREA_LABELS: dict[str, str] = {
     "england": "England (national rules only)",
     "leicester": "Leicester",
     "peterborough": "Peterborough",
+}
+
+#: Plain-English names of the placement kinds of ``cohorts/data/ssda903.yaml``.
+PLACEMENT_LABELS: dict[str, str] = {
+    "foster": "Foster care",
+    "childrens-home": "Children's home",
+    "with-parents": "With parents or others with parental responsibility",
+    "placed-for-adoption": "Placed for adoption",
+    "supported-accommodation": "Supported or semi-independent accommodation",
+    "independent-living": "Independent living",
+    "residential": "Residential care home, school, health care or employment",
+    "custody": "Young offender institution or prison",
+    "temporary": "Temporary move",
+    "other": "Other placement",
+}
+
+#: Plain-English names of the kinds of reason a care episode ended (``ssda903.yaml``).
+REASON_LABELS: dict[str, str] = {
+    "continues": "A new care episode began the same day",
+    "adopted": "Adopted",
+    "special-guardianship": "Special guardianship order",
+    "returned-home": "Returned home to parents or relatives",
+    "child-arrangements-order": "Residence or child arrangements order",
+    "other-authority": "Care taken over by another local authority",
+    "staying-put": "18 or over and stayed with their carers (including Staying Put)",
+    "left-care": "Left care for another reason (for example independent living or remand ended)",
+    "died": "Died",
+}
+
+#: What the record's source collects (``recorded_events``), besides a file's own list.
+RECORDED_EVENTS_LABELS: dict[str, str] = {
+    "": "Not stated: every type if any event is entered, otherwise none",
+    "all": "Every type of event",
+    "none": "No types of event",
 }
 
 #: Primary-need codes offered as suggestions (DfE SEN2 / school census); any text is accepted.
@@ -128,13 +168,47 @@ class DateInput:
         return {f"{name}-day": self.day, f"{name}-month": self.month, f"{name}-year": self.year}
 
 
+#: The optional SSDA903 fields of a care episode, in the order of the page.
+EPISODE_CODES = ("legal_status", "placement", "reason_ended")
+
+
 @dataclass(frozen=True, slots=True)
 class EpisodeRow:
+    """A care episode as typed: its dates and, optionally, its SSDA903 codes or plain kinds."""
+
     start: DateInput = DateInput()
     end: DateInput = DateInput()
+    legal_status: str = ""
+    placement: str = ""
+    reason_ended: str = ""
+
+    @classmethod
+    def of(cls, episode: CareEpisode) -> EpisodeRow:
+        return cls(
+            DateInput.of(episode.start),
+            DateInput.of(episode.end),
+            episode.legal_status or "",
+            episode.placement or "",
+            episode.reason_ended or "",
+        )
+
+    @classmethod
+    def read(cls, values: Mapping[str, str], n: int) -> EpisodeRow:
+        return cls(
+            DateInput.read(values, f"episode-{n}-start"),
+            DateInput.read(values, f"episode-{n}-end"),
+            *(_text(values, f"episode-{n}-{name}", 40) for name in EPISODE_CODES),
+        )
+
+    def items(self, n: int) -> dict[str, str]:
+        out = self.start.items(f"episode-{n}-start") | self.end.items(f"episode-{n}-end")
+        for name in EPISODE_CODES:
+            out[f"episode-{n}-{name}"] = getattr(self, name)
+        return out
 
     def is_blank(self) -> bool:
-        return self.start.is_blank() and self.end.is_blank()
+        codes = (self.legal_status, self.placement, self.reason_ended)
+        return self.start.is_blank() and self.end.is_blank() and not any(codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +230,25 @@ class ServiceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MoveRow:
+    """A move to another area: the date and the area moved to."""
+
+    date: DateInput = DateInput()
+    area: str = ""
+
+    def is_blank(self) -> bool:
+        return not self.area and self.date.is_blank()
+
+
+#: The dates of the leaving-care block, in the order of the page.
+LEAVING_CARE_DATES = (
+    "education_or_training_until",
+    "returned_to_education_on",
+    "adviser_requested_on",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class FieldError:
     """One error: the field group it belongs to, the input to link to, and the message.
 
@@ -172,7 +265,13 @@ class FieldError:
 
 @dataclass(frozen=True, slots=True)
 class PersonForm:
-    """Everything on the form, as typed, with the errors found (if checked)."""
+    """Everything on the form, as typed, with the errors found (if checked).
+
+    ``area`` is the local area whose rules the roadmap follows (the starting
+    area when there are moves); ``record_area`` is ``"yes"`` when the person
+    file keeps it as its ``area``. ``recorded_events`` is ``""``, ``"all"``,
+    ``"none"`` or a file's own list of event types as JSON.
+    """
 
     person_id: str = ""
     date_of_birth: DateInput = DateInput()
@@ -181,13 +280,19 @@ class PersonForm:
     ehcp_setting: str = ""
     ehcp_setting_end: DateInput = DateInput()
     episodes: tuple[EpisodeRow, ...] = ()
+    education_or_training_until: DateInput = DateInput()
+    returned_to_education_on: DateInput = DateInput()
+    adviser_requested_on: DateInput = DateInput()
     events: tuple[EventRow, ...] = ()
+    recorded_events: str = ""
     services: tuple[ServiceRow, ...] = ()
     care_needs_likely: str = ""
     continuing_care: str = ""
     primary_need: str = ""
     year_group_offset: str = "0"
     area: str = "england"
+    record_area: str = ""  # "yes" | ""
+    moves: tuple[MoveRow, ...] = ()
     as_of: DateInput = DateInput()
     errors: tuple[FieldError, ...] = ()
 
@@ -198,13 +303,19 @@ class PersonForm:
             episodes=(EpisodeRow(),) * BLANK_ROWS["episodes"],
             events=(EventRow(),) * BLANK_ROWS["events"],
             services=(ServiceRow(),) * BLANK_ROWS["services"],
+            moves=(MoveRow(),) * BLANK_ROWS["moves"],
             as_of=DateInput.of(today),
         )
 
     @classmethod
-    def from_person(cls, person: Person, *, as_of: date, area: str = "england") -> PersonForm:
-        """The form filled in from a person (a saved file), with one blank row of each kind."""
+    def from_person(cls, person: Person, *, as_of: date, area: str | None = None) -> PersonForm:
+        """The form filled in from a person (a saved file), with a blank row after the
+        episodes, the events and the services.
+
+        ``area`` is the roadmap's area; without it, the person file's own area, else England.
+        """
         ehcp = person.ehcp
+        leaving = person.leaving_care
         return cls(
             person_id=person.id,
             date_of_birth=DateInput.of(person.date_of_birth),
@@ -212,14 +323,16 @@ class PersonForm:
             ehcp_issued=DateInput.of(ehcp.issued if ehcp else None),
             ehcp_setting=ehcp.setting if ehcp else "",
             ehcp_setting_end=DateInput.of(ehcp.setting_end if ehcp else None),
-            episodes=(
-                *(
-                    EpisodeRow(DateInput.of(e.start), DateInput.of(e.end))
-                    for e in person.care_episodes
-                ),
-                EpisodeRow(),
+            episodes=(*(EpisodeRow.of(e) for e in person.care_episodes), EpisodeRow()),
+            education_or_training_until=DateInput.of(
+                leaving.education_or_training_until if leaving else None
             ),
+            returned_to_education_on=DateInput.of(
+                leaving.returned_to_education_on if leaving else None
+            ),
+            adviser_requested_on=DateInput.of(leaving.adviser_requested_on if leaving else None),
             events=(*(EventRow(e.type, DateInput.of(e.date)) for e in person.events), EventRow()),
+            recorded_events=_recorded_events_value(person.recorded_events),
             services=(
                 *(ServiceRow(s.service, DateInput.of(s.planned_end)) for s in person.services),
                 ServiceRow(),
@@ -228,7 +341,9 @@ class PersonForm:
             continuing_care="yes" if person.continuing_care else "no",
             primary_need=person.primary_need or "",
             year_group_offset=str(person.year_group_offset),
-            area=area,
+            area=area or person.area or "england",
+            record_area="yes" if person.area is not None else "",
+            moves=tuple(MoveRow(DateInput.of(m.date), m.area) for m in person.moves),
             as_of=DateInput.of(as_of),
         )
 
@@ -247,19 +362,17 @@ class PersonForm:
             ehcp_issued=DateInput.read(values, "ehcp_issued"),
             ehcp_setting=_text(values, "ehcp_setting", 40),
             ehcp_setting_end=DateInput.read(values, "ehcp_setting_end"),
-            episodes=tuple(
-                EpisodeRow(
-                    DateInput.read(values, f"episode-{n}-start"),
-                    DateInput.read(values, f"episode-{n}-end"),
-                )
-                for n in rows("episode")
-            ),
+            episodes=tuple(EpisodeRow.read(values, n) for n in rows("episode")),
+            education_or_training_until=DateInput.read(values, "education_or_training_until"),
+            returned_to_education_on=DateInput.read(values, "returned_to_education_on"),
+            adviser_requested_on=DateInput.read(values, "adviser_requested_on"),
             events=tuple(
                 EventRow(
                     _text(values, f"event-{n}-type", 80), DateInput.read(values, f"event-{n}-date")
                 )
                 for n in rows("event")
             ),
+            recorded_events=_text(values, "recorded_events", MAX_RECORDED_EVENTS_TEXT),
             services=tuple(
                 ServiceRow(
                     _text(values, f"service-{n}-service", 80),
@@ -272,6 +385,13 @@ class PersonForm:
             primary_need=_text(values, "primary_need", MAX_TEXT + 50),
             year_group_offset=_text(values, "year_group_offset", 10),
             area=_text(values, "area", 40),
+            record_area=_choice(values, "record_area", ("yes",)),
+            moves=tuple(
+                MoveRow(
+                    DateInput.read(values, f"move-{n}-date"), _text(values, f"move-{n}-area", 40)
+                )
+                for n in rows("move")
+            ),
             as_of=DateInput.read(values, "as_of"),
         )
 
@@ -285,11 +405,14 @@ class PersonForm:
         out |= self.ehcp_setting_end.items("ehcp_setting_end")
         out["episode-count"] = str(len(self.episodes))
         for n, episode in enumerate(self.episodes, 1):
-            out |= episode.start.items(f"episode-{n}-start") | episode.end.items(f"episode-{n}-end")
+            out |= episode.items(n)
+        for name in LEAVING_CARE_DATES:
+            out |= getattr(self, name).items(name)
         out["event-count"] = str(len(self.events))
         for n, event in enumerate(self.events, 1):
             out[f"event-{n}-type"] = event.type
             out |= event.date.items(f"event-{n}-date")
+        out["recorded_events"] = self.recorded_events
         out["service-count"] = str(len(self.services))
         for n, service in enumerate(self.services, 1):
             out[f"service-{n}-service"] = service.service
@@ -299,6 +422,11 @@ class PersonForm:
         out["primary_need"] = self.primary_need
         out["year_group_offset"] = self.year_group_offset
         out["area"] = self.area
+        out["record_area"] = self.record_area
+        out["move-count"] = str(len(self.moves))
+        for n, move in enumerate(self.moves, 1):
+            out |= move.date.items(f"move-{n}-date")
+            out[f"move-{n}-area"] = move.area
         out |= self.as_of.items("as_of")
         return {key: value for key, value in out.items() if value != ""}
 
@@ -327,6 +455,17 @@ def _choice(values: Mapping[str, str], name: str, choices: Sequence[str]) -> str
 def _count(values: Mapping[str, str], name: str) -> int:
     text = _text(values, name, 4)
     return min(int(text), MAX_ROWS) if text.isdigit() else 0
+
+
+def _recorded_events_value(recorded: tuple[str, ...] | str | None) -> str:
+    """The value of the "events the record's source collects" select for a person's field."""
+    if recorded is None:
+        return ""
+    if recorded == "all":
+        return "all"
+    if not recorded:
+        return "none"
+    return json.dumps(list(recorded), separators=(",", ":"), ensure_ascii=False)
 
 
 # --- adding and removing rows ------------------------------------------------------------
@@ -363,6 +502,8 @@ def apply_row_action(form: PersonForm, action: str) -> PersonForm | None:
         return replace(form, errors=(), episodes=changed(form.episodes, EpisodeRow()))
     if kind == "event":
         return replace(form, errors=(), events=changed(form.events, EventRow()))
+    if kind == "move":
+        return replace(form, errors=(), moves=changed(form.moves, MoveRow()))
     return replace(form, errors=(), services=changed(form.services, ServiceRow()))
 
 
@@ -454,16 +595,65 @@ class FieldChecker:
 
 @dataclass(frozen=True, slots=True)
 class Choices:
-    """What the selects offer: the areas, event types and services of the rule data."""
+    """What the selects offer: the areas, event types and services of the rule data, and the
+    SSDA903 legal statuses, placement kinds and reasons of ``cohorts/data/ssda903.yaml``.
+
+    ``placement_codes`` and ``reason_codes`` hold every code with its meaning: a
+    care episode row offers the plain kinds, plus the row's own code when a person
+    file gave one.
+    """
 
     areas: tuple[tuple[str, str], ...]
     event_types: tuple[tuple[str, str], ...]
     services: tuple[tuple[str, str], ...]
     services_by_area: Mapping[str, frozenset[str]]
+    legal_statuses: tuple[tuple[str, str], ...]
+    placements: tuple[tuple[str, str], ...]
+    reasons: tuple[tuple[str, str], ...]
+    placement_codes: Mapping[str, str]
+    reason_codes: Mapping[str, str]
 
     def label(self, kind: str, value: str) -> str:
         options = {"area": self.areas, "event": self.event_types, "service": self.services}[kind]
         return dict(options).get(value, value)
+
+    def placement_options(self, value: str) -> tuple[tuple[str, str], ...]:
+        """The placement kinds, and ``value`` when it is an SSDA903 code (from a file)."""
+        return _with_file_code(self.placements, self.placement_codes, value)
+
+    def reason_options(self, value: str) -> tuple[tuple[str, str], ...]:
+        """The kinds of reason an episode ended, and ``value`` when it is an SSDA903 code."""
+        return _with_file_code(self.reasons, self.reason_codes, value)
+
+    def recorded_events_options(self, value: str) -> tuple[tuple[str, str], ...]:
+        """What the record's source may collect, and ``value`` when it is a file's own list."""
+        options = tuple(RECORDED_EVENTS_LABELS.items())
+        listed = _listed_event_types(value)
+        if listed:
+            names = ", ".join(self.label("event", kind) for kind in listed)
+            options += ((value, f"Only these types: {names}"),)
+        return options
+
+
+def _with_file_code(
+    kinds: tuple[tuple[str, str], ...], codes: Mapping[str, str], value: str
+) -> tuple[tuple[str, str], ...]:
+    if value in codes:
+        return (*kinds, (value, f"SSDA903 code {value}: {codes[value]}"))
+    return kinds
+
+
+def _listed_event_types(value: str) -> tuple[str, ...] | None:
+    """The event types of a ``recorded_events`` list sent as JSON; None if it is not one."""
+    if not value.startswith("["):
+        return None
+    try:
+        listed = json.loads(value)
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
+        return None
+    if not isinstance(listed, list) or not all(isinstance(kind, str) for kind in listed):
+        return None
+    return tuple(listed)
 
 
 _choices_cache: dict[tuple[str, ...], Choices] = {}
@@ -486,14 +676,30 @@ def form_choices() -> Choices:
         for node_id, label in ids.items():
             services.setdefault(node_id, label)
         by_area[area] = frozenset(ids)
+    codes = care_codes()
     choices = Choices(
         areas=tuple((a, AREA_LABELS.get(a, a.title())) for a in areas),
         event_types=tuple(sorted(event_types.items(), key=lambda item: item[1].lower())),
         services=tuple(sorted(services.items(), key=lambda item: item[1].lower())),
         services_by_area=by_area,
+        legal_statuses=tuple(
+            (code, f"{code}: {text}") for code, text in codes.legal_status.items()
+        ),
+        placements=_kind_options(codes.placement_kinds, PLACEMENT_LABELS),
+        reasons=_kind_options(codes.reason_kinds, REASON_LABELS),
+        placement_codes=codes.placement,
+        reason_codes=codes.reason_ended,
     )
     _choices_cache[areas] = choices
     return choices
+
+
+def _kind_options(
+    kinds: Mapping[str, str], labels: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """The plain kinds of a code list (the words that are their own kind), with their labels."""
+    words = [word for word, kind in kinds.items() if word == kind]
+    return tuple((word, labels.get(word, word.replace("-", " ").capitalize())) for word in words)
 
 
 def validate_form(form: PersonForm, *, today: date, choices: Choices | None = None) -> CheckedForm:
@@ -509,22 +715,34 @@ def validate_form(form: PersonForm, *, today: date, choices: Choices | None = No
         check.add("person_id", f"Case reference must be {MAX_TEXT} characters or fewer")
     dob = _checked_date_of_birth(form, check, today)
     data: dict[str, Any] = {"id": form.person_id, "date_of_birth": dob}
+    data |= _checked_about(form, check)
     ehcp = _checked_ehcp(form, check)
     if ehcp is not None:
         data["ehcp"] = ehcp
     episodes = _checked_episodes(form, check, dob)
     if episodes:
         data["care_episodes"] = episodes
+    leaving_care = _checked_leaving_care(form, check)
+    if leaving_care:
+        data["leaving_care"] = leaving_care
     events = _checked_events(form, check, choices)
     if events:
         data["events"] = events
+    recorded_events = _checked_recorded_events(form, check, choices)
+    if recorded_events is not None:
+        data["recorded_events"] = recorded_events
     area = form.area if form.area in dict(choices.areas) else ""
     services = _checked_services(form, check, choices, area)
     if services:
         data["services"] = services
-    data |= _checked_needs(form, check)
+    data |= _checked_care_needs(form, check)
     if not area:
         check.add("area", "Select the local area")
+    elif form.record_area == "yes":
+        data["area"] = area
+    moves = _checked_moves(form, check, choices)
+    if moves:
+        data["moves"] = moves
     as_of_checked = check.date(form.as_of, "as_of", "roadmap date", required=True)
 
     if check.errors:
@@ -613,8 +831,54 @@ def _checked_episodes(
                 f"Care episode {n} must end after it starts",
                 target=f"episode-{n}-end-day",
             )
-        episodes.append({"start": start, "end": end})
+        elif row.reason_ended and row.end.is_blank():
+            check.add(
+                f"episode-{n}-end",
+                f"Enter the end date of care episode {n}, or leave the reason it ended blank",
+                target=f"episode-{n}-end-day",
+                parts=("day", "month", "year"),
+            )
+        episode: dict[str, Any] = {"start": start, "end": end}
+        episode |= _checked_episode_codes(row, n, check)
+        episodes.append(episode)
     return episodes
+
+
+def _checked_episode_codes(row: EpisodeRow, n: int, check: FieldChecker) -> dict[str, str]:
+    """The legal status, placement and reason ended of care episode ``n``, when given and known.
+
+    The selects offer only known values; anything else was sent by hand or by a changed page.
+    """
+    codes = care_codes()
+    known: dict[str, tuple[Mapping[str, str], str]] = {
+        "legal_status": (codes.legal_status, f"the legal status of care episode {n}"),
+        "placement": (codes.placement_kinds, f"the placement of care episode {n}"),
+        "reason_ended": (codes.reason_kinds, f"the reason care episode {n} ended"),
+    }
+    checked: dict[str, str] = {}
+    for name in EPISODE_CODES:
+        value: str = getattr(row, name)
+        allowed, noun = known[name]
+        if value and value not in allowed:
+            check.add(f"episode-{n}-{name}", f"Select {noun} from the list")
+        elif value:
+            checked[name] = value
+    return checked
+
+
+def _checked_leaving_care(form: PersonForm, check: FieldChecker) -> dict[str, date]:
+    """The leaving-care dates given (all optional); empty when none is."""
+    nouns = {
+        "education_or_training_until": "end of the education or training in the pathway plan",
+        "returned_to_education_on": "date they said they are returning to education or training",
+        "adviser_requested_on": "date they asked for a personal adviser",
+    }
+    checked: dict[str, date] = {}
+    for name in LEAVING_CARE_DATES:
+        on = check.date(getattr(form, name), name, nouns[name], required=False)
+        if on is not None:
+            checked[name] = on
+    return checked
 
 
 def _checked_events(
@@ -637,6 +901,31 @@ def _checked_events(
         on = check.date(row.date, f"event-{n}-date", f"date of event {n}", required=True)
         events.append({"type": row.type, "date": on})
     return events
+
+
+def _checked_recorded_events(
+    form: PersonForm, check: FieldChecker, choices: Choices
+) -> str | list[str] | None:
+    """The ``recorded_events`` field: None when not stated, ``"all"``, or a list of event types."""
+    value = form.recorded_events
+    if value in ("", "all"):
+        return value or None
+    if value == "none":
+        return []
+    listed = _listed_event_types(value)
+    if listed is None:
+        check.add("recorded_events", "Select which events the record's source collects")
+        return None
+    known = dict(choices.event_types)
+    unknown = next((kind for kind in listed if kind not in known), None)
+    if unknown is not None:
+        check.add(
+            "recorded_events",
+            f"The record's source is said to collect an event type the rules do not know "
+            f"('{unknown}'): select another answer",
+        )
+        return None
+    return list(listed)
 
 
 def _checked_services(
@@ -687,8 +976,23 @@ def _check_service_choice(
         )
 
 
-def _checked_needs(form: PersonForm, check: FieldChecker) -> dict[str, Any]:
-    """The care needs, continuing care, primary need and year group offset."""
+def _checked_about(form: PersonForm, check: FieldChecker) -> dict[str, Any]:
+    """The primary need and the year group offset."""
+    data: dict[str, Any] = {}
+    if len(form.primary_need) > MAX_TEXT:
+        check.add("primary_need", f"Primary need must be {MAX_TEXT} characters or fewer")
+    if form.primary_need:
+        data["primary_need"] = form.primary_need
+    offset = form.year_group_offset or "0"
+    if not _YEAR_GROUP_OFFSET.fullmatch(offset):
+        check.add("year_group_offset", "Year group offset must be a whole number, like -1, 0 or 1")
+    else:
+        data["year_group_offset"] = int(offset)
+    return data
+
+
+def _checked_care_needs(form: PersonForm, check: FieldChecker) -> dict[str, Any]:
+    """Likely care needs after 18 and children's continuing care."""
     data: dict[str, Any] = {}
     if not form.care_needs_likely:
         check.add(
@@ -704,17 +1008,34 @@ def _checked_needs(form: PersonForm, check: FieldChecker) -> dict[str, Any]:
             target="continuing_care-yes",
         )
     data["continuing_care"] = form.continuing_care == "yes"
-
-    if len(form.primary_need) > MAX_TEXT:
-        check.add("primary_need", f"Primary need must be {MAX_TEXT} characters or fewer")
-    if form.primary_need:
-        data["primary_need"] = form.primary_need
-    offset = form.year_group_offset or "0"
-    if not _YEAR_GROUP_OFFSET.fullmatch(offset):
-        check.add("year_group_offset", "Year group offset must be a whole number, like -1, 0 or 1")
-    else:
-        data["year_group_offset"] = int(offset)
     return data
+
+
+def _checked_moves(form: PersonForm, check: FieldChecker, choices: Choices) -> list[dict[str, Any]]:
+    """The moves of the rows filled in, each to a known area and after the move before it."""
+    moves: list[dict[str, Any]] = []
+    previous: date | None = None
+    for n, row in enumerate(form.moves, 1):
+        if row.is_blank():
+            continue
+        on = check.date(row.date, f"move-{n}-date", f"date of move {n}", required=True)
+        if on is not None and previous is not None and on <= previous:
+            check.add(
+                f"move-{n}-date",
+                f"Move {n} must be after the move before it: enter the moves in date order",
+                target=f"move-{n}-date-day",
+            )
+        previous = on or previous
+        if not row.area:
+            check.add(f"move-{n}-area", f"Select the area of move {n}")
+        elif row.area not in dict(choices.areas):
+            check.add(
+                f"move-{n}-area",
+                f"Move {n} is to an area the rules do not know ('{row.area}'): "
+                "select one from the list",
+            )
+        moves.append({"date": on, "area": row.area})
+    return moves
 
 
 def _peek_as_of(form: PersonForm) -> date | None:
@@ -750,6 +1071,7 @@ def person_file_text(person: Person, file_format: str) -> str:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_KEYS = frozenset(
     {"date_of_birth", "issued", "setting_end", "start", "end", "date", "planned_end"}
+    | set(LEAVING_CARE_DATES)
 )
 
 
@@ -789,6 +1111,10 @@ def read_person_file(filename: str, content: bytes) -> Person:
                 raise PersonFileError(
                     f"The selected file is not valid JSON (line {exc.lineno}: {exc.msg})"
                 ) from None
+            except RecursionError:
+                raise PersonFileError(
+                    "The selected file is not a person file (its JSON is nested too deeply)"
+                ) from None
         else:
             data = load_yaml_text(text, source="the selected file")
         return person_from_mapping(data, source="the selected file")
@@ -810,7 +1136,7 @@ def carried_request(values: Mapping[str, str], areas: Sequence[str]) -> RoadmapR
     """
     try:
         data = json.loads(values.get("person") or "")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise PersonFileError("The page did not send the young person's details") from None
     try:
         person = person_from_mapping(data, source="the page")

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from web_helpers import carried, example_values, form_fields, post_form
 
-from roadmaps.web._forms import MAX_ROWS, PersonForm, apply_row_action
+from cohorts import care_codes
+from roadmaps.web._forms import (
+    MAX_ROWS,
+    PLACEMENT_LABELS,
+    REASON_LABELS,
+    PersonForm,
+    apply_row_action,
+)
 
 # --- the form, blank ---------------------------------------------------------------------
 
@@ -21,9 +28,12 @@ EVERY_FIELD = (
     "person_id", "date_of_birth-day", "date_of_birth-month", "date_of_birth-year",
     "primary_need", "year_group_offset", "has_ehcp", "ehcp_issued-day", "ehcp_issued-month",
     "ehcp_issued-year", "ehcp_setting", "ehcp_setting_end-day", "ehcp_setting_end-month",
-    "ehcp_setting_end-year", "episode-1-start-day", "episode-1-end-year", "event-1-type",
-    "event-1-date-day", "service-1-service", "service-1-planned_end-year",
-    "care_needs_likely", "continuing_care", "area", "as_of-day", "as_of-month", "as_of-year",
+    "ehcp_setting_end-year", "episode-1-start-day", "episode-1-end-year",
+    "episode-1-legal_status", "episode-1-placement", "episode-1-reason_ended",
+    "education_or_training_until-day", "returned_to_education_on-month",
+    "adviser_requested_on-year", "event-1-type", "event-1-date-day", "recorded_events",
+    "service-1-service", "service-1-planned_end-year", "care_needs_likely", "continuing_care",
+    "area", "record_area", "move-count", "as_of-day", "as_of-month", "as_of-year",
 )  # fmt: skip
 
 
@@ -41,6 +51,8 @@ def test_blank_form_has_every_person_file_field(client: Any) -> None:
     )
     assert fields["area"] == "england"
     assert "has_ehcp" not in fields  # radios are not pre-selected
+    assert "record_area" not in fields  # nor is the checkbox
+    assert (fields["recorded_events"], fields["move-count"]) == ("", "0")
 
 
 def test_every_input_has_a_label_and_dates_have_a_legend(client: Any) -> None:
@@ -49,7 +61,16 @@ def test_every_input_has_a_label_and_dates_have_a_legend(client: Any) -> None:
     assert len(ids) > 30
     for input_id in ids:
         assert f'<label for="{input_id}"' in page or f'for="{input_id}"' in page, input_id
-    for group in ("date_of_birth", "ehcp_issued", "as_of", "episode-1-start", "event-1-date"):
+    for group in (
+        "date_of_birth",
+        "ehcp_issued",
+        "as_of",
+        "episode-1-start",
+        "event-1-date",
+        "education_or_training_until",
+        "returned_to_education_on",
+        "adviser_requested_on",
+    ):
         fieldset = re.search(
             rf"<fieldset[^>]*>\s*<legend[^>]*>[^<]+</legend>(?:(?!</fieldset>).)*"
             rf'id="{group}-day"',
@@ -134,6 +155,60 @@ def _person_sent(page: str) -> dict[str, Any]:
         ({"year_group_offset": "-1"}, {"year_group_offset": -1}),
         ({"year_group_offset": "+1"}, {"year_group_offset": 1}),
         ({"year_group_offset": ""}, {"year_group_offset": None}),
+        (
+            {"episode-1-legal_status": "V2", "episode-1-placement": "childrens-home"},
+            {
+                "care_episodes": [
+                    {"start": "2023-10-01", "legal_status": "V2", "placement": "childrens-home"}
+                ]
+            },
+        ),
+        (
+            {
+                "episode-1-end-day": "1",
+                "episode-1-end-month": "6",
+                "episode-1-end-year": "2025",
+                "episode-1-reason_ended": "returned-home",
+                "episode-1-placement": "U4",
+            },
+            {
+                "care_episodes": [
+                    {
+                        "start": "2023-10-01",
+                        "end": "2025-06-01",
+                        "placement": "U4",
+                        "reason_ended": "returned-home",
+                    }
+                ]
+            },
+        ),
+        (
+            {
+                "adviser_requested_on-day": "1",
+                "adviser_requested_on-month": "9",
+                "adviser_requested_on-year": "2026",
+            },
+            {"leaving_care": {"adviser_requested_on": "2026-09-01"}},
+        ),
+        ({"education_or_training_until-year": ""}, {"leaving_care": None}),
+        ({"area": "leicester", "record_area": "yes"}, {"area": "leicester"}),
+        ({"area": "leicester"}, {"area": None}),
+        ({"record_area": "on"}, {"area": None}),
+        (
+            {
+                "move-count": "2",
+                "move-1-date-day": "1",
+                "move-1-date-month": "6",
+                "move-1-date-year": "2026",
+                "move-1-area": "peterborough",
+            },
+            {"moves": [{"date": "2026-06-01", "area": "peterborough"}]},
+        ),
+        ({"move-count": "1"}, {"moves": None}),
+        ({"recorded_events": "all"}, {"recorded_events": "all"}),
+        ({"recorded_events": "none"}, {"recorded_events": []}),
+        ({"recorded_events": '["pathway-plan"]'}, {"recorded_events": ["pathway-plan"]}),
+        ({"recorded_events": ""}, {"recorded_events": None}),
     ],
 )
 def test_valid_field_values_make_a_roadmap(
@@ -380,7 +455,110 @@ INVALID = [
         "year_group_offset",
         "Year group offset must be a whole number, like -1, 0 or 1",
     ),
+    (
+        {"episode-1-reason_ended": "adopted"},
+        "episode-1-end",
+        "episode-1-end-day",
+        "Enter the end date of care episode 1, or leave the reason it ended blank",
+    ),
+    (
+        {"episode-1-legal_status": "ZZ"},
+        "episode-1-legal_status",
+        "episode-1-legal_status",
+        "Select the legal status of care episode 1 from the list",
+    ),
+    (
+        {"episode-1-placement": "castle"},
+        "episode-1-placement",
+        "episode-1-placement",
+        "Select the placement of care episode 1 from the list",
+    ),
+    (
+        {
+            "episode-1-end-day": "1",
+            "episode-1-end-month": "6",
+            "episode-1-end-year": "2025",
+            "episode-1-reason_ended": "E99",
+        },
+        "episode-1-reason_ended",
+        "episode-1-reason_ended",
+        "Select the reason care episode 1 ended from the list",
+    ),
+    (
+        {
+            "returned_to_education_on-day": "31",
+            "returned_to_education_on-month": "2",
+            "returned_to_education_on-year": "2026",
+        },
+        "returned_to_education_on",
+        "returned_to_education_on-day",
+        "Enter a real date they said they are returning to education or training",
+    ),
+    (
+        {"education_or_training_until-month": "7", "education_or_training_until-year": "2027"},
+        "education_or_training_until",
+        "education_or_training_until-day",
+        "End of the education or training in the pathway plan must include a day",
+    ),
+    (
+        {"recorded_events": "some"},
+        "recorded_events",
+        "recorded_events",
+        "Select which events the record's source collects",
+    ),
+    (
+        {"recorded_events": '["party"]'},
+        "recorded_events",
+        "recorded_events",
+        "The record's source is said to collect an event type the rules do not know ('party'): "
+        "select another answer",
+    ),
     ({"area": "atlantis"}, "area", "area", "Select the local area"),
+    (
+        {"move-count": "1", "move-1-area": "leicester"},
+        "move-1-date",
+        "move-1-date-day",
+        "Enter the date of move 1",
+    ),
+    (
+        {
+            "move-count": "1",
+            "move-1-date-day": "1",
+            "move-1-date-month": "1",
+            "move-1-date-year": "2026",
+        },
+        "move-1-area",
+        "move-1-area",
+        "Select the area of move 1",
+    ),
+    (
+        {
+            "move-count": "1",
+            "move-1-date-day": "1",
+            "move-1-date-month": "1",
+            "move-1-date-year": "2026",
+            "move-1-area": "atlantis",
+        },
+        "move-1-area",
+        "move-1-area",
+        "Move 1 is to an area the rules do not know ('atlantis'): select one from the list",
+    ),
+    (
+        {
+            "move-count": "2",
+            "move-1-date-day": "1",
+            "move-1-date-month": "6",
+            "move-1-date-year": "2026",
+            "move-1-area": "leicester",
+            "move-2-date-day": "1",
+            "move-2-date-month": "6",
+            "move-2-date-year": "2026",
+            "move-2-area": "england",
+        },
+        "move-2-date",
+        "move-2-date-day",
+        "Move 2 must be after the move before it: enter the moves in date order",
+    ),
     (
         {"as_of-day": "", "as_of-month": "", "as_of-year": ""},
         "as_of",
@@ -417,7 +595,9 @@ def test_invalid_field_shows_the_error_next_to_it_and_in_the_summary(
     for name, value in changes.items():
         if name.endswith("-count") or name in ("has_ehcp", "care_needs_likely", "continuing_care"):
             continue
-        if name in ("ehcp_setting", "area") or name.endswith(("-service", "-type")):
+        if name in ("ehcp_setting", "area", "recorded_events") or name.endswith(
+            ("-service", "-type", "-area", "-legal_status", "-placement", "-reason_ended")
+        ):
             assert kept.get(name, "") == value, name  # an unknown value stays selected
         else:
             assert kept.get(name, "") == value.strip()[:250], name
@@ -442,6 +622,92 @@ def test_several_errors_are_listed_in_page_order(client: Any) -> None:
     page = post_form(client, values).get_data(as_text=True)
     links = re.findall(r'<li><a href="#([^"]+)">', page)
     assert links == ["person_id", "date_of_birth-day", "area"]
+
+
+def test_errors_of_every_section_are_listed_in_page_order(client: Any) -> None:
+    values = example_values(
+        year_group_offset="one",
+        recorded_events="some",
+        continuing_care="",
+        area="atlantis",
+        **{
+            "ehcp_setting": "",
+            "episode-1-placement": "castle",
+            "adviser_requested_on-day": "40",
+            "adviser_requested_on-month": "1",
+            "adviser_requested_on-year": "2026",
+            "event-1-type": "",
+            "service-1-service": "nowhere",
+            "move-count": "1",
+            "move-1-area": "atlantis",
+            "as_of-day": "",
+        },
+    )
+    response = post_form(client, values)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    links = re.findall(r'<li><a href="#([^"]+)">', page)
+    assert links == [
+        "year_group_offset",
+        "ehcp_setting",
+        "episode-1-placement",
+        "adviser_requested_on-day",
+        "event-1-type",
+        "recorded_events",
+        "service-1-service",
+        "continuing_care-yes",
+        "area",
+        "move-1-date-day",
+        "move-1-area",
+        "as_of-day",
+    ]
+    summary_end = page.index("</ul>")
+    places = [page.index(f'id="{target}"', summary_end) for target in links]
+    assert places == sorted(places), links
+
+
+def test_episode_selects_offer_the_codes_and_keep_a_files_own_code(client: Any) -> None:
+    values = example_values(
+        **{"episode-1-placement": "K2", "episode-1-legal_status": "C2", "episode-count": "2"}
+    )
+    page = post_form(client, values, action="add-episode").get_data(as_text=True)
+    row1 = page[page.index('id="episode-1-legal_status"') : page.index("Care episode 2")]
+    assert '<option value="C2" selected>C2: Full care order</option>' in row1
+    assert '<option value="K2" selected>SSDA903 code K2: Children&#39;s home' in row1
+    assert '<option value="foster">Foster care</option>' in row1
+    assert "not recognised" not in page
+    row2 = page[page.index("Care episode 2") :]
+    assert 'value="K2"' not in row2  # a file's code is offered only in its own row
+    kept = form_fields(page, "/")
+    assert (kept["episode-1-placement"], kept["episode-2-placement"]) == ("K2", "")
+
+
+def test_every_placement_and_reason_kind_has_a_plain_label() -> None:
+    codes = care_codes()
+    assert set(PLACEMENT_LABELS) == {k for k, kind in codes.placement_kinds.items() if k == kind}
+    assert set(REASON_LABELS) == {k for k, kind in codes.reason_kinds.items() if k == kind}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"episode-1-legal_status": "x" * 5000},
+        {"episode-1-placement": "<script>"},
+        {"recorded_events": "[" * 3000},
+        {"recorded_events": "[1, 2]"},
+        {"recorded_events": '{"all": true}'},
+        {"move-count": "99999", "move-1-area": "leicester"},
+        {"move-count": "1", "move-1-date-year": "99999999999"},
+        {"record_area": "yes", "area": "../etc"},
+    ],
+)
+def test_tampered_values_of_the_additions_give_a_form_with_errors(
+    client: Any, tamper: dict[str, str]
+) -> None:
+    response = post_form(client, example_values(**tamper))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "There is a problem" in page and "Traceback" not in page
 
 
 # --- rows: add and remove without JavaScript ---------------------------------------------------
@@ -471,6 +737,24 @@ def test_remove_a_row_renumbers_the_rest(client: Any) -> None:
     for part in ("type", "date-day", "date-month", "date-year"):
         assert kept[f"event-1-{part}"] == values[f"event-1-{part}"]
         assert kept[f"event-2-{part}"] == values[f"event-3-{part}"]
+
+
+def test_add_and_remove_a_move(client: Any) -> None:
+    page = post_form(client, example_values(), action="add-move").get_data(as_text=True)
+    assert "Move 1" in page and 'getElementById("move-1-date-day")' in page
+    assert re.search(
+        r"<fieldset[^>]*>\s*<legend[^>]*>Date of the move</legend>(?:(?!</fieldset>).)*"
+        r'id="move-1-date-day"',
+        page,
+        re.S,
+    )
+    assert '<label class="label" for="move-1-area">Area moved to</label>' in page
+    assert "Add another move" in page
+    kept = form_fields(page, "/")
+    kept |= {"move-1-date-day": "1", "move-1-date-month": "6", "move-1-date-year": "2026"}
+    page = post_form(client, {**kept, "move-1-area": "leicester"}, action="remove-move-1").text
+    assert form_fields(page, "/")["move-count"] == "0" and "Add a move" in page
+    assert 'getElementById("add-move")' in page
 
 
 def test_rows_are_capped() -> None:

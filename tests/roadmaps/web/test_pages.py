@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web_helpers import (
+    ADDITIONS_YAML,
     EXAMPLE,
     TODAY,
     carried,
@@ -25,8 +26,8 @@ from web_helpers import (
     post_form,
 )
 
-from cohorts import Person, load_person
-from cohorts.testing import people
+from cohorts import AreaMove, CareEpisode, Person, care_codes, load_person
+from cohorts.testing import EVENT_TYPES, people
 from roadmaps import generate_roadmap, render_json
 from roadmaps.render import palette as pal
 from roadmaps.render._html import render_html
@@ -107,6 +108,43 @@ def test_save_and_reopen_a_person_file_round_trips_exactly(client: Any) -> None:
     assert client.post("/download/person", data={**fields, "format": "xml"}).status_code == 400
 
 
+@pytest.mark.parametrize("opened_format", ["yaml", "json"])
+def test_a_person_file_with_every_addition_round_trips_exactly(
+    client: Any, opened_format: str
+) -> None:
+    """SSDA903 codes, leaving care, area, moves and recorded events survive open → save."""
+    original = read_person_file("additions.yaml", ADDITIONS_YAML.encode())
+    content = person_file_text(original, opened_format).encode()
+    token = csrf(client)
+    name = f"additions.{opened_format}"
+    opened = post_files(
+        client, "/open", {"csrf_token": token, "person_file": (io.BytesIO(content), name)}
+    )
+    assert opened.status_code == 200
+    filled = form_fields(opened.get_data(as_text=True), "/")
+    assert filled["area"] == "leicester" and filled["record_area"] == "yes"
+    assert (filled["episode-1-placement"], filled["episode-3-legal_status"]) == ("U4", "V3")
+    assert filled["move-count"] == "2" and filled["move-2-area"] == "england"
+    assert filled["adviser_requested_on-year"] == "2026"
+    result = client.post("/", data={**filled, "action": "generate"})
+    assert result.status_code == 200, re.findall(r'class="error-message">(.*?)</p>', result.text)
+    fields = carried(result.get_data(as_text=True))
+    assert fields["area"] == "leicester"
+    for file_format in ("yaml", "json"):
+        saved = client.post("/download/person", data={**fields, "format": file_format})
+        assert saved.status_code == 200
+        assert read_person_file(f"p.{file_format}", saved.data) == original
+        reopened = post_files(
+            client,
+            "/open",
+            {"csrf_token": token, "person_file": (io.BytesIO(saved.data), f"p.{file_format}")},
+        )
+        assert form_fields(reopened.get_data(as_text=True), "/") == filled
+    # Change the details: the form comes back with every addition.
+    edited = client.post("/edit", data=fields).get_data(as_text=True)
+    assert form_fields(edited, "/") == filled
+
+
 def test_download_the_json_roadmap(client: Any) -> None:
     fields = carried(post_form(client, example_values()).get_data(as_text=True))
     response = client.post("/download/roadmap", data=fields)
@@ -137,6 +175,7 @@ def test_change_the_details_returns_the_filled_form(client: Any) -> None:
         {"as_of": "2026-02-30"},
         {"area": "atlantis"},
         {"person": '{"id": "x", "date_of_birth": "2030-01-01"}'},
+        {"person": '{"id": "x", "date_of_birth": "2009-01-01", "moves": [{"area": "leicester"}]}'},
     ],
 )
 def test_tampered_page_data_is_refused(client: Any, tamper: dict[str, str]) -> None:
@@ -145,6 +184,14 @@ def test_tampered_page_data_is_refused(client: Any, tamper: dict[str, str]) -> N
         response = client.post(path, data={**fields, **tamper})
         assert response.status_code == 400
         assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_page_data_nested_too_deeply_is_refused_not_a_server_error(client: Any) -> None:
+    """json.loads raises RecursionError on "[[[[…": a 400 page, not a 500."""
+    fields = carried(post_form(client, example_values()).get_data(as_text=True))
+    for path in ("/roadmap", "/download/roadmap", "/download/person", "/edit"):
+        response = client.post(path, data={**fields, "person": "[" * 5000})
+        assert response.status_code == 400, path
 
 
 def test_file_name_of_a_download_is_safe(client: Any) -> None:
@@ -173,6 +220,68 @@ def test_form_accepts_every_person_file_it_is_given(person: Person, as_of: date,
     for file_format in ("yaml", "json"):
         text = person_file_text(person, file_format)
         assert read_person_file(f"p.{file_format}", text.encode()) == person
+
+
+@st.composite
+def people_with_additions(draw: st.DrawFn) -> Person:
+    """A synthetic young person with the person file's optional additions as well."""
+    person = draw(people())
+    codes = care_codes()
+    placements = sorted(codes.placement_kinds)
+    reasons = sorted(codes.reason_kinds)
+    episodes = tuple(
+        CareEpisode(
+            start=e.start,
+            end=e.end,
+            legal_status=draw(st.none() | st.sampled_from(sorted(codes.legal_status))),
+            placement=draw(st.none() | st.sampled_from(placements)),
+            reason_ended=None if e.end is None else draw(st.none() | st.sampled_from(reasons)),
+        )
+        for e in person.care_episodes
+    )
+    areas = st.sampled_from(["england", "leicester", "peterborough"])
+    dates = st.dates(min_value=person.date_of_birth, max_value=date(2040, 12, 31))
+    move_dates = draw(st.lists(dates, max_size=3, unique=True))
+    names = ("education_or_training_until", "returned_to_education_on", "adviser_requested_on")
+    some_dates = st.fixed_dictionaries({}, optional=dict.fromkeys(names, dates))
+    leaving_care = draw(st.none() | some_dates.filter(bool))
+    recorded = st.lists(st.sampled_from(EVENT_TYPES), max_size=4).map(tuple)
+    return Person.model_validate(
+        person.model_dump()
+        | {
+            "care_episodes": episodes,
+            "leaving_care": leaving_care,
+            "area": draw(st.none() | areas),
+            "moves": tuple(AreaMove(date=on, area=draw(areas)) for on in sorted(move_dates)),
+            "recorded_events": draw(st.none() | st.just("all") | recorded),
+        }
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    person=people_with_additions(),
+    as_of=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
+    area=st.sampled_from(["england", "leicester", "peterborough"]),
+)
+def test_form_keeps_every_addition_of_a_person_file(person: Person, as_of: date, area: str) -> None:
+    """person → form → person is the identity with the additions too; the file's area is kept."""
+    as_of = max(as_of, person.date_of_birth)
+    form = PersonForm.from_person(person, as_of=as_of)
+    assert form.area == (person.area or "england")
+    checked = validate_form(PersonForm.read(form.values()), today=max(as_of, TODAY))
+    assert checked.form.errors == ()
+    assert checked.request is not None
+    assert checked.request.person == person
+    assert checked.request.area == (person.area or "england")
+    for file_format in ("yaml", "json"):
+        text = person_file_text(person, file_format)
+        assert read_person_file(f"p.{file_format}", text.encode()) == person
+    # The roadmap's area (from the page) wins over the file's, and is saved if the file had one.
+    form = PersonForm.from_person(person, as_of=as_of, area=area)
+    checked = validate_form(PersonForm.read(form.values()), today=max(as_of, TODAY))
+    assert checked.request is not None
+    assert checked.request.person.area == (area if person.area else None)
 
 
 # --- colours ----------------------------------------------------------------------------------

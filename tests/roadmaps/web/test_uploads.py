@@ -41,6 +41,8 @@ from roadmaps.web._app import WebLimits, create_app
             "field &#39;foo&#39; unknown field",
         ),
         ("person.yaml", b"- a list\n", "a person file must be a mapping of fields"),
+        ("person.json", b"[" * 5000, "its JSON is nested too deeply"),
+        ("person.yaml", b"[" * 5000, "The selected file is not a usable person file"),
     ],
 )
 def test_open_refuses_files_it_cannot_use(

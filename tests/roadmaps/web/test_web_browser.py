@@ -318,6 +318,22 @@ def test_accessibility_labels_keyboard_focus_and_contrast(page: Any, base_url: s
         assert _contrast(page, selector) >= pal.AA_TEXT, selector
 
 
+def test_added_move_row_and_episode_codes_are_labelled(page: Any, base_url: str) -> None:
+    """The rows of the additions (moves, SSDA903 codes) keep the labels and legends."""
+    page.goto(base_url + "/")
+    page.click("#add-move")
+    page.wait_for_selector("#move-1-date-day")
+    assert page.evaluate("document.activeElement.id") == "move-1-date-day"
+    assert page.evaluate(_UNLABELLED) == []
+    assert page.evaluate(_DATES_WITHOUT_LEGEND) == []
+    page.select_option("#episode-1-placement", "foster")
+    page.select_option("#move-1-area", "leicester")
+    page.click("#add-move")
+    page.wait_for_selector("#move-2-date-day")
+    assert page.input_value("#episode-1-placement") == "foster"
+    assert page.input_value("#move-1-area") == "leicester"
+
+
 def _readme_picture() -> None:  # pragma: no cover - run by hand
     """Remake docs/images/web-app.png: the top of a roadmap page in the app."""
     from playwright.sync_api import sync_playwright

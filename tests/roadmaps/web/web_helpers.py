@@ -21,6 +21,30 @@ from roadmaps.web._forms import PersonForm
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml"
 TODAY = date(2026, 11, 23)
+
+#: A person file with every optional addition (test data; invented): SSDA903 codes and plain
+#: kinds on the care episodes, leaving care after 21, a starting area, a move and the event
+#: types the record's source collects.
+ADDITIONS_YAML = """\
+id: yp-additions
+date_of_birth: 2005-01-10
+care_episodes:
+  - {start: 2019-10-01, end: 2020-03-01, legal_status: V2, placement: U4, reason_ended: X1}
+  - {start: 2020-03-01, end: 2023-01-10, legal_status: C2, placement: foster, reason_ended: E17}
+  - {start: 2023-02-01, end: 2023-02-08, legal_status: v3, placement: temporary}
+care_needs_likely: true
+events:
+  - {type: pathway-plan, date: 2022-03-01}
+leaving_care:
+  education_or_training_until: 2027-07-31
+  returned_to_education_on: 2026-02-02
+  adviser_requested_on: 2026-09-01
+area: leicester
+moves:
+  - {date: 2025-06-01, area: peterborough}
+  - {date: 2026-04-01, area: england}
+recorded_events: [pathway-plan, personal-adviser-appointed]
+"""
 SECRET = b"a-test-secret-that-is-long-enough-0123456789"
 
 
