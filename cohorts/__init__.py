@@ -6,6 +6,7 @@ holds their rule data, cohort membership, care-leaver status and the
 population layer.
 """
 
+from ._care_codes import CareCodes, care_codes
 from ._care_status import CareStatus, care_status
 from ._pathway import (
     DATA_ROOT,
@@ -33,6 +34,7 @@ from ._routes import PersonRoutes, person_routes
 from ._synth import SynthResult, synthesise
 
 __all__ = [
+    "CareCodes",
     "CareEpisode",
     "CareStatus",
     "DATA_ROOT",
@@ -45,6 +47,7 @@ __all__ = [
     "ServiceUse",
     "SynthResult",
     "available_areas",
+    "care_codes",
     "care_status",
     "check_person",
     "load_pathway",

@@ -102,6 +102,7 @@ PUBLIC_NAMES = {
         "year_group_start",
     ],
     "cohorts": [
+        "CareCodes",
         "CareEpisode",
         "CareStatus",
         "DATA_ROOT",
@@ -114,6 +115,7 @@ PUBLIC_NAMES = {
         "ServiceUse",
         "SynthResult",
         "available_areas",
+        "care_codes",
         "care_status",
         "check_person",
         "load_pathway",
