@@ -7,7 +7,9 @@ into one output folder:
 
 ``summary.json``
     the machine-readable totals: ``as_of``, ``rows_in``, ``rows_processed``,
-    ``rows_rejected``, ``gaps`` (rule id -> young people), ``forecast``
+    ``rows_rejected``, ``gaps`` (rule id -> young people), ``not_recorded``
+    (rule id -> young people for whom the rule cannot be checked because their
+    source never records the events it needs), ``forecast``
     (year -> milestone id -> young people), ``suppression`` (threshold,
     method, placeholder, what was hidden) and more.
 ``tables/*.csv``
@@ -113,6 +115,7 @@ def summary_dict(result: PopulationResult, accounting: Accounting, area: str) ->
         "young_people": result.young_people,
         "gaps": dict(sorted(result.gaps.items())),
         "gap_shares": {rule: _share(v) for rule, v in sorted(result.gap_shares.items())},
+        "not_recorded": dict(sorted(result.not_recorded.items())),
         "forecast": result.forecast,
         "expected_eligible_for_adult_social_care": expected_eligible_dict(result),
         "suppression": {
@@ -237,6 +240,13 @@ _EXPECTED_BLURB = (
     "figure for the group, not a prediction for any one young person."
 )
 
+_NOT_RECORDED_BLURB = (
+    "Young people for whom a duty cannot be checked because the source of their record "
+    "never collects the events that complete it (for example the SSDA903 return holds no "
+    "pathway plans). They are not counted as gaps above: the data cannot say either way."
+)
+_NOTHING_UNRECORDED = "None: the input records every event the gap rules need."
+
 _SECTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "gaps-by-cohort-overlap",
@@ -312,6 +322,15 @@ def report_markdown(
             for rule, n in sorted(result.gaps.items())
         ),
     )
+    lines += ["", "## Not recorded", "", _NOT_RECORDED_BLURB, ""]
+    not_recorded = _not_recorded_rows(result)
+    if not_recorded:
+        lines += _md_table(
+            ["duty that cannot be checked", "rule id", "young people"],
+            ([labels.get(rule, rule), rule, n] for rule, n in not_recorded),
+        )
+    else:
+        lines.append(_NOTHING_UNRECORDED)
     lines += [
         "",
         "## Forecast",
@@ -446,6 +465,8 @@ def report_html(
         "<main>",
         "<section><h2>Gaps</h2>",
         *_gaps_html(result, labels),
+        "</section><section><h2>Not recorded</h2>",
+        *_not_recorded_html(result, labels),
         "</section><section><h2>Forecast</h2>",
         *_forecast_html(result, labels),
         "</section>",
@@ -493,6 +514,27 @@ def _gaps_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]
             "Young people with each gap",
             ["gap", "rule id", "young people", "share"],
             ([labels.get(r, r), r, n, _percent(result.gap_shares[r])] for r, n in gap_rows),
+            text_columns=2,
+        ),
+    ]
+
+
+def _not_recorded_rows(result: PopulationResult) -> list[tuple[str, Published]]:
+    """(rule, young people) for the rules that are not recorded for anyone (hidden counts too)."""
+    return [(rule, n) for rule, n in sorted(result.not_recorded.items()) if n != 0]
+
+
+def _not_recorded_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+    """The not-recorded section's content: the rules the source cannot show, as a table."""
+    rows = _not_recorded_rows(result)
+    if not rows:
+        return [f"<p>{escape(_NOT_RECORDED_BLURB)}</p><p>{escape(_NOTHING_UNRECORDED)}</p>"]
+    return [
+        f"<p>{escape(_NOT_RECORDED_BLURB)}</p>",
+        html_table(
+            "Young people for whom each duty cannot be checked",
+            ["duty that cannot be checked", "rule id", "young people"],
+            ([labels.get(r, r), r, n] for r, n in rows),
             text_columns=2,
         ),
     ]

@@ -84,7 +84,8 @@ def summarise_roadmap(
 
     Returns:
         the summary: area, cohorts, age band on the as-of date, one (rule, days
-        overdue) per gap rule, and (id, date, status) for each entry.
+        overdue) per gap rule, (id, date, status) for each entry, and the gap
+        rules that are "not recorded" for the young person.
     """
     policy = str(roadmap.settings.get("leap-day-policy", "mar1"))
     age = age_on(roadmap.date_of_birth, roadmap.as_of, "feb28" if policy == "feb28" else "mar1")
@@ -108,6 +109,7 @@ def summarise_roadmap(
         gaps=tuple(sorted(worst.items())),
         entries=tuple(entries[k] for k in sorted(entries)),
         asc_eligible_probability=asc_eligible_probability,
+        not_recorded=tuple(sorted({gap.rule for gap in roadmap.not_recorded})),
     )
 
 
