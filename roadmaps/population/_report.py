@@ -322,15 +322,7 @@ def report_markdown(
             for rule, n in sorted(result.gaps.items())
         ),
     )
-    lines += ["", "## Not recorded", "", _NOT_RECORDED_BLURB, ""]
-    not_recorded = _not_recorded_rows(result)
-    if not_recorded:
-        lines += _md_table(
-            ["duty that cannot be checked", "rule id", "young people"],
-            ([labels.get(rule, rule), rule, n] for rule, n in not_recorded),
-        )
-    else:
-        lines.append(_NOTHING_UNRECORDED)
+    lines += _not_recorded_markdown(result, labels)
     lines += [
         "",
         "## Forecast",
@@ -517,6 +509,18 @@ def _gaps_html(result: PopulationResult, labels: Mapping[str, str]) -> list[str]
             text_columns=2,
         ),
     ]
+
+
+def _not_recorded_markdown(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+    """The not-recorded section in Markdown (from its heading to its table)."""
+    lines = ["", "## Not recorded", "", _NOT_RECORDED_BLURB, ""]
+    rows = _not_recorded_rows(result)
+    if not rows:
+        return [*lines, _NOTHING_UNRECORDED]
+    return lines + _md_table(
+        ["duty that cannot be checked", "rule id", "young people"],
+        ([labels.get(rule, rule), rule, n] for rule, n in rows),
+    )
 
 
 def _not_recorded_rows(result: PopulationResult) -> list[tuple[str, Published]]:

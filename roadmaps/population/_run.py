@@ -45,6 +45,7 @@ from pathways import InputError, PathwayGraph, PathwaysError, age_on
 from roadmaps import Roadmap, generate_roadmap
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
+from ._import_common import EPISODES_FILE, PEOPLE_FILE, ImportResult
 from ._input import (
     _REASON_PERSON_REJECTED,
     Accounting,
@@ -499,6 +500,38 @@ def run_population_files(
     if workers < 1:
         raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
     opened = open_population(people_csv, episodes_csv, events_csv, as_of=as_of, area=area)
+    result = _run_opened(
+        opened,
+        as_of=as_of,
+        workers=workers,
+        settings=settings,
+        roadmap_settings=roadmap_settings,
+        progress=progress,
+        chunk_size=chunk_size,
+        dask_client=dask_client,
+    )
+    return PopulationRun(
+        result,
+        opened.accounting,
+        opened.default_area,
+        Path(people_csv),
+        None if episodes_csv is None else Path(episodes_csv),
+        None if events_csv is None else Path(events_csv),
+    )
+
+
+def _run_opened(
+    opened: OpenPopulation,
+    *,
+    as_of: date,
+    workers: int,
+    settings: DisclosureSettings,
+    roadmap_settings: Mapping[str, str] | None,
+    progress: bool | None,
+    chunk_size: int,
+    dask_client: Any,
+) -> PopulationResult:
+    """Tally the opened population on the workers and publish it (the accounting checked)."""
     per_chunk = functools.partial(
         tally_rows,
         as_of=as_of,
@@ -515,13 +548,57 @@ def run_population_files(
         dask_client=dask_client,
     )
     opened.accounting.check()
+    return tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas))
+
+
+def run_imported(
+    imported: ImportResult,
+    *,
+    as_of: date,
+    area: str = "england",
+    workers: int | None = None,
+    settings: DisclosureSettings = DEFAULT_SETTINGS,
+    roadmap_settings: Mapping[str, str] | None = None,
+    progress: bool | None = None,
+    chunk_size: int = 500,
+    dask_client: Any = None,
+) -> PopulationRun:
+    """A population run straight from an imported return, with nothing written in between.
+
+    The same run as :func:`run_population_files` on the files
+    :meth:`ImportResult.write <roadmaps.population.ImportResult.write>` would
+    write: its accounting counts the rows of those files (``people.csv`` and
+    ``episodes.csv``, by their line numbers), which are held in memory only.
+    The import report accounts for the rows of the returns themselves.
+
+    >>> from roadmaps.population import import_ssda903  # doctest: +SKIP
+    >>> run = run_imported(import_ssda903(header=h, episodes=e), as_of=date(2026, 4, 1))  # doctest: +SKIP
+    """
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
+    default = load_pathway(area)
+    rows = imported.person_rows()
+    accounting = Accounting()
+    names = (PEOPLE_FILE, EPISODES_FILE, "")
+    accounting.rejections.register_file(PEOPLE_FILE)
+    accounting.rejections.register_file(EPISODES_FILE)
+    accounting.rows_in_by_file = {PEOPLE_FILE: len(rows), EPISODES_FILE: len(imported.episodes)}
+    accounting.rows_in = accounting.rows_processed = len(rows) + len(imported.episodes)
+    accounting.people = len(rows)
+    opened = OpenPopulation(default.area, (default.area,), accounting, (r for r in rows), names)
+    result = _run_opened(
+        opened,
+        as_of=as_of,
+        workers=workers,
+        settings=settings,
+        roadmap_settings=roadmap_settings,
+        progress=progress,
+        chunk_size=chunk_size,
+        dask_client=dask_client,
+    )
     return PopulationRun(
-        tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas)),
-        opened.accounting,
-        opened.default_area,
-        Path(people_csv),
-        None if episodes_csv is None else Path(episodes_csv),
-        None if events_csv is None else Path(events_csv),
+        result, accounting, default.area, Path(PEOPLE_FILE), Path(EPISODES_FILE), None
     )
 
 
