@@ -19,6 +19,9 @@ into one output folder:
 ``report.md`` and ``report.html``
     the same tables for people, in Markdown and as one self-contained page
     (inline style and inline SVG charts; nothing is fetched).
+``import-report.json`` and ``import-report.md``
+    for a run straight from a statutory return (:func:`~roadmaps.population.run_imported`):
+    what the import read, kept and rejected (files, lines and reasons only).
 
 Every count in ``summary.json``, the tables and the report has been through
 disclosure control (:mod:`roadmaps.population._disclosure`); none of them holds an id, a
@@ -45,6 +48,8 @@ from typing import Any
 from pathways import InputError
 
 from ._disclosure import DisclosureSettings, Published, suppress_count
+from ._import_common import REPORT_JSON as IMPORT_REPORT_JSON
+from ._import_common import REPORT_MD as IMPORT_REPORT_MD
 from ._input import Accounting, write_rejected_csv
 from ._run import PopulationRun, rule_labels
 from ._tally import (
@@ -683,6 +688,9 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
         texts[f"{TABLES_DIR}/{name}.csv"] = text
     texts[REPORT_MD] = report_markdown(result, accounting, area, labels)
     texts[REPORT_HTML] = report_html(result, accounting, area, labels)
+    if run.import_report is not None:
+        texts[IMPORT_REPORT_JSON] = run.import_report.to_json()
+        texts[IMPORT_REPORT_MD] = run.import_report.to_markdown()
 
     def rejected(path: Path) -> None:
         written = write_rejected_csv(path, accounting.rejections)

@@ -45,7 +45,7 @@ from pathways import InputError, PathwayGraph, PathwaysError, age_on
 from roadmaps import Roadmap, generate_roadmap
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
-from ._import_common import EPISODES_FILE, PEOPLE_FILE, ImportResult
+from ._import_common import EPISODES_FILE, PEOPLE_FILE, ImportReport, ImportResult
 from ._input import (
     _REASON_PERSON_REJECTED,
     Accounting,
@@ -317,13 +317,15 @@ def tally_rows(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PopulationRun:
-    """The outcome of :func:`run_population_files`.
+    """The outcome of :func:`run_population_files` (or :func:`run_imported`).
 
     Attributes:
         result: the published totals.
         accounting: the row counts and the rejection log (balanced).
         area: the rules for young people with no area of their own.
         people_csv, episodes_csv, events_csv: the input files, as given.
+        import_report: for a run straight from a return, what the import read,
+            kept and rejected (written beside the population report).
     """
 
     result: PopulationResult
@@ -332,6 +334,7 @@ class PopulationRun:
     people_csv: Path
     episodes_csv: Path | None
     events_csv: Path | None
+    import_report: ImportReport | None = None
 
 
 def default_workers() -> int:
@@ -598,7 +601,13 @@ def run_imported(
         dask_client=dask_client,
     )
     return PopulationRun(
-        result, accounting, default.area, Path(PEOPLE_FILE), Path(EPISODES_FILE), None
+        result,
+        accounting,
+        default.area,
+        Path(PEOPLE_FILE),
+        Path(EPISODES_FILE),
+        None,
+        import_report=imported.report,
     )
 
 
