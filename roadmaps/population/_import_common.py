@@ -737,13 +737,19 @@ class ImportLog:
             files=files,
             rejections=rejections,
             checks=self._check_counts(rejections, by_place),
-            repairs=tuple(
-                RepairCount(rule, self._repair_text[rule], tuple(sorted(rows, key=by_place)))
-                for rule, rows in sorted(self._repairs.items())
-            ),
+            repairs=self._repair_counts(by_place),
             written=dict(written),
             notes=tuple(self.notes),
         )
+
+    def _repair_counts(self, by_place: Callable[[tuple[str, int]], Any]) -> tuple[RepairCount, ...]:
+        """The repairs of the rows that were kept in the end (a row left out later is not listed)."""
+        out = []
+        for rule, rows in sorted(self._repairs.items()):
+            kept = sorted((key for key in rows if self._outcome.get(key) == _KEPT), key=by_place)
+            if kept:
+                out.append(RepairCount(rule, self._repair_text[rule], tuple(kept)))
+        return tuple(out)
 
     def _check_counts(
         self, rejections: Sequence[ImportRejection], by_place: Callable[[tuple[str, int]], Any]

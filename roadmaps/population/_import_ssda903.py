@@ -87,7 +87,6 @@ _REPAIRS = {
     "episode-in-several-returns": "the same episode in several years' files: written once",
     "close-open-episode": "an open episode followed by another: closed the day the next starts",
     "trim-overlapped-episode": "an episode ending after the next starts: ended the day it starts",
-    "died": "a child who died: left out with all their rows",
 }
 
 Source = Any  # a CSV path, or a pandas DataFrame
@@ -579,7 +578,6 @@ def _leave_out_died(child: str, read: _Read, log: ImportLog) -> None:
     )
     for row in rows:
         if log.outcome_kept(row.file, row.line):
-            log.repair("died", _REPAIRS["died"], row.file, row.line)
             log.reject(row.file, row.line, reason)
 
 
