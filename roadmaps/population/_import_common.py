@@ -135,6 +135,14 @@ def parse_return_date(text: str) -> date | None:
     >>> parse_return_date("31/02/2024") is None, parse_return_date("04/01/24") is None
     (True, True)
     """
+    if len(text) == 10 and text[2] == "/" and text[5] == "/":  # the usual dd/mm/yyyy, quickly
+        digits = text[:2] + text[3:5] + text[6:]
+        if not (digits.isascii() and digits.isdigit()):
+            return None
+        try:
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        except ValueError:
+            return None
     parts = text.split("/")
     if len(parts) == 3:
         day, month, year = parts

@@ -295,49 +295,47 @@ def _header_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog)
 
 
 def _episode_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog) -> None:
-    problem = _episode_problem(cells)
-    if problem is not None:
-        log.reject(place.file, place.line, *problem)
+    checked = _episode_dates(cells)
+    if isinstance(checked, list):
+        log.reject(place.file, place.line, *checked)
         return
+    start, end = checked
     codes = care_codes()
-    start = parse_return_date(cells["DECOM"])
-    end = parse_return_date(cells["DEC"]) if cells["DEC"] else None
-    assert start is not None  # checked by _episode_problem
-    new_reason = cells.get("RNE", "").upper()
-    if new_reason and new_reason not in return_codes().ssda903.new_episode_reasons:
-        log.flag("143", place.file, place.line)
-    reason = cells["REC"].upper()
-    if end is not None and not reason:
-        log.flag("148", place.file, place.line)  # kept: the reason it ended is unknown
-    legal, placement = cells["LS"].upper(), cells["PLACE"].upper()
-    assert legal in codes.legal_status and placement in codes.placement
-    read.episodes.append(_Episode(place, cells["CHILD"], start, end, new_reason, legal, placement, reason))
+    legal, placement, reason = cells["LS"].upper(), cells["PLACE"].upper(), cells["REC"].upper()
+    if legal not in codes.legal_status:
+        log.reject(place.file, place.line, "LS is not a known legal status code", "144")
+    elif placement not in codes.placement:
+        log.reject(place.file, place.line, "PLACE is not a known placement code", "146")
+    elif reason and reason not in codes.reason_ended:
+        log.reject(place.file, place.line, "REC is not a known reason-ceased code", "149")
+    elif reason and end is None:
+        log.reject(place.file, place.line, "REC is given but DEC is empty", "148")
+    else:
+        new_reason = cells.get("RNE", "").upper()
+        if new_reason and new_reason not in return_codes().ssda903.new_episode_reasons:
+            log.flag("143", place.file, place.line)
+        if end is not None and not reason:
+            log.flag("148", place.file, place.line)  # kept: the reason it ended is unknown
+        read.episodes.append(
+            _Episode(place, cells["CHILD"], start, end, new_reason, legal, placement, reason)
+        )
 
 
-def _episode_problem(cells: dict[str, str]) -> tuple[str, ...] | None:
-    """Why an episode row is rejected on its own (reason, DfE checks), or None."""
-    codes = care_codes()
+def _episode_dates(cells: dict[str, str]) -> tuple[date, date | None] | list[str]:
+    """(start, end) of an episode row, or why it is rejected: [reason, DfE checks...]."""
     if not cells.get("CHILD"):
-        return ("CHILD is empty",)
+        return ["CHILD is empty"]
     start = parse_return_date(cells["DECOM"])
     if start is None:
-        return ("DECOM is empty",) if not cells["DECOM"] else (
-            "DECOM is not a date (dd/mm/yyyy or yyyy-mm-dd)", "141")
+        if not cells["DECOM"]:
+            return ["DECOM is empty"]
+        return ["DECOM is not a date (dd/mm/yyyy or yyyy-mm-dd)", "141"]
     end = parse_return_date(cells["DEC"]) if cells["DEC"] else None
     if cells["DEC"] and end is None:
-        return "DEC is not a date (dd/mm/yyyy or yyyy-mm-dd)", "147"
+        return ["DEC is not a date (dd/mm/yyyy or yyyy-mm-dd)", "147"]
     if end is not None and end < start:
-        return "DEC is before DECOM", "356"
-    if cells["LS"].upper() not in codes.legal_status:
-        return "LS is not a known legal status code", "144"
-    if cells["PLACE"].upper() not in codes.placement:
-        return "PLACE is not a known placement code", "146"
-    reason = cells["REC"].upper()
-    if reason and reason not in codes.reason_ended:
-        return "REC is not a known reason-ceased code", "149"
-    if reason and end is None:
-        return "REC is given but DEC is empty", "148"
-    return None
+        return ["DEC is before DECOM", "356"]
+    return start, end
 
 
 def _leaver_row(kind: str, place: _Row, cells: dict[str, str], read: _Read, log: ImportLog) -> None:
