@@ -180,9 +180,11 @@ def import_ssda903(
             hostile, a table lacks a column the import needs, a CSV is not an
             SSDA903 table, or no Header table is given.
 
-    >>> import pandas as pd  # doctest: +SKIP
-    >>> result = import_ssda903(header=pd.read_csv("header.csv", dtype=str),
-    ...                         episodes=pd.read_csv("episodes.csv", dtype=str))  # doctest: +SKIP
+    Example (with pandas)::
+
+        result = import_ssda903(header=pd.read_csv("header.csv", dtype=str),
+                                episodes=pd.read_csv("episodes.csv", dtype=str))
+        result.report.failed_checks()   # {'142': 1, '501': 1}
     """
     log = ImportLog(SOURCE)
     tables, xml_files = _sources(header, episodes, oc3, uasc, files, log)

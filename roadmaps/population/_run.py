@@ -574,8 +574,10 @@ def run_imported(
     ``episodes.csv``, by their line numbers), which are held in memory only.
     The import report accounts for the rows of the returns themselves.
 
-    >>> from roadmaps.population import import_ssda903  # doctest: +SKIP
-    >>> run = run_imported(import_ssda903(header=h, episodes=e), as_of=date(2026, 4, 1))  # doctest: +SKIP
+    Example::
+
+        run = run_imported(import_ssda903(header=h, episodes=e), as_of=date(2026, 4, 1))
+        write_population_report(run, "report/")
     """
     workers = default_workers() if workers is None else workers
     if workers < 1:
