@@ -42,6 +42,7 @@ from ._import_common import (
     ImportedPerson,
     ImportLog,
     ImportResult,
+    RowRef,
     XmlElement,
     iter_xml_records,
     parse_return_date,
@@ -57,8 +58,7 @@ CareNeedsFrom = Literal["from-disability", "no"]
 @dataclass(frozen=True, slots=True)
 class _Child:
     order: int
-    file: str
-    line: int
+    ref: RowRef
     id: str
     date_of_birth: date
     disability: tuple[str, ...] | None
@@ -121,40 +121,38 @@ def _read_file(order: int, path: Path, log: ImportLog) -> list[_Child]:
             if kind and kind.upper() != "CIN":
                 raise InputError(f"not a CIN census (its Collection is '{kind}')", file=name)
             continue
-        log.read(name, element.line)
-        child = _child(order, name, element, log)
+        child = _child(order, log.read(name, element.line), element, log)
         if child is not None:
             out.append(child)
     return out
 
 
-def _child(order: int, name: str, element: XmlElement, log: ImportLog) -> _Child | None:
+def _child(order: int, ref: RowRef, element: XmlElement, log: ImportLog) -> _Child | None:
     """The checked child of a ``Child`` element, or None (rejected in the log)."""
     ids = element.find("ChildIdentifiers")
     fields = ids.leaves() if ids is not None else {}
     child_id = fields.get("LAchildID", "")
     born_text = fields.get("PersonBirthDate", "")
     born = parse_return_date(born_text)
-    line = element.line
     if not child_id:
-        log.reject(name, line, "LAchildID is empty", "8500")
+        log.reject(ref, "LAchildID is empty", "8500")
     elif not born_text:
         if fields.get("ExpectedPersonBirthDate"):
-            log.reject(name, line, "an unborn child (only an expected date of birth): left out")
+            log.reject(ref, "an unborn child (only an expected date of birth): left out")
         else:
-            log.reject(name, line, "PersonBirthDate is empty", "8525Q")
+            log.reject(ref, "PersonBirthDate is empty", "8525Q")
     elif born is None:
-        log.reject(name, line, "PersonBirthDate is not a date (yyyy-mm-dd)")
+        log.reject(ref, "PersonBirthDate is not a date (yyyy-mm-dd)")
     elif fields.get("PersonDeathDate"):
-        log.reject(name, line, "the child died (PersonDeathDate): left out (died)")
+        log.reject(ref, "the child died (PersonDeathDate): left out (died)")
     else:
         disability = _disability(element)
         if isinstance(disability, str):
-            log.reject(name, line, disability, "8540")
+            log.reject(ref, disability, "8540")
             return None
         if disability is None:
-            log.flag("8540", name, line)
-        return _Child(order, name, line, child_id, born, disability)
+            log.flag("8540", ref)
+        return _Child(order, ref, child_id, born, disability)
     return None
 
 
@@ -179,24 +177,24 @@ def _resolve(children: Iterable[_Child], log: ImportLog) -> dict[str, _Child]:
     """One record per child: the first in each file (8510), then the file given last."""
     first_in_file: dict[tuple[str, str], _Child] = {}
     for c in children:
-        if (c.file, c.id) in first_in_file:
-            log.reject(c.file, c.line, "LAchildID appears again in the same file (an earlier "
+        if (c.ref.file, c.id) in first_in_file:
+            log.reject(c.ref, "LAchildID appears again in the same file (an earlier "
                        "Child has it)", "8510")  # fmt: skip
         else:
-            first_in_file[c.file, c.id] = c
+            first_in_file[c.ref.file, c.id] = c
     chosen: dict[str, _Child] = {}
-    for c in sorted(first_in_file.values(), key=lambda c: (c.order, c.line)):
+    for c in sorted(first_in_file.values(), key=lambda c: (c.order, c.ref.number)):
         chosen[c.id] = c
     for c in first_in_file.values():
         winner = chosen[c.id]
         if c is winner:
-            log.keep(c.file, c.line)
+            log.keep(c.ref)
         elif c.date_of_birth == winner.date_of_birth:
-            log.keep(c.file, c.line)
+            log.keep(c.ref)
             log.repair("child-in-several-returns", "a child in several years' files: one young "
-                       "person, with the disabilities of the file given last", c.file, c.line)  # fmt: skip
+                       "person, with the disabilities of the file given last", c.ref)  # fmt: skip
         else:
-            log.reject(c.file, c.line, "PersonBirthDate differs from the child's record in a "
+            log.reject(c.ref, "PersonBirthDate differs from the child's record in a "
                        "file given later (that one is used)")  # fmt: skip
     return chosen
 

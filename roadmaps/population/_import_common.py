@@ -663,13 +663,22 @@ def _report_markdown(report: ImportReport) -> str:
 _PENDING, _KEPT, _REJECTED = 0, 1, 2
 
 
+class RowRef(NamedTuple):
+    """A row read: its file, its line (for the report) and its number in the file (unique even
+    when an XML file puts several records on one line)."""
+
+    file: str
+    line: int
+    number: int
+
+
 class ImportLog:
     """Every row read, and what became of it: kept or rejected, checks failed, repairs.
 
     >>> log = ImportLog("ssda903")
     >>> log.register("episodes.csv", "episodes")
-    >>> log.read("episodes.csv", 2); log.read("episodes.csv", 3)
-    >>> log.keep("episodes.csv", 2); log.reject("episodes.csv", 3, "DECOM is empty", "141")
+    >>> first, second = log.read("episodes.csv", 2), log.read("episodes.csv", 3)
+    >>> log.keep(first); log.reject(second, "DECOM is empty", "141")
     >>> report = log.finish({"people.csv": 0})
     >>> report.rows_read, report.rows_kept, report.rows_rejected, report.failed_checks()
     (2, 1, 1, {'141': 1})
@@ -678,10 +687,11 @@ class ImportLog:
     def __init__(self, source: str) -> None:
         self.source = source
         self._tables: dict[str, str] = {}
-        self._outcome: dict[tuple[str, int], int] = {}
-        self._reasons: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = {}
-        self._flags: dict[str, dict[tuple[str, int], None]] = {}
-        self._repairs: dict[str, dict[tuple[str, int], None]] = {}
+        self._counts: dict[str, int] = {}
+        self._outcome: dict[RowRef, int] = {}
+        self._reasons: dict[RowRef, tuple[str, tuple[str, ...]]] = {}
+        self._flags: dict[str, dict[RowRef, None]] = {}
+        self._repairs: dict[str, dict[RowRef, None]] = {}
         self._repair_text: dict[str, str] = {}
         self.notes: list[str] = []
 
@@ -694,31 +704,35 @@ class ImportLog:
         if file in self._tables:
             raise InputError("the file is given twice", file=file)
         self._tables[file] = table
+        self._counts[file] = 0
 
-    def read(self, file: str, line: int) -> None:
-        """Count a row read (its outcome is decided later)."""
-        self._outcome[file, line] = _PENDING
+    def read(self, file: str, line: int) -> RowRef:
+        """Count a row read (its outcome is decided later); returns its reference."""
+        self._counts[file] += 1
+        ref = RowRef(file, line, self._counts[file])
+        self._outcome[ref] = _PENDING
+        return ref
 
-    def keep(self, file: str, line: int) -> None:
+    def keep(self, ref: RowRef) -> None:
         """The row went into the output (or was merged with a copy that did)."""
-        self._outcome[file, line] = _KEPT
+        self._outcome[ref] = _KEPT
 
-    def reject(self, file: str, line: int, reason: str, *checks: str) -> None:
+    def reject(self, ref: RowRef, reason: str, *checks: str) -> None:
         """The row is left out, for this reason (no value from the row), failing these checks."""
-        self._outcome[file, line] = _REJECTED
-        self._reasons[file, line] = (reason, checks)
+        self._outcome[ref] = _REJECTED
+        self._reasons[ref] = (reason, checks)
 
-    def flag(self, check: str, file: str, line: int) -> None:
+    def flag(self, check: str, ref: RowRef) -> None:
         """A DfE check failed on a row that is kept."""
-        self._flags.setdefault(check, {})[file, line] = None
+        self._flags.setdefault(check, {})[ref] = None
 
-    def repair(self, rule: str, description: str, file: str, line: int) -> None:
+    def repair(self, rule: str, description: str, ref: RowRef) -> None:
         """A named rule repaired or merged a row."""
         self._repair_text.setdefault(rule, description)
-        self._repairs.setdefault(rule, {})[file, line] = None
+        self._repairs.setdefault(rule, {})[ref] = None
 
-    def outcome_kept(self, file: str, line: int) -> bool:
-        return self._outcome.get((file, line)) == _KEPT
+    def outcome_kept(self, ref: RowRef) -> bool:
+        return self._outcome.get(ref) == _KEPT
 
     def finish(self, written: Mapping[str, int]) -> ImportReport:
         """The report; every row read must have an outcome (a bug otherwise)."""
@@ -727,49 +741,49 @@ class ImportLog:
             raise RuntimeError(f"{pending} rows were read but neither kept nor rejected")
         order = {name: i for i, name in enumerate(self._tables)}
         counts = {name: [0, 0, 0] for name in self._tables}
-        for (file, _), outcome in self._outcome.items():
-            counts[file][0] += 1
-            counts[file][outcome] += 1
+        for ref, outcome in self._outcome.items():
+            counts[ref.file][0] += 1
+            counts[ref.file][outcome] += 1
         files = tuple(FileCount(n, self._tables[n], *counts[n]) for n in self._tables)
 
-        def by_place(key: tuple[str, int]) -> tuple[int, int]:
-            return order[key[0]], key[1]
+        def by_place(ref: RowRef) -> tuple[int, int]:
+            return order[ref.file], ref.number
 
         rejections = tuple(
-            ImportRejection(f, n, *self._reasons[f, n])
-            for f, n in sorted(self._reasons, key=by_place)
-            if self._outcome[f, n] == _REJECTED
+            ImportRejection(ref.file, ref.line, *self._reasons[ref])
+            for ref in sorted(self._reasons, key=by_place)
+            if self._outcome[ref] == _REJECTED
         )
         return ImportReport(
             source=self.source,
             files=files,
             rejections=rejections,
-            checks=self._check_counts(rejections, by_place),
+            checks=self._check_counts(by_place),
             repairs=self._repair_counts(by_place),
             written=dict(written),
             notes=tuple(self.notes),
         )
 
-    def _repair_counts(self, by_place: Callable[[tuple[str, int]], Any]) -> tuple[RepairCount, ...]:
+    def _repair_counts(self, by_place: Callable[[RowRef], Any]) -> tuple[RepairCount, ...]:
         """The repairs of the rows that were kept in the end (a row left out later is not listed)."""
         out = []
         for rule, rows in sorted(self._repairs.items()):
-            kept = sorted((key for key in rows if self._outcome.get(key) == _KEPT), key=by_place)
+            kept = sorted((ref for ref in rows if self._outcome.get(ref) == _KEPT), key=by_place)
             if kept:
-                out.append(RepairCount(rule, self._repair_text[rule], tuple(kept)))
+                out.append(RepairCount(rule, self._repair_text[rule],
+                                       tuple((r.file, r.line) for r in kept)))  # fmt: skip
         return tuple(out)
 
-    def _check_counts(
-        self, rejections: Sequence[ImportRejection], by_place: Callable[[tuple[str, int]], Any]
-    ) -> tuple[CheckCount, ...]:
-        rows: dict[str, dict[tuple[str, int], str]] = {}
-        for r in rejections:
-            for check in r.checks:
-                rows.setdefault(check, {})[r.file, r.line] = "rejected"
+    def _check_counts(self, by_place: Callable[[RowRef], Any]) -> tuple[CheckCount, ...]:
+        rows: dict[str, dict[RowRef, str]] = {}
+        for ref, (_, checks) in self._reasons.items():
+            if self._outcome[ref] == _REJECTED:
+                for check in checks:
+                    rows.setdefault(check, {})[ref] = "rejected"
         for check, flagged in self._flags.items():
-            for key in flagged:
-                if self._outcome.get(key) == _KEPT:
-                    rows.setdefault(check, {}).setdefault(key, "kept")
+            for ref in flagged:
+                if self._outcome.get(ref) == _KEPT:
+                    rows.setdefault(check, {}).setdefault(ref, "kept")
         codes = return_codes()
         out = []
         for check in sorted(rows, key=_check_order):
@@ -777,7 +791,7 @@ class ImportLog:
             places = sorted(found, key=by_place)
             rejected = sum(1 for v in found.values() if v == "rejected")
             out.append(CheckCount(check, codes.check_message(check), rejected, len(found) - rejected,
-                                  tuple((f, n, found[f, n]) for f, n in places)))  # fmt: skip
+                                  tuple((r.file, r.line, found[r]) for r in places)))  # fmt: skip
         return tuple(out)
 
 

@@ -68,6 +68,7 @@ from ._import_common import (
     ImportedPerson,
     ImportLog,
     ImportResult,
+    RowRef,
     TableSource,
     csv_source,
     frame_source,
@@ -94,11 +95,18 @@ Source = Any  # a CSV path, or a pandas DataFrame
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    """Where a source row is: its position among the sources (later wins), file and line."""
+    """Where a source row is: its source's position among the sources (later wins) and the row."""
 
     order: int
-    file: str
-    line: int
+    ref: RowRef
+
+    @property
+    def file(self) -> str:
+        return self.ref.file
+
+    @property
+    def line(self) -> int:
+        return self.ref.line
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,10 +278,9 @@ def _table_kind(source: TableSource) -> str | None:
 
 def _read_table(kind: str, order: int, source: TableSource, read: _Read, log: ImportLog) -> None:
     for row in source.rows():
-        log.read(source.name, row.line)
-        place = _Row(order, source.name, row.line)
+        place = _Row(order, log.read(source.name, row.line))
         if row.cells is None:
-            log.reject(source.name, row.line, row.problem)
+            log.reject(place.ref, row.problem)
             continue
         if kind == "header":
             _header_row(place, row.cells, read, log)
@@ -288,10 +295,10 @@ def _header_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog)
     text = cells.get("DOB", "")
     born = parse_return_date(text)
     if not child:
-        log.reject(place.file, place.line, "CHILD is empty")
+        log.reject(place.ref, "CHILD is empty")
     elif born is None:
         problem = "is empty" if not text else "is not a date (dd/mm/yyyy or yyyy-mm-dd)"
-        log.reject(place.file, place.line, f"DOB {problem}", "102")
+        log.reject(place.ref, f"DOB {problem}", "102")
     else:
         read.headers.append(_Header(place, child, born))
 
@@ -299,25 +306,25 @@ def _header_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog)
 def _episode_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog) -> None:
     checked = _episode_dates(cells)
     if isinstance(checked, list):
-        log.reject(place.file, place.line, *checked)
+        log.reject(place.ref, *checked)
         return
     start, end = checked
     codes = care_codes()
     legal, placement, reason = cells["LS"].upper(), cells["PLACE"].upper(), cells["REC"].upper()
     if legal not in codes.legal_status:
-        log.reject(place.file, place.line, "LS is not a known legal status code", "144")
+        log.reject(place.ref, "LS is not a known legal status code", "144")
     elif placement not in codes.placement:
-        log.reject(place.file, place.line, "PLACE is not a known placement code", "146")
+        log.reject(place.ref, "PLACE is not a known placement code", "146")
     elif reason and reason not in codes.reason_ended:
-        log.reject(place.file, place.line, "REC is not a known reason-ceased code", "149")
+        log.reject(place.ref, "REC is not a known reason-ceased code", "149")
     elif reason and end is None:
-        log.reject(place.file, place.line, "REC is given but DEC is empty", "148")
+        log.reject(place.ref, "REC is given but DEC is empty", "148")
     else:
         new_reason = cells.get("RNE", "").upper()
         if new_reason and new_reason not in return_codes().ssda903.new_episode_reasons:
-            log.flag("143", place.file, place.line)
+            log.flag("143", place.ref)
         if end is not None and not reason:
-            log.flag("148", place.file, place.line)  # kept: the reason it ended is unknown
+            log.flag("148", place.ref)  # kept: the reason it ended is unknown
         read.episodes.append(
             _Episode(place, cells["CHILD"], start, end, new_reason, legal, placement, reason)
         )
@@ -343,23 +350,23 @@ def _episode_dates(cells: dict[str, str]) -> tuple[date, date | None] | list[str
 def _leaver_row(kind: str, place: _Row, cells: dict[str, str], read: _Read, log: ImportLog) -> None:
     child = cells.get("CHILD", "")
     if not child:
-        log.reject(place.file, place.line, "CHILD is empty")
+        log.reject(place.ref, "CHILD is empty")
         return
     codes = return_codes().ssda903
     if kind == "uasc":
         text = cells.get("DUC", "")
         if text and parse_return_date(text) is None:
-            log.reject(place.file, place.line, "DUC is not a date (dd/mm/yyyy or yyyy-mm-dd)", "104")
+            log.reject(place.ref, "DUC is not a date (dd/mm/yyyy or yyyy-mm-dd)", "104")
         else:
             read.uasc.append(_Leaver(place, child, False))
         return
     in_touch = cells["IN_TOUCH"].upper()
     if in_touch not in codes.in_touch:
-        log.reject(place.file, place.line, "IN_TOUCH is not a known code", "131")
+        log.reject(place.ref, "IN_TOUCH is not a known code", "131")
     elif (activity := cells.get("ACTIV", "")) and activity.upper() not in codes.activity:
-        log.reject(place.file, place.line, "ACTIV is not a known code", "132")
+        log.reject(place.ref, "ACTIV is not a known code", "132")
     elif (home := cells.get("ACCOM", "")) and home.upper() not in codes.accommodation:
-        log.reject(place.file, place.line, "ACCOM is not a known code", "133")
+        log.reject(place.ref, "ACCOM is not a known code", "133")
     else:
         read.oc3.append(_Leaver(place, child, in_touch == "DIED"))
 
@@ -370,24 +377,23 @@ def _read_xml(order: int, path: Path, read: _Read, log: ImportLog) -> None:
     for child in iter_xml_records(path, root=XML_ROOT, records=[("CHILD",)]):
         header = child.find("HEADER")
         line = header.line if header is not None else child.line
-        log.read(name, line)
+        ref = log.read(name, line)
         fields = header.leaves() if header is not None else {}
         child_id = fields.get("CHILDID", "")
         if header is None:
-            log.reject(name, line, "CHILD has no HEADER")
+            log.reject(ref, "CHILD has no HEADER")
         else:
-            _header_row(_Row(order, name, line), {"CHILD": child_id, "DOB": fields.get("DOB", "")},
+            _header_row(_Row(order, ref), {"CHILD": child_id, "DOB": fields.get("DOB", "")},
                         read, log)  # fmt: skip
             if fields.get("IN_TOUCH", "").upper() == "DIED" and child_id:
                 read.xml_died.add(child_id)
         for element in child.findall("EPISODE"):
-            log.read(name, element.line)
+            place = _Row(order, log.read(name, element.line))
             cells = {k: element.text_of(k) for k in ("DECOM", "RNE", "LS", "DEC", "REC")}
             cells["PLACE"] = element.text_of("PL") or element.text_of("PLACE")
             cells["CHILD"] = child_id
-            place = _Row(order, name, element.line)
             if header is None:
-                log.reject(name, element.line, "CHILD has no HEADER")
+                log.reject(place.ref, "CHILD has no HEADER")
             else:
                 _episode_row(place, cells, read, log)
 
@@ -423,7 +429,7 @@ def _resolve_headers(headers: list[_Header], log: ImportLog) -> dict[str, _Heade
     for h in headers:
         key = (h.row.file, h.child)
         if key in first_in_file:
-            log.reject(h.row.file, h.row.line, "CHILD appears again in the same header file "
+            log.reject(h.row.ref, "CHILD appears again in the same header file "
                        "(an earlier row has it)", "INT32")  # fmt: skip
         else:
             first_in_file[key] = h
@@ -433,13 +439,13 @@ def _resolve_headers(headers: list[_Header], log: ImportLog) -> dict[str, _Heade
     for h in first_in_file.values():
         winner = chosen[h.child]
         if h is winner:
-            log.keep(h.row.file, h.row.line)
+            log.keep(h.row.ref)
         elif h.date_of_birth == winner.date_of_birth:
-            log.keep(h.row.file, h.row.line)
+            log.keep(h.row.ref)
             log.repair("child-in-several-returns", _REPAIRS["child-in-several-returns"],
-                       h.row.file, h.row.line)  # fmt: skip
+                       h.row.ref)  # fmt: skip
         else:
-            log.reject(h.row.file, h.row.line, "DOB differs from the child's header in a file "
+            log.reject(h.row.ref, "DOB differs from the child's header in a file "
                        "given later (that one is used)", "203")  # fmt: skip
     return chosen
 
@@ -452,9 +458,9 @@ def _episodes_by_child(
     for ep in episodes:
         header = born.get(ep.child)
         if header is None:
-            log.reject(ep.row.file, ep.row.line, "CHILD is not in any header file", "INT03")
+            log.reject(ep.row.ref, "CHILD is not in any header file", "INT03")
         elif ep.start < header.date_of_birth:
-            log.reject(ep.row.file, ep.row.line, "DECOM is before the child's date of birth", "302")
+            log.reject(ep.row.ref, "DECOM is before the child's date of birth", "302")
         else:
             grouped.setdefault(ep.child, []).append(ep)
     return {child: _history(eps, log) for child, eps in grouped.items()}
@@ -468,21 +474,21 @@ def _history(episodes: list[_Episode], log: ImportLog) -> list[_Episode]:
     for ep in ordered:
         prev = out[-1] if out else None
         if prev is not None and prev.end is None:
-            log.flag("142", prev.row.file, prev.row.line)
-            log.repair("close-open-episode", _REPAIRS["close-open-episode"], prev.row.file, prev.row.line)
+            log.flag("142", prev.row.ref)
+            log.repair("close-open-episode", _REPAIRS["close-open-episode"], prev.row.ref)
             prev.end, prev.reason_ended = ep.start, ""
         elif prev is not None and prev.end is not None and ep.start < prev.end:
-            log.flag("501", ep.row.file, ep.row.line)
+            log.flag("501", ep.row.ref)
             if ep.end is not None and ep.end <= prev.end:
                 for row in ep.rows():
-                    log.reject(row.file, row.line, "the episode lies inside an earlier one "
+                    log.reject(row.ref, "the episode lies inside an earlier one "
                                "(episode-inside-another)", "501")  # fmt: skip
                 continue
             log.repair("trim-overlapped-episode", _REPAIRS["trim-overlapped-episode"],
-                       prev.row.file, prev.row.line)  # fmt: skip
+                       prev.row.ref)  # fmt: skip
             prev.end, prev.reason_ended = ep.start, ""
         for row in ep.rows():
-            log.keep(row.file, row.line)
+            log.keep(row.ref)
         out.append(ep)
     return out
 
@@ -502,11 +508,11 @@ def _one_copy_each(episodes: list[_Episode], log: ImportLog) -> list[_Episode]:
             if earlier is None:
                 per_file[ep.row.file] = ep
             elif earlier.content() == ep.content():
-                log.reject(ep.row.file, ep.row.line, "the same episode appears again in this file "
+                log.reject(ep.row.ref, "the same episode appears again in this file "
                            "(duplicate-episode-row)", "501")  # fmt: skip
             else:
                 shorter, per_file[ep.row.file] = sorted((earlier, ep), key=_end_key)
-                log.reject(shorter.row.file, shorter.row.line, "another episode in this file starts "
+                log.reject(shorter.row.ref, "another episode in this file starts "
                            "the same day and ends later (episode-inside-another)", "501")  # fmt: skip
         out.append(_latest_copy(list(per_file.values()), log))
     return out
@@ -524,11 +530,11 @@ def _latest_copy(copies: list[_Episode], log: ImportLog) -> _Episode:
             continue
         winner.copies.append(ep.row)
         log.repair("episode-in-several-returns", _REPAIRS["episode-in-several-returns"],
-                   ep.row.file, ep.row.line)  # fmt: skip
+                   ep.row.ref)  # fmt: skip
         same_codes = (ep.legal_status, ep.placement) == (winner.legal_status, winner.placement)
         same_end = ep.end is None or (ep.end, ep.reason_ended) == (winner.end, winner.reason_ended)
         if not (same_codes and same_end):
-            log.flag("503", ep.row.file, ep.row.line)
+            log.flag("503", ep.row.ref)
     return winner
 
 
@@ -539,13 +545,13 @@ def _continuity_flags(ordered: list[_Episode], log: ImportLog) -> None:
         prev = ordered[index - 1] if index else None
         following = ordered[index + 1] if index + 1 < len(ordered) else None
         if prev is not None and ep.new_reason in continuing and prev.end != ep.start:
-            log.flag("433", ep.row.file, ep.row.line)
+            log.flag("433", ep.row.ref)
         if prev is not None and ep.new_reason == "S" and prev.end == ep.start:
-            log.flag("431", ep.row.file, ep.row.line)
+            log.flag("431", ep.row.ref)
         if ep.reason_ended == _CONTINUES and (following is None or following.start != ep.end):
-            log.flag("388", ep.row.file, ep.row.line)
+            log.flag("388", ep.row.ref)
         if ep.reason_ended in _LAST_ONLY and following is not None:
-            log.flag("437", ep.row.file, ep.row.line)
+            log.flag("437", ep.row.ref)
 
 
 def _leavers(
@@ -556,14 +562,14 @@ def _leavers(
     kept: set[str] = set()
     for r in sorted(rows, key=lambda r: (r.row.order, r.row.line)):
         if r.child not in born:
-            log.reject(r.row.file, r.row.line, "CHILD is not in any header file", checks[0])
+            log.reject(r.row.ref, "CHILD is not in any header file", checks[0])
         elif (r.row.file, r.child) in seen:
-            log.reject(r.row.file, r.row.line, f"CHILD appears again in the same {table} file "
+            log.reject(r.row.ref, f"CHILD appears again in the same {table} file "
                        "(an earlier row has it)", checks[1])  # fmt: skip
         else:
             seen.add((r.row.file, r.child))
             kept.add(r.child)
-            log.keep(r.row.file, r.row.line)
+            log.keep(r.row.ref)
     return kept
 
 
@@ -577,8 +583,8 @@ def _leave_out_died(child: str, read: _Read, log: ImportLog) -> None:
         if item.child == child
     )
     for row in rows:
-        if log.outcome_kept(row.file, row.line):
-            log.reject(row.file, row.line, reason)
+        if log.outcome_kept(row.ref):
+            log.reject(row.ref, reason)
 
 
 def _notes(

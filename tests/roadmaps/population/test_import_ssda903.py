@@ -186,6 +186,18 @@ def test_xml_gives_the_same_records_as_the_csv_tables() -> None:
     assert from_xml.report.rows_read == from_xml.report.rows_kept + from_xml.report.rows_rejected
 
 
+def test_xml_on_one_line_counts_every_record(tmp_path: Path) -> None:
+    """Exports often put a whole XML file on one line: each record still counts once."""
+    one_line = tmp_path / "minified.xml"
+    one_line.write_text("".join(line.strip() for line in XML.read_text(encoding="utf-8").splitlines()),
+                        encoding="utf-8")  # fmt: skip
+    result = import_ssda903(files=[one_line])
+    assert result.episodes == import_ssda903(files=[XML]).episodes
+    report = result.report
+    assert report.rows_read == 36 == report.rows_kept + report.rows_rejected
+    assert {r.line for r in report.rejections} == {1}
+
+
 def test_dataframes_are_read_like_files() -> None:
     pd = pytest.importorskip("pandas")
     header = pd.read_csv(YEAR_2[0], dtype=str, keep_default_na=False)
