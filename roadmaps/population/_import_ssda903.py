@@ -269,8 +269,11 @@ def _table_kind(source: TableSource) -> str | None:
         return found[0]
     if any(set(wanted) <= columns for wanted in codes.unused_tables.values()):
         return None
+    closest = max(codes.tables, key=lambda kind: len(columns & set(codes.tables[kind])))
+    missing = ", ".join(c for c in codes.tables[closest] if c not in columns)
     raise InputError("not an SSDA903 table the import reads: its columns match none of Header, "
-                     "Episodes, OC3 or UASC (see docs/data-sources.md)", file=source.name)  # fmt: skip
+                     f"Episodes, OC3 or UASC (the closest, {closest}, also needs {missing}; see "
+                     "docs/data-sources.md)", file=source.name)  # fmt: skip
 
 
 # --- reading the rows ---------------------------------------------------------------------------
