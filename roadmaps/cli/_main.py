@@ -22,6 +22,7 @@ from . import (
     _check,
     _compare,
     _graph,
+    _import,
     _population,
     _roadmap,
     _routes,
@@ -34,7 +35,10 @@ from ._common import Parser
 EXIT_USAGE = 2
 
 #: The sub-commands, in the order ``pathways --help`` lists them.
-COMMANDS = (_roadmap, _check, _graph, _scenarios, _routes, _calibrate, _population, _synth, _compare, _serve)
+COMMANDS = (
+    _roadmap, _check, _graph, _scenarios, _routes, _calibrate, _import, _population, _synth,
+    _compare, _serve,
+)  # fmt: skip
 
 
 def build_parser() -> Parser:

@@ -3,7 +3,13 @@
 ``pathways population PEOPLE_CSV [--episodes EPISODES_CSV] [--events EVENTS_CSV]
 [--as-of YYYY-MM-DD] [--area AREA] [--workers N] --out DIR`` runs every young
 person through the roadmap generator and writes ``summary.json``, the tables,
-``rejected.csv`` and the report into ``DIR``. It exits 0 when the run
+``rejected.csv`` and the report into ``DIR``.
+
+``pathways population --ssda903 FILE [--ssda903 FILE ...] [--cin FILE.xml] --out
+DIR`` does the same straight from the statutory returns (issue 14): they are
+imported in memory (as ``pathways import`` would, joined by the child's id
+when both are given) and the import report is written into ``DIR`` too; no
+personal data is written anywhere. It exits 0 when the run
 completes, even with rejected rows, and 2 (one ``error:`` line, nothing
 written) for unusable arguments or files. The row accounting goes to stdout;
 a progress bar goes to stderr only when stderr is a terminal.
@@ -19,17 +25,19 @@ from pathways import InputError
 from roadmaps.rule_ids import DEFAULT_AREA, LEAP_DAY_POLICY
 
 from ._common import parse_date
+from ._import import add_care_needs_option, print_import
 
 NAME = "population"
 HELP = "gap counts and forecasts for a whole population, with disclosure control"
 
 if TYPE_CHECKING:
-    from roadmaps.population import Accounting
+    from roadmaps.population import Accounting, ImportResult
 
 
-def add_population_inputs(p: argparse.ArgumentParser) -> None:
+def add_population_inputs(p: argparse.ArgumentParser, *, people_optional: bool = False) -> None:
     """The arguments shared by ``population`` and ``compare``: the files, dates and disclosure."""
-    p.add_argument("people_csv", metavar="PEOPLE_CSV", help="people.csv: one row per young person")
+    p.add_argument("people_csv", metavar="PEOPLE_CSV", nargs="?" if people_optional else None,
+                   help="people.csv: one row per young person")  # fmt: skip
     p.add_argument("--episodes", metavar="EPISODES_CSV", help="episodes.csv: looked-after episodes")
     p.add_argument("--events", metavar="EVENTS_CSV", help="events.csv: recorded events")
     p.add_argument(
@@ -107,7 +115,13 @@ def print_accounting(accounting: Accounting) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_population_inputs(p)
+    add_population_inputs(p, people_optional=True)
+    p.add_argument("--ssda903", action="append", default=[], metavar="FILE",
+                   help="instead of PEOPLE_CSV: an SSDA903 file (CSV table or XML), imported in "
+                   "memory; repeat for each table and year")  # fmt: skip
+    p.add_argument("--cin", action="append", default=[], metavar="FILE.xml",
+                   help="instead of PEOPLE_CSV: a CIN census XML file, imported in memory")  # fmt: skip
+    add_care_needs_option(p)
     p.add_argument(
         "--dask",
         metavar="SCHEDULER",
@@ -118,9 +132,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from roadmaps.population import check_out_dir, run_population_files, write_population_report
+    from roadmaps.population import (
+        check_out_dir,
+        run_imported,
+        run_population_files,
+        write_population_report,
+    )
 
     options = population_options(args)
+    imported = _imported(args)
     check_out_dir(args.out)  # fail before a long run, not after it
     client = None
     if args.dask is not None:
@@ -128,14 +148,42 @@ def run(args: argparse.Namespace) -> int:
 
         client = connect(args.dask, workers=args.workers)
     try:
-        run = run_population_files(
-            args.people_csv, args.episodes, args.events, dask_client=client, **options
-        )
+        if imported is not None:
+            run = run_imported(imported, dask_client=client, **options)
+        else:
+            run = run_population_files(
+                args.people_csv, args.episodes, args.events, dask_client=client, **options
+            )
     finally:
         if client is not None:
             client.close()
     written = write_population_report(run, args.out)
+    if imported is not None:
+        print_import(imported)
     print_accounting(run.accounting)
     print(f"wrote {len(written)} files to {args.out}: summary.json, report.html, report.md, "
           "rejected.csv and tables/")  # fmt: skip
     return 0
+
+
+def _imported(args: argparse.Namespace) -> ImportResult | None:
+    """The returns of ``--ssda903`` and ``--cin`` imported in memory, or None without them.
+
+    Raises:
+        InputError: both PEOPLE_CSV and returns are given, or neither.
+    """
+    from roadmaps.population import import_cin, import_ssda903, merge_imports
+
+    if not (args.ssda903 or args.cin):
+        if args.people_csv is None:
+            raise InputError("give PEOPLE_CSV, or the returns with --ssda903 or --cin")
+        return None
+    if args.people_csv is not None or args.episodes or args.events:
+        raise InputError("give either PEOPLE_CSV (with --episodes and --events) or the returns "
+                         "(--ssda903, --cin), not both")  # fmt: skip
+    results = []
+    if args.ssda903:
+        results.append(import_ssda903(files=args.ssda903))
+    if args.cin:
+        results.append(import_cin(*args.cin, care_needs_likely=args.care_needs_likely))
+    return merge_imports(results)

@@ -1,6 +1,8 @@
 """Population runs: every young person's roadmap, added up, with disclosure control.
 
-Read the project's three CSV files (people, episodes, events), run each young
+Read the project's three CSV files (people, episodes, events), or import them
+from the statutory returns councils hold (the SSDA903 and the Children in Need
+census: :func:`import_ssda903`, :func:`import_cin`), run each young
 person through the roadmap generator, tally gaps and forecasts, publish them
 through disclosure control, and write the reports (after the run, from its
 result); compare a baseline with reforms over a population; calibrate route
@@ -27,6 +29,9 @@ from ._compare import (
 from ._compare_report import write_comparison_report
 from ._dask import connect, dask_available
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings, Published, suppress_count
+from ._import_cin import import_cin
+from ._import_common import ImportReport, ImportResult, merge_imports
+from ._import_ssda903 import import_ssda903
 from ._input import (
     Accounting,
     PersonRow,
@@ -41,6 +46,7 @@ from ._run import (
     default_workers,
     open_population,
     rule_labels,
+    run_imported,
     run_population,
     run_population_files,
     summaries_of_files,
@@ -55,6 +61,8 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "DisclosureSettings",
     "FORECAST_MILESTONES",
+    "ImportReport",
+    "ImportResult",
     "PersonRow",
     "PersonSummary",
     "PopulationResult",
@@ -72,14 +80,18 @@ __all__ = [
     "connect",
     "dask_available",
     "default_workers",
+    "import_cin",
+    "import_ssda903",
     "iter_people",
     "iter_person_rows",
+    "merge_imports",
     "open_population",
     "render_reform_yaml",
     "render_report_json",
     "render_report_markdown",
     "report_html",
     "rule_labels",
+    "run_imported",
     "run_population",
     "run_population_files",
     "simulate_event_log",

@@ -8,9 +8,19 @@ The files (issue 4):
     ``primary_need`` and ``year_group_offset`` (fields of the person file), and
     any other columns such as ``area``, which are passed on as *extras*.
 ``episodes.csv``
-    one row per looked-after episode: ``id, start, end``.
+    one row per looked-after episode: ``id, start, end``, optionally
+    ``legal_status``, ``placement`` and ``reason_ended`` (the SSDA903 codes LS,
+    PLACE and REC, or for placement and reason the plain words of
+    ``cohorts/data/ssda903.yaml``; see docs/data-sources.md).
 ``events.csv``
     one row per recorded event: ``id, type, date``.
+
+``people.csv`` may also have a ``recorded_events`` column: the event types the
+source of the row records at all (``all``, ``none``, or event types separated
+by spaces or semicolons). An empty cell keeps the default: every type when an
+events file is given, none otherwise. A duty whose completing events the source
+never records is then "not recorded", not a gap (``pathways import`` writes
+``none``: the statutory returns hold no pathway-plan or assessment dates).
 
 An empty cell means "absent". Dates are ``YYYY-MM-DD``. Yes/no cells accept
 true/false, yes/no, y/n and 1/0 in any case, and an empty cell means no. An
@@ -37,7 +47,9 @@ What is rejected, and why:
   *acceptable* row (by line) is used and every later one is rejected as a
   duplicate; a row rejected for its own faults does not claim the id.
 * an episode or event row: wrong number of columns, an empty or bad field, an
-  episode that ends before it starts, an event type outside
+  episode that ends before it starts, an unknown legal status, placement or
+  reason ended (the reason names the column), a reason ended without an end
+  date, an event type outside
   ``known_event_types``, an id that is not in ``people.csv`` at all, or an id
   whose people rows were all rejected ("person row rejected"). A bad episode
   or event row is rejected on its own: the young person is still processed
@@ -69,7 +81,7 @@ import tempfile
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
@@ -78,7 +90,7 @@ from typing import IO, Any, NamedTuple, TextIO, TypeVar
 
 from pydantic import ValidationError
 
-from cohorts import EHCP_SETTINGS, Person, person_from_mapping
+from cohorts import EHCP_SETTINGS, Person, care_codes, person_from_mapping
 from pathways import InputError
 
 T = TypeVar("T")
@@ -94,9 +106,11 @@ PEOPLE_COLUMNS: tuple[str, ...] = (
     "continuing_care",
 )
 """Required columns of ``people.csv``."""
-PEOPLE_PERSON_COLUMNS: tuple[str, ...] = ("primary_need", "year_group_offset")
+PEOPLE_PERSON_COLUMNS: tuple[str, ...] = ("primary_need", "year_group_offset", "recorded_events")
 """Optional columns of ``people.csv`` that are fields of the person file."""
 EPISODE_COLUMNS: tuple[str, ...] = ("id", "start", "end")
+EPISODE_CODE_COLUMNS: tuple[str, ...] = ("legal_status", "placement", "reason_ended")
+"""Optional columns of ``episodes.csv``: the SSDA903 codes of a care episode."""
 EVENT_COLUMNS: tuple[str, ...] = ("id", "type", "date")
 
 _YES_NO = {
@@ -696,7 +710,9 @@ def _generate(
         if path is not None:
             log.register_file(path.name)
     with ExitStack() as stack:
-        people, extra_names = _sort_people(people_path, as_of, accounting, stack, chunk_rows)
+        people, extra_names = _sort_people(
+            people_path, as_of, accounting, stack, chunk_rows, known_event_types
+        )
         episodes = (
             _sort_episodes(episodes_path, accounting, stack, chunk_rows)
             if episodes_path is not None
@@ -721,7 +737,12 @@ def _generate(
 
 
 def _sort_people(
-    path: Path, as_of: date, accounting: Accounting, stack: ExitStack, chunk_rows: int
+    path: Path,
+    as_of: date,
+    accounting: Accounting,
+    stack: ExitStack,
+    chunk_rows: int,
+    known_event_types: frozenset[str] | None = None,
 ) -> tuple[Iterator[tuple[Any, ...]], tuple[str, ...]]:
     """Check each people row and sort them by (id, line).
 
@@ -745,7 +766,7 @@ def _sort_people(
 
     for line, cells in source.rows(log, accounting, misfit):
         person_id = cells[i_id]
-        record = columns.record(cells, as_of_text)
+        record = columns.record(cells, as_of_text, known_event_types)
         if isinstance(record, str):
             log.add(name, line, record)
             if person_id:
@@ -777,6 +798,7 @@ class _PeopleColumns:
     continuing_care: int
     primary_need: int | None
     year_group_offset: int | None
+    recorded_events: int | None
     extra_names: tuple[str, ...]
     extra_values: Callable[[list[str]], tuple[str, ...]]
 
@@ -796,11 +818,14 @@ class _PeopleColumns:
             continuing_care=index["continuing_care"],
             primary_need=index.get("primary_need"),
             year_group_offset=index.get("year_group_offset"),
+            recorded_events=index.get("recorded_events"),
             extra_names=tuple(column for column, _ in extras),
             extra_values=_tuple_getter([i for _, i in extras]),
         )
 
-    def record(self, cells: list[str], as_of_text: str) -> tuple[Any, ...] | str:
+    def record(
+        self, cells: list[str], as_of_text: str, known_event_types: frozenset[str] | None = None
+    ) -> tuple[Any, ...] | str:
         """The checked record of a row (the fields :func:`_person_row` reads), or why not."""
         dob = cells[self.date_of_birth]
         issued, setting = cells[self.ehcp_issued], cells[self.ehcp_setting]
@@ -823,8 +848,34 @@ class _PeopleColumns:
             except ValueError:
                 return "year_group_offset is not a whole number"
         need = cells[self.primary_need] if self.primary_need is not None else ""
+        recorded: str | tuple[str, ...] | None = None
+        if self.recorded_events is not None and cells[self.recorded_events]:
+            recorded = _recorded_events(cells[self.recorded_events], known_event_types)
+            if recorded is None:
+                return "recorded_events names an unknown event type"
         extras = self.extra_values(cells)
-        return (dob, issued, setting, setting_end, likely, continuing, need, offset, extras)
+        return (dob, issued, setting, setting_end, likely, continuing, need, offset, recorded, extras)
+
+
+def _recorded_events(
+    text: str, known_event_types: frozenset[str] | None
+) -> str | tuple[str, ...] | None:
+    """``all``, the event types of a ``recorded_events`` cell (``none``: no type), or None if unknown.
+
+    >>> _recorded_events("none", None), _recorded_events("ALL", None)
+    ((), 'all')
+    >>> _recorded_events("pathway-plan; pathway-plan-review", frozenset({"pathway-plan"})) is None
+    True
+    """
+    lowered = text.strip().lower()
+    if lowered == "all":
+        return "all"
+    if lowered == "none":
+        return ()
+    types = tuple(sorted(set(lowered.replace(";", " ").split())))
+    if known_event_types is not None and not set(types) <= known_event_types:
+        return None
+    return types
 
 
 def _identity_problem(person_id: str, dob: str, as_of_text: str) -> str | None:
@@ -865,6 +916,7 @@ def _sort_episodes(
     log = accounting.rejections
     name = source.name
     i_id, i_start, i_end = (source.index[c] for c in EPISODE_COLUMNS)
+    codes = _EpisodeCodes.of(source)
     sorter = _ExternalSorter(stack, chunk_rows)
     for line, cells in source.rows(log, accounting):
         person_id, start, end = cells[i_id], cells[i_start], cells[i_end]
@@ -878,9 +930,61 @@ def _sort_episodes(
             log.add(name, line, f"end {problem}")
         elif end and end < start:
             log.add(name, line, "episode ends before it starts")
+        elif isinstance(found := codes.read(cells, bool(end)), str):
+            log.add(name, line, found)
         else:
-            sorter.add((person_id, line, start, end))
+            sorter.add((person_id, line, start, end, *found))
     return sorter.sorted_items()
+
+
+@dataclass(frozen=True, slots=True)
+class _EpisodeCodes:
+    """The optional code columns of one ``episodes.csv`` (None where the file lacks one)."""
+
+    legal_status: int | None
+    placement: int | None
+    reason_ended: int | None
+
+    @classmethod
+    def of(cls, source: _CsvFile) -> _EpisodeCodes:
+        index = source.index
+        return cls(*(index.get(column) for column in EPISODE_CODE_COLUMNS))
+
+    def read(self, cells: list[str], ended: bool) -> tuple[str, str, str] | str:
+        """The (legal status, placement, reason ended) of a row, "" when absent, or why not.
+
+        Codes are matched ignoring case and written in capitals (``v3`` -> ``V3``);
+        the plain words of placement and reason (``foster``) in lower case.
+        """
+        codes = care_codes()
+        legal = _code(cells, self.legal_status, codes.legal_status, None)
+        if legal is None:
+            return "legal_status is not a known SSDA903 legal status code (LS)"
+        placement = _code(cells, self.placement, codes.placement, codes.placement_kinds)
+        if placement is None:
+            return "placement is not a known SSDA903 placement code (PLACE) or placement kind"
+        reason = _code(cells, self.reason_ended, codes.reason_ended, codes.reason_kinds)
+        if reason is None:
+            return "reason_ended is not a known SSDA903 reason code (REC) or reason kind"
+        if reason and not ended:
+            return "reason_ended is given but end is empty"
+        return legal, placement, reason
+
+
+def _code(
+    cells: list[str],
+    index: int | None,
+    codes: Mapping[str, str],
+    words: Mapping[str, str] | None,
+) -> str | None:
+    """The code in a cell, normalised: "" when empty or the column is absent, None when unknown."""
+    if index is None or not (text := cells[index]):
+        return ""
+    if (upper := text.upper()) in codes:
+        return upper
+    if words is not None and (lower := text.lower()) in words:
+        return lower
+    return None
 
 
 def _sort_events(
@@ -998,6 +1102,18 @@ def _reason_from_validation(exc: ValidationError) -> str:
     return f"field '{path}' is not valid"
 
 
+def _episode(start: str, end: str, legal: str, placement: str, reason: str) -> dict[str, Any]:
+    """A care episode in the person-file shape (the code fields only when given)."""
+    episode: dict[str, Any] = {"start": start, "end": end or None}
+    if legal:
+        episode["legal_status"] = legal
+    if placement:
+        episode["placement"] = placement
+    if reason:
+        episode["reason_ended"] = reason
+    return episode
+
+
 def _person_row(
     person_id: str,
     used: tuple[Any, ...],
@@ -1006,7 +1122,9 @@ def _person_row(
     extra_names: tuple[str, ...],
     events_file: bool,
 ) -> PersonRow:
-    dob, issued, setting, setting_end, likely, continuing, need, offset, extra_values = used[2]
+    dob, issued, setting, setting_end, likely, continuing, need, offset, recorded, extra_values = (
+        used[2]
+    )
     data: dict[str, Any] = {
         "id": person_id,
         "date_of_birth": dob,
@@ -1017,12 +1135,16 @@ def _person_row(
         data["ehcp"] = {"issued": issued, "setting": setting, "setting_end": setting_end or None}
     if episodes:
         # Sort by value, not by line, so that a shuffled file gives the same person.
-        ordered = sorted((item[2], item[3]) for item in episodes)
-        data["care_episodes"] = [{"start": start, "end": end or None} for start, end in ordered]
+        data["care_episodes"] = [
+            _episode(*item[2:]) for item in sorted(episodes, key=lambda item: item[2:])
+        ]
     if events:
         ordered = sorted((item[3], item[2]) for item in events)
         data["events"] = [{"type": kind, "date": when} for when, kind in ordered]
-    if events_file:
+    if recorded is not None:
+        # The source says which event types it records (pathway import writes "none").
+        data["recorded_events"] = recorded if recorded == "all" else list(recorded)
+    elif events_file:
         # The population's events file is the source of every event: a person with none in it
         # has none of any type, which is a gap, not "not recorded".
         data["recorded_events"] = "all"

@@ -7,7 +7,9 @@ into one output folder:
 
 ``summary.json``
     the machine-readable totals: ``as_of``, ``rows_in``, ``rows_processed``,
-    ``rows_rejected``, ``gaps`` (rule id -> young people), ``forecast``
+    ``rows_rejected``, ``gaps`` (rule id -> young people), ``not_recorded``
+    (rule id -> young people for whom the rule cannot be checked because their
+    source never records the events it needs), ``forecast``
     (year -> milestone id -> young people), ``suppression`` (threshold,
     method, placeholder, what was hidden) and more.
 ``tables/*.csv``
@@ -18,6 +20,9 @@ into one output folder:
     the same tables for people, in Markdown and as one self-contained page
     (inline style and inline SVG charts; nothing is fetched). The page is the
     Jinja2 template ``roadmaps/population/templates/report.html``.
+``import-report.json`` and ``import-report.md``
+    for a run straight from a statutory return (:func:`~roadmaps.population.run_imported`):
+    what the import read, kept and rejected (files, lines and reasons only).
 
 Every count in ``summary.json``, the tables and the report has been through
 disclosure control (:mod:`roadmaps.population._disclosure`); none of them holds an id, a
@@ -45,6 +50,8 @@ from typing import Any
 from pathways import InputError
 
 from ._disclosure import DisclosureSettings, Published, suppress_count
+from ._import_common import REPORT_JSON as IMPORT_REPORT_JSON
+from ._import_common import REPORT_MD as IMPORT_REPORT_MD
 from ._input import Accounting, write_rejected_csv
 from ._run import PopulationRun, rule_labels
 from ._tally import (
@@ -105,6 +112,7 @@ def summary_dict(result: PopulationResult, accounting: Accounting, area: str) ->
         "young_people": result.young_people,
         "gaps": dict(sorted(result.gaps.items())),
         "gap_shares": {rule: _share(v) for rule, v in sorted(result.gap_shares.items())},
+        "not_recorded": dict(sorted(result.not_recorded.items())),
         "forecast": result.forecast,
         "expected_eligible_for_adult_social_care": expected_eligible_dict(result),
         "suppression": {
@@ -229,6 +237,13 @@ _EXPECTED_BLURB = (
     "figure for the group, not a prediction for any one young person."
 )
 
+_NOT_RECORDED_BLURB = (
+    "Young people for whom a duty cannot be checked because the source of their record "
+    "never collects the events that complete it (for example the SSDA903 return holds no "
+    "pathway plans). They are not counted as gaps above: the data cannot say either way."
+)
+_NOTHING_UNRECORDED = "None: the input records every event the gap rules need."
+
 _SECTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "gaps-by-cohort-overlap",
@@ -304,6 +319,7 @@ def report_markdown(
             for rule, n in sorted(result.gaps.items())
         ),
     )
+    lines += _not_recorded_markdown(result, labels)
     lines += [
         "",
         "## Forecast",
@@ -406,6 +422,14 @@ def report_html(
             ([labels.get(r, r), r, n, _percent(result.gap_shares[r])] for r, n in gap_rows),
             text_columns=2,
         ),
+        not_recorded_blurb=_NOT_RECORDED_BLURB,
+        nothing_unrecorded=_NOTHING_UNRECORDED,
+        not_recorded_table=make_table(
+            "Young people for whom each duty cannot be checked",
+            ["duty that cannot be checked", "rule id", "young people"],
+            ([labels.get(r, r), r, n] for r, n in rows),
+            text_columns=2,
+        ) if (rows := _not_recorded_rows(result)) else None,
         **_forecast_view(result, labels),
         sections=_table_sections(result, labels),
         rejected_table=make_table("Rejected rows by reason", ["reason", "rows"], reasons.items())
@@ -413,6 +437,23 @@ def report_html(
         else None,
         notes=result.notes,
     )
+
+
+def _not_recorded_markdown(result: PopulationResult, labels: Mapping[str, str]) -> list[str]:
+    """The not-recorded section in Markdown (from its heading to its table)."""
+    lines = ["", "## Not recorded", "", _NOT_RECORDED_BLURB, ""]
+    rows = _not_recorded_rows(result)
+    if not rows:
+        return [*lines, _NOTHING_UNRECORDED]
+    return lines + _md_table(
+        ["duty that cannot be checked", "rule id", "young people"],
+        ([labels.get(rule, rule), rule, n] for rule, n in rows),
+    )
+
+
+def _not_recorded_rows(result: PopulationResult) -> list[tuple[str, Published]]:
+    """(rule, young people) for the rules that are not recorded for anyone (hidden counts too)."""
+    return [(rule, n) for rule, n in sorted(result.not_recorded.items()) if n != 0]
 
 
 def _forecast_view(result: PopulationResult, labels: Mapping[str, str]) -> dict[str, Any]:
@@ -525,6 +566,9 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
         texts[f"{TABLES_DIR}/{name}.csv"] = text
     texts[REPORT_MD] = report_markdown(result, accounting, area, labels)
     texts[REPORT_HTML] = report_html(result, accounting, area, labels)
+    if run.import_report is not None:
+        texts[IMPORT_REPORT_JSON] = run.import_report.to_json()
+        texts[IMPORT_REPORT_MD] = run.import_report.to_markdown()
 
     def rejected(path: Path) -> None:
         written = write_rejected_csv(path, accounting.rejections)

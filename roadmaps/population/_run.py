@@ -51,6 +51,7 @@ from roadmaps.rule_ids import (
 )
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
+from ._import_common import EPISODES_FILE, PEOPLE_FILE, ImportReport, ImportResult
 from ._input import (
     _REASON_PERSON_REJECTED,
     Accounting,
@@ -90,7 +91,8 @@ def summarise_roadmap(
 
     Returns:
         the summary: area, cohorts, age band on the as-of date, one (rule, days
-        overdue) per gap rule, and (id, date, status) for each entry.
+        overdue) per gap rule, (id, date, status) for each entry, and the gap
+        rules that are "not recorded" for the young person.
     """
     policy = str(roadmap.settings.get(LEAP_DAY_POLICY, "mar1"))
     age = age_on(roadmap.date_of_birth, roadmap.as_of, "feb28" if policy == "feb28" else "mar1")
@@ -114,6 +116,7 @@ def summarise_roadmap(
         gaps=tuple(sorted(worst.items())),
         entries=tuple(entries[k] for k in sorted(entries)),
         asc_eligible_probability=asc_eligible_probability,
+        not_recorded=tuple(sorted({gap.rule for gap in roadmap.not_recorded})),
     )
 
 
@@ -320,13 +323,15 @@ def tally_rows(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PopulationRun:
-    """The outcome of :func:`run_population_files`.
+    """The outcome of :func:`run_population_files` (or :func:`run_imported`).
 
     Attributes:
         result: the published totals.
         accounting: the row counts and the rejection log (balanced).
         area: the rules for young people with no area of their own.
         people_csv, episodes_csv, events_csv: the input files, as given.
+        import_report: for a run straight from a return, what the import read,
+            kept and rejected (written beside the population report).
     """
 
     result: PopulationResult
@@ -335,6 +340,7 @@ class PopulationRun:
     people_csv: Path
     episodes_csv: Path | None
     events_csv: Path | None
+    import_report: ImportReport | None = None
 
 
 def default_workers() -> int:
@@ -503,6 +509,38 @@ def run_population_files(
     if workers < 1:
         raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
     opened = open_population(people_csv, episodes_csv, events_csv, as_of=as_of, area=area)
+    result = _run_opened(
+        opened,
+        as_of=as_of,
+        workers=workers,
+        settings=settings,
+        roadmap_settings=roadmap_settings,
+        progress=progress,
+        chunk_size=chunk_size,
+        dask_client=dask_client,
+    )
+    return PopulationRun(
+        result,
+        opened.accounting,
+        opened.default_area,
+        Path(people_csv),
+        None if episodes_csv is None else Path(episodes_csv),
+        None if events_csv is None else Path(events_csv),
+    )
+
+
+def _run_opened(
+    opened: OpenPopulation,
+    *,
+    as_of: date,
+    workers: int,
+    settings: DisclosureSettings,
+    roadmap_settings: Mapping[str, str] | None,
+    progress: bool | None,
+    chunk_size: int,
+    dask_client: Any,
+) -> PopulationResult:
+    """Tally the opened population on the workers and publish it (the accounting checked)."""
     per_chunk = functools.partial(
         tally_rows,
         as_of=as_of,
@@ -519,13 +557,65 @@ def run_population_files(
         dask_client=dask_client,
     )
     opened.accounting.check()
+    return tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas))
+
+
+def run_imported(
+    imported: ImportResult,
+    *,
+    as_of: date,
+    area: str = "england",
+    workers: int | None = None,
+    settings: DisclosureSettings = DEFAULT_SETTINGS,
+    roadmap_settings: Mapping[str, str] | None = None,
+    progress: bool | None = None,
+    chunk_size: int = 500,
+    dask_client: Any = None,
+) -> PopulationRun:
+    """A population run straight from an imported return, with nothing written in between.
+
+    The same run as :func:`run_population_files` on the files
+    :meth:`ImportResult.write <roadmaps.population.ImportResult.write>` would
+    write: its accounting counts the rows of those files (``people.csv`` and
+    ``episodes.csv``, by their line numbers), which are held in memory only.
+    The import report accounts for the rows of the returns themselves.
+
+    Example::
+
+        run = run_imported(import_ssda903(header=h, episodes=e), as_of=date(2026, 4, 1))
+        write_population_report(run, "report/")
+    """
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
+    default = load_pathway(area)
+    rows = imported.person_rows()
+    accounting = Accounting()
+    names = (PEOPLE_FILE, EPISODES_FILE, "")
+    accounting.rejections.register_file(PEOPLE_FILE)
+    accounting.rejections.register_file(EPISODES_FILE)
+    accounting.rows_in_by_file = {PEOPLE_FILE: len(rows), EPISODES_FILE: len(imported.episodes)}
+    accounting.rows_in = accounting.rows_processed = len(rows) + len(imported.episodes)
+    accounting.people = len(rows)
+    opened = OpenPopulation(default.area, (default.area,), accounting, (r for r in rows), names)
+    result = _run_opened(
+        opened,
+        as_of=as_of,
+        workers=workers,
+        settings=settings,
+        roadmap_settings=roadmap_settings,
+        progress=progress,
+        chunk_size=chunk_size,
+        dask_client=dask_client,
+    )
     return PopulationRun(
-        tally.publish(settings, gap_rules=_gap_rule_ids(opened.areas)),
-        opened.accounting,
-        opened.default_area,
-        Path(people_csv),
-        None if episodes_csv is None else Path(episodes_csv),
-        None if events_csv is None else Path(events_csv),
+        result,
+        accounting,
+        default.area,
+        Path(PEOPLE_FILE),
+        Path(EPISODES_FILE),
+        None,
+        import_report=imported.report,
     )
 
 

@@ -18,6 +18,10 @@ What is published (issue 4), every count through disclosure control:
   young person is counted once per rule, however many times the rule fired
   for them (the handover rule fires once per service), with the largest
   number of days overdue;
+* **not recorded**: young people for whom a gap rule cannot be checked because
+  the source of their record never collects the events that would complete the
+  duty (``recorded_events``; for example the SSDA903 return holds no pathway
+  plans), by rule and area. They are not counted as gaps;
 * **milestone status**: young people whose roadmap has each entry, by status
   (done, due, overdue, upcoming);
 * **forecast**: for each of the 10 calendar years after the as-of year, young
@@ -190,6 +194,8 @@ class PersonSummary:
         asc_eligible_probability: the route probability of being eligible for
             adult social care, when route probabilities exist for the person
             (issue 3); None otherwise.
+        not_recorded: the gap rules that would fire but need events the
+            source of the record never collects ("not recorded"), sorted.
     """
 
     as_of: date
@@ -199,6 +205,7 @@ class PersonSummary:
     gaps: tuple[tuple[str, int | None], ...] = ()
     entries: tuple[tuple[str, date, str], ...] = ()
     asc_eligible_probability: float | None = None
+    not_recorded: tuple[str, ...] = ()
 
     @property
     def overlap(self) -> str:
@@ -230,6 +237,7 @@ class PopulationTally:
     gap_year: Counter[tuple[str, str]] = field(default_factory=Counter)
     gap_days: Counter[tuple[str, str]] = field(default_factory=Counter)
     status: Counter[tuple[str, str]] = field(default_factory=Counter)
+    not_recorded_area: Counter[tuple[str, str]] = field(default_factory=Counter)
     forecast: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     asc_people: Counter[str] = field(default_factory=Counter)
     # Exact sums (a float is a dyadic rational), so the result never depends on the order
@@ -253,6 +261,8 @@ class PopulationTally:
             self.gap_area[rule, area] += 1
             self.gap_year[rule, year] += 1
             self.gap_days[rule, days_overdue_bin(days)] += 1
+        for rule in summary.not_recorded:
+            self.not_recorded_area[rule, area] += 1
         first = self.forecast_from.year + 1
         last = first + FORECAST_YEARS - 1
         forecast = FORECAST_MILESTONES
@@ -310,6 +320,7 @@ _COUNTERS = (
     "gap_year",
     "gap_days",
     "status",
+    "not_recorded_area",
     "forecast",
     "asc_people",
 )
@@ -410,6 +421,9 @@ class PopulationResult:
         tables: every published table, by name, in report order.
         suppression: what disclosure control did.
         notes: plain-English notes on what the figures cover.
+        not_recorded: gap rule id -> young people for whom the rule cannot be
+            checked because their source never records the events it needs
+            (the row totals of the ``not-recorded-by-area`` table).
     """
 
     as_of: date
@@ -421,6 +435,7 @@ class PopulationResult:
     tables: dict[str, PublishedTable]
     suppression: SuppressionSummary
     notes: tuple[str, ...] = ()
+    not_recorded: dict[str, Published] = field(default_factory=dict)
 
     def to_pandas(self) -> Any:
         """The gap counts as a pandas DataFrame: rule, young people, share (needs pandas)."""
@@ -506,6 +521,7 @@ def _publish(
     raw = [
         *_people_tables(tally, labels),
         *_gap_tables(tally, labels),
+        _not_recorded_table(tally, labels),
         *_entry_tables(tally, labels),
     ]
     published, counts = _suppress_linked(raw, settings)
@@ -537,6 +553,7 @@ def _publish(
         tables=published,
         suppression=SuppressionSummary(settings, *counts),
         notes=tuple(notes),
+        not_recorded=dict(published["not-recorded-by-area"].row_totals),
     )
 
 
@@ -567,7 +584,13 @@ class _Labels:
             overlaps=tuple(sorted({o for o, _ in tally.people_overlap_area})),
             bands=_ordered({b for b, _ in tally.people_band_area}, [b for b, _, _ in AGE_BANDS]),
             years=tuple(sorted({y for y, _ in tally.people_year_area})),
-            rules=tuple(sorted({r for r, _ in tally.gap_overlap} | set(gap_rules))),
+            rules=tuple(
+                sorted(
+                    {r for r, _ in tally.gap_overlap}
+                    | {r for r, _ in tally.not_recorded_area}
+                    | set(gap_rules)
+                )
+            ),
             day_bins=(*(label for label, _, _ in DAYS_OVERDUE_BINS), NO_DUE_DATE),
             entries=tuple(sorted({e for e, _ in tally.status} | set(entry_ids))),
             statuses=_ordered(
@@ -629,6 +652,20 @@ def _gap_tables(tally: PopulationTally, labels: _Labels) -> list[_RawTable]:
              tally.gap_days, labels.day_bins),
         )
     ]  # fmt: skip
+
+
+def _not_recorded_table(tally: PopulationTally, labels: _Labels) -> _RawTable:
+    """Young people with each rule "not recorded", by area (its own row totals, no links)."""
+    return _raw_table(
+        "not-recorded-by-area",
+        "Duties that cannot be checked because the source never records their events, by area",
+        ("gap_rule", "area"),
+        "young people for whom the rule is not recorded",
+        ROWS,
+        tally.not_recorded_area,
+        labels.rules,
+        labels.areas,
+    )
 
 
 def _entry_tables(tally: PopulationTally, labels: _Labels) -> list[_RawTable]:

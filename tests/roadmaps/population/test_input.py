@@ -286,6 +286,66 @@ def test_unknown_event_types_are_accepted_without_a_vocabulary(tmp_path: Path) -
     assert accounting.balanced
 
 
+def test_episode_code_columns_are_optional_and_checked(tmp_path: Path) -> None:
+    """legal_status, placement and reason_ended go into the care episodes; a bad code rejects
+    that episode row only, with a reason naming the column."""
+    paths = _files(tmp_path, f"{PEOPLE_HEADER}\nyp-1,2008-03-04,,,,,\n")
+    _write(
+        paths[1],
+        "id,start,end,legal_status,placement,reason_ended\n"
+        "yp-1,2024-01-01,2024-02-01,v3,K2,e4a\n"  # codes in any case
+        "yp-1,2024-03-01,2024-06-01,C2,foster,returned-home\n"  # plain words too
+        "yp-1,2024-07-01,,,,\n"  # all optional
+        "yp-1,2024-08-01,2024-09-01,ZZ,,\n"
+        "yp-1,2024-08-01,2024-09-01,,Q9,\n"
+        "yp-1,2024-08-01,2024-09-01,,,E99\n"
+        "yp-1,2024-08-01,,,,E4A\n",
+    )
+    (person,), accounting = _read(paths)
+    assert [(e.legal_status, e.placement, e.reason_ended) for e in person.care_episodes] == [
+        ("V3", "K2", "E4A"),
+        ("C2", "foster", "returned-home"),
+        (None, None, None),
+    ]
+    assert [(r.line, r.reason) for r in accounting.rejections] == [
+        (5, "legal_status is not a known SSDA903 legal status code (LS)"),
+        (6, "placement is not a known SSDA903 placement code (PLACE) or placement kind"),
+        (7, "reason_ended is not a known SSDA903 reason code (REC) or reason kind"),
+        (8, "reason_ended is given but end is empty"),
+    ]
+    assert accounting.rows_in == 1 + 7 and accounting.balanced
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("", "all"),  # default with an events file: every type is recorded
+        ("all", "all"),
+        ("none", ()),
+        ("pathway-plan; transition-assessment", ("pathway-plan", "transition-assessment")),
+    ],
+)
+def test_recorded_events_column(tmp_path: Path, cell: str, expected: object) -> None:
+    paths = _files(tmp_path, f"{PEOPLE_HEADER},recorded_events\nyp-1,2008-03-04,,,,,,{cell}\n")
+    (person,), accounting = _read(paths)
+    assert person.recorded_events == expected
+    assert accounting.balanced
+
+
+def test_recorded_events_with_an_unknown_type_rejects_the_row(tmp_path: Path) -> None:
+    paths = _files(
+        tmp_path,
+        f"{PEOPLE_HEADER},recorded_events\nyp-1,2008-03-04,,,,,,home-visit\n",
+        "yp-1,2024-01-01,\n",
+    )
+    people, accounting = _read(paths)
+    assert people == []
+    assert [(r.file, r.reason) for r in accounting.rejections] == [
+        ("people.csv", "recorded_events names an unknown event type"),
+        ("episodes.csv", "person row rejected"),
+    ]
+
+
 def test_a_person_that_fails_model_validation_is_rejected_with_its_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -152,6 +152,28 @@ def test_counts_by_rule_group_status_and_forecast() -> None:
     assert people_grid.grand_total == 3
 
 
+def test_not_recorded_is_counted_by_rule_and_area_apart_from_the_gaps() -> None:
+    """A duty whose events the source never records is counted as "not recorded", not a gap,
+    and the count goes through disclosure control like the others."""
+    people = [
+        PersonSummary(AS_OF, "england", ("care-leavers",), "18-20", not_recorded=("pathway-plan-missing",))
+        for _ in range(6)
+    ] + [
+        PersonSummary(AS_OF, "leicester", ("care-leavers",), "18-20", not_recorded=("pathway-plan-missing",)),
+        summary(gaps=(("late-transition-planning", 3),)),
+    ]
+    result = aggregate(people, as_of=AS_OF, gap_rules=RULES)
+    assert result.not_recorded["pathway-plan-missing"] == 7
+    assert result.not_recorded["late-transition-planning"] == 0
+    assert result.gaps["pathway-plan-missing"] == 0
+    table = result.tables["not-recorded-by-area"]
+    # The 1 is small, so the 6 is hidden too: it would give the 1 away from the total of 7.
+    assert table.cells["pathway-plan-missing"] == {"england": "<5", "leicester": "<5"}
+    assert aggregate(people, as_of=AS_OF, gap_rules=RULES, settings=UNSUPPRESSED).tables[
+        "not-recorded-by-area"
+    ].cells["pathway-plan-missing"] == {"england": 6, "leicester": 1}
+
+
 def test_forecast_window_is_the_ten_calendar_years_after_the_as_of_year() -> None:
     entries = tuple(("age-18", date(year, 12, 31), "upcoming") for year in (2026, 2027, 2036, 2037))
     people = [summary(entries=(entry,)) for entry in entries for _ in range(5)]  # 5 people per date
