@@ -20,7 +20,9 @@ from ._pathway import (
     resolve_settings,
 )
 from ._person import (
+    CEASE_REASONS,
     EHCP_SETTINGS,
+    PHASE_TRANSFER_KINDS,
     AreaMove,
     CareEpisode,
     EhcPlan,
@@ -37,6 +39,7 @@ from ._synth import SynthResult, synthesise
 
 __all__ = [
     "AreaMove",
+    "CEASE_REASONS",
     "CareCodes",
     "CareEpisode",
     "CareStatus",
@@ -45,6 +48,7 @@ __all__ = [
     "EhcPlan",
     "Event",
     "FACT_TYPES",
+    "PHASE_TRANSFER_KINDS",
     "Person",
     "PersonRoutes",
     "PhaseTransfer",

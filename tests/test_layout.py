@@ -104,6 +104,7 @@ PUBLIC_NAMES = {
     ],
     "cohorts": [
         "AreaMove",
+        "CEASE_REASONS",
         "CareCodes",
         "CareEpisode",
         "CareStatus",
@@ -112,6 +113,7 @@ PUBLIC_NAMES = {
         "EhcPlan",
         "Event",
         "FACT_TYPES",
+        "PHASE_TRANSFER_KINDS",
         "Person",
         "PersonRoutes",
         "PhaseTransfer",

@@ -71,6 +71,8 @@ from roadmaps.render import render_html, render_json
 from roadmaps.rule_ids import DEFAULT_AREA
 
 from ._forms import (
+    CEASE_REASON_LABELS,
+    PHASE_TRANSFER_LABELS,
     PRIMARY_NEED_SUGGESTIONS,
     SETTING_LABELS,
     Choices,
@@ -539,6 +541,8 @@ def _register_template_globals(
             "app_script": APP_SCRIPT,
             "choices": choices,
             "setting_labels": SETTING_LABELS,
+            "phase_transfer_labels": PHASE_TRANSFER_LABELS,
+            "cease_reason_labels": CEASE_REASON_LABELS,
             "primary_needs": PRIMARY_NEED_SUGGESTIONS,
             "limits": limits,
         }

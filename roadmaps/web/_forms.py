@@ -1,9 +1,10 @@
 """The web form for one young person: form values ↔ :class:`~cohorts.Person`, with checks.
 
 The form covers every field of the person file (``docs/person-file.md``),
-the additions included (the SSDA903 codes of care episodes, leaving care after
-21, the starting area, moves and the events the record's source collects), plus
-the as-of date: opening a person file and saving it again gives the same person.
+the additions included (the EHC plan's next phase transfer and cessation, the
+SSDA903 codes of care episodes, leaving care after 21, the starting area, moves
+and the events the record's source collects), plus the as-of date: opening a
+person file and saving it again gives the same person.
 It follows the GOV.UK Design System's patterns for forms, dates and errors, the
 convention UK public-service users know:
 
@@ -40,7 +41,9 @@ from typing import Any
 import yaml
 
 from cohorts import (
+    CEASE_REASONS,
     EHCP_SETTINGS,
+    PHASE_TRANSFER_KINDS,
     CareEpisode,
     Person,
     available_areas,
@@ -82,6 +85,28 @@ SETTING_LABELS: dict[str, str] = {
     "other": "Other education or training",
 }
 assert tuple(SETTING_LABELS) == EHCP_SETTINGS, "keep SETTING_LABELS in step with EHCP_SETTINGS"
+
+#: Plain-English names of the kinds of the EHC plan's next phase transfer (SEND Regulations
+#: 2014 reg 18), in the person file's order.
+PHASE_TRANSFER_LABELS: dict[str, str] = {
+    "secondary-to-post-16": "From secondary school (or its sixth form) to a post-16 school or college",
+    "other-phase": "From early years, infant, primary or middle school to the next phase",
+    "post-16-to-post-16": "From one post-16 school or college to another",
+}
+assert tuple(PHASE_TRANSFER_LABELS) == PHASE_TRANSFER_KINDS, "keep PHASE_TRANSFER_LABELS in step"
+
+#: Plain-English names of the reasons an EHC plan was ceased, in the person file's order.
+CEASE_REASON_LABELS: dict[str, str] = {
+    "higher-education": "Started higher education (university)",
+    "employment": "Took up paid work (not an apprenticeship)",
+    "left-education": "Left education or training",
+    "no-longer-needed": "Special educational provision through a plan is no longer necessary",
+    "moved-area": "The local authority is no longer responsible after a move (for example out of "
+    "England)",
+    "age-25": "Turned 25",
+    "other": "Another reason",
+}
+assert tuple(CEASE_REASON_LABELS) == CEASE_REASONS, "keep CEASE_REASON_LABELS in step"
 
 AREA_LABELS: dict[str, str] = {
     "england": "England (national rules only)",
@@ -267,10 +292,12 @@ class FieldError:
 class PersonForm:
     """Everything on the form, as typed, with the errors found (if checked).
 
-    ``area`` is the local area whose rules the roadmap follows (the starting
-    area when there are moves); ``record_area`` is ``"yes"`` when the person
-    file keeps it as its ``area``. ``recorded_events`` is ``""``, ``"all"``,
-    ``"none"`` or a file's own list of event types as JSON.
+    The ``ehcp_…`` fields after ``ehcp_setting_end`` are the plan's next phase
+    transfer (its date and kind) and its cessation; ``ehcp_appeal_pending`` is
+    ``"yes"`` or ``""`` (a checkbox). ``area`` is the local area whose rules the
+    roadmap follows (the starting area when there are moves); ``record_area`` is
+    ``"yes"`` when the person file keeps it as its ``area``. ``recorded_events``
+    is ``""``, ``"all"``, ``"none"`` or a file's own list of event types as JSON.
     """
 
     person_id: str = ""
@@ -279,6 +306,13 @@ class PersonForm:
     ehcp_issued: DateInput = DateInput()
     ehcp_setting: str = ""
     ehcp_setting_end: DateInput = DateInput()
+    ehcp_next_transfer_date: DateInput = DateInput()
+    ehcp_next_transfer_kind: str = ""
+    ehcp_ceased: DateInput = DateInput()
+    ehcp_cease_reason: str = ""
+    ehcp_cease_notice: DateInput = DateInput()
+    ehcp_appeal_pending: str = ""  # "yes" | ""
+    ehcp_appeal_decided: DateInput = DateInput()
     episodes: tuple[EpisodeRow, ...] = ()
     education_or_training_until: DateInput = DateInput()
     returned_to_education_on: DateInput = DateInput()
@@ -315,6 +349,7 @@ class PersonForm:
         ``area`` is the roadmap's area; without it, the person file's own area, else England.
         """
         ehcp = person.ehcp
+        transfer = ehcp.next_transfer if ehcp else None
         leaving = person.leaving_care
         return cls(
             person_id=person.id,
@@ -323,6 +358,13 @@ class PersonForm:
             ehcp_issued=DateInput.of(ehcp.issued if ehcp else None),
             ehcp_setting=ehcp.setting if ehcp else "",
             ehcp_setting_end=DateInput.of(ehcp.setting_end if ehcp else None),
+            ehcp_next_transfer_date=DateInput.of(transfer.date if transfer else None),
+            ehcp_next_transfer_kind=transfer.kind if transfer else "",
+            ehcp_ceased=DateInput.of(ehcp.ceased if ehcp else None),
+            ehcp_cease_reason=(ehcp.cease_reason or "") if ehcp else "",
+            ehcp_cease_notice=DateInput.of(ehcp.cease_notice if ehcp else None),
+            ehcp_appeal_pending="yes" if ehcp and ehcp.appeal_pending else "",
+            ehcp_appeal_decided=DateInput.of(ehcp.appeal_decided if ehcp else None),
             episodes=(*(EpisodeRow.of(e) for e in person.care_episodes), EpisodeRow()),
             education_or_training_until=DateInput.of(
                 leaving.education_or_training_until if leaving else None
@@ -362,6 +404,13 @@ class PersonForm:
             ehcp_issued=DateInput.read(values, "ehcp_issued"),
             ehcp_setting=_text(values, "ehcp_setting", 40),
             ehcp_setting_end=DateInput.read(values, "ehcp_setting_end"),
+            ehcp_next_transfer_date=DateInput.read(values, "ehcp_next_transfer_date"),
+            ehcp_next_transfer_kind=_text(values, "ehcp_next_transfer_kind", 40),
+            ehcp_ceased=DateInput.read(values, "ehcp_ceased"),
+            ehcp_cease_reason=_text(values, "ehcp_cease_reason", 40),
+            ehcp_cease_notice=DateInput.read(values, "ehcp_cease_notice"),
+            ehcp_appeal_pending=_choice(values, "ehcp_appeal_pending", ("yes",)),
+            ehcp_appeal_decided=DateInput.read(values, "ehcp_appeal_decided"),
             episodes=tuple(EpisodeRow.read(values, n) for n in rows("episode")),
             education_or_training_until=DateInput.read(values, "education_or_training_until"),
             returned_to_education_on=DateInput.read(values, "returned_to_education_on"),
@@ -403,6 +452,13 @@ class PersonForm:
         out |= self.ehcp_issued.items("ehcp_issued")
         out["ehcp_setting"] = self.ehcp_setting
         out |= self.ehcp_setting_end.items("ehcp_setting_end")
+        out |= self.ehcp_next_transfer_date.items("ehcp_next_transfer_date")
+        out["ehcp_next_transfer_kind"] = self.ehcp_next_transfer_kind
+        out |= self.ehcp_ceased.items("ehcp_ceased")
+        out["ehcp_cease_reason"] = self.ehcp_cease_reason
+        out |= self.ehcp_cease_notice.items("ehcp_cease_notice")
+        out["ehcp_appeal_pending"] = self.ehcp_appeal_pending
+        out |= self.ehcp_appeal_decided.items("ehcp_appeal_decided")
         out["episode-count"] = str(len(self.episodes))
         for n, episode in enumerate(self.episodes, 1):
             out |= episode.items(n)
@@ -802,7 +858,88 @@ def _checked_ehcp(form: PersonForm, check: FieldChecker) -> dict[str, Any] | Non
     ehcp: dict[str, Any] = {"issued": issued, "setting": form.ehcp_setting}
     if setting_end is not None:
         ehcp["setting_end"] = setting_end
+    ehcp |= _checked_next_transfer(form, check)
+    ehcp |= _checked_cessation(form, check, issued)
     return ehcp
+
+
+def _checked_next_transfer(form: PersonForm, check: FieldChecker) -> dict[str, Any]:
+    """The plan's ``next_transfer`` when its date and kind are given; empty when neither is."""
+    kind = form.ehcp_next_transfer_kind
+    blank_date = form.ehcp_next_transfer_date.is_blank()
+    on = check.date(
+        form.ehcp_next_transfer_date,
+        "ehcp_next_transfer_date",
+        "date of the next move to another school or college",
+        required=False,
+    )
+    if blank_date and kind:
+        check.add(
+            "ehcp_next_transfer_date",
+            "Enter the date of the next move to another school or college, "
+            "or leave the kind of move blank",
+            target="ehcp_next_transfer_date-day",
+            parts=("day", "month", "year"),
+        )
+    if kind and kind not in PHASE_TRANSFER_LABELS:
+        # The select offers only the known kinds: anything else was sent by a changed page.
+        check.add("ehcp_next_transfer_kind", "Select the kind of move from the list")
+    elif not kind and not blank_date:
+        check.add(
+            "ehcp_next_transfer_kind",
+            "Select the kind of move, or leave the date of the next move blank",
+        )
+    if on is None or kind not in PHASE_TRANSFER_LABELS:
+        return {}
+    return {"next_transfer": {"date": on, "kind": kind}}
+
+
+def _checked_cessation(
+    form: PersonForm, check: FieldChecker, issued: date | None
+) -> dict[str, Any]:
+    """The plan's cessation fields given (all optional), in the person file's shape.
+
+    The two rules of the person file are checked here, next to their fields, in the
+    order of the page: a plan cannot cease before it was issued, and an appeal cannot
+    be both pending and decided.
+    """
+    data: dict[str, Any] = {}
+    ceased = check.date(form.ehcp_ceased, "ehcp_ceased", "date the plan ceased", required=False)
+    if ceased is not None and issued is not None and ceased < issued:
+        check.add(
+            "ehcp_ceased",
+            "The date the plan ceased must be on or after the date it was issued",
+            target="ehcp_ceased-day",
+        )
+    data["ceased"] = ceased
+    reason = form.ehcp_cease_reason
+    if reason and reason not in CEASE_REASON_LABELS:
+        # The select offers only the known reasons: anything else was sent by a changed page.
+        check.add("ehcp_cease_reason", "Select the reason the plan was ceased from the list")
+    data["cease_reason"] = reason if reason in CEASE_REASON_LABELS else None
+    data["cease_notice"] = check.date(
+        form.ehcp_cease_notice,
+        "ehcp_cease_notice",
+        "date the decision to cease the plan was notified",
+        required=False,
+    )
+    pending = form.ehcp_appeal_pending == "yes"
+    decided = check.date(
+        form.ehcp_appeal_decided,
+        "ehcp_appeal_decided",
+        "date the appeal was decided",
+        required=False,
+    )
+    if pending and decided is not None:
+        check.add(
+            "ehcp_appeal_decided",
+            "Leave the date the appeal was decided blank, or untick that the appeal is waiting "
+            "to be decided",
+            target="ehcp_appeal_decided-day",
+        )
+    data["appeal_pending"] = pending or None
+    data["appeal_decided"] = decided
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def _checked_episodes(
@@ -1071,6 +1208,7 @@ def person_file_text(person: Person, file_format: str) -> str:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_KEYS = frozenset(
     {"date_of_birth", "issued", "setting_end", "start", "end", "date", "planned_end"}
+    | {"ceased", "cease_notice", "appeal_decided"}
     | set(LEAVING_CARE_DATES)
 )
 

@@ -28,7 +28,11 @@ EVERY_FIELD = (
     "person_id", "date_of_birth-day", "date_of_birth-month", "date_of_birth-year",
     "primary_need", "year_group_offset", "has_ehcp", "ehcp_issued-day", "ehcp_issued-month",
     "ehcp_issued-year", "ehcp_setting", "ehcp_setting_end-day", "ehcp_setting_end-month",
-    "ehcp_setting_end-year", "episode-1-start-day", "episode-1-end-year",
+    "ehcp_setting_end-year", "ehcp_next_transfer_date-day", "ehcp_next_transfer_date-year",
+    "ehcp_next_transfer_kind", "ehcp_ceased-day", "ehcp_ceased-month", "ehcp_ceased-year",
+    "ehcp_cease_reason", "ehcp_cease_notice-day", "ehcp_cease_notice-year",
+    "ehcp_appeal_pending", "ehcp_appeal_decided-month", "ehcp_appeal_decided-year",
+    "episode-1-start-day", "episode-1-end-year",
     "episode-1-legal_status", "episode-1-placement", "episode-1-reason_ended",
     "education_or_training_until-day", "returned_to_education_on-month",
     "adviser_requested_on-year", "event-1-type", "event-1-date-day", "recorded_events",
@@ -51,7 +55,9 @@ def test_blank_form_has_every_person_file_field(client: Any) -> None:
     )
     assert fields["area"] == "england"
     assert "has_ehcp" not in fields  # radios are not pre-selected
-    assert "record_area" not in fields  # nor is the checkbox
+    assert "record_area" not in fields  # nor are the checkboxes
+    assert "ehcp_appeal_pending" not in fields
+    assert (fields["ehcp_next_transfer_kind"], fields["ehcp_cease_reason"]) == ("", "")
     assert (fields["recorded_events"], fields["move-count"]) == ("", "0")
 
 
@@ -64,6 +70,10 @@ def test_every_input_has_a_label_and_dates_have_a_legend(client: Any) -> None:
     for group in (
         "date_of_birth",
         "ehcp_issued",
+        "ehcp_next_transfer_date",
+        "ehcp_ceased",
+        "ehcp_cease_notice",
+        "ehcp_appeal_decided",
         "as_of",
         "episode-1-start",
         "event-1-date",
@@ -95,6 +105,21 @@ def _person_sent(page: str) -> dict[str, Any]:
     return dict(json.loads(carried(page)["person"]))
 
 
+def _typed(group: str, day_month_year: str) -> dict[str, str]:
+    """The three boxes of a date as typed, from "day month year" (a box may be "-": blank)."""
+    parts = [part.replace("-", "") for part in day_month_year.split()]
+    return {
+        f"{group}-{name}": part for name, part in zip(("day", "month", "year"), parts, strict=True)
+    }
+
+
+_EXAMPLE_PLAN = {
+    "issued": "2016-05-01",
+    "setting": "further-education",
+    "setting_end": "2027-07-31",
+}
+
+
 @pytest.mark.parametrize(
     ("changes", "expect"),
     [
@@ -120,6 +145,39 @@ def _person_sent(page: str) -> dict[str, Any]:
             {"ehcp_setting_end-day": "", "ehcp_setting_end-month": "", "ehcp_setting_end-year": ""},
             {"ehcp": {"issued": "2016-05-01", "setting": "further-education"}},
         ),
+        (
+            {
+                **_typed("ehcp_next_transfer_date", "1 9 2026"),
+                "ehcp_next_transfer_kind": "post-16-to-post-16",
+            },
+            {
+                "ehcp": _EXAMPLE_PLAN
+                | {"next_transfer": {"date": "2026-09-01", "kind": "post-16-to-post-16"}}
+            },
+        ),
+        (
+            {
+                **_typed("ehcp_ceased", "1 10 2026"),
+                "ehcp_cease_reason": "left-education",
+                **_typed("ehcp_cease_notice", "15 8 2026"),
+                **_typed("ehcp_appeal_decided", "20 9 2026"),
+            },
+            {
+                "ehcp": _EXAMPLE_PLAN
+                | {
+                    "ceased": "2026-10-01",
+                    "cease_reason": "left-education",
+                    "cease_notice": "2026-08-15",
+                    "appeal_decided": "2026-09-20",
+                }
+            },
+        ),
+        (
+            {**_typed("ehcp_cease_notice", "15 8 2026"), "ehcp_appeal_pending": "yes"},
+            {"ehcp": _EXAMPLE_PLAN | {"cease_notice": "2026-08-15", "appeal_pending": True}},
+        ),
+        ({"ehcp_appeal_pending": "on"}, {"ehcp": _EXAMPLE_PLAN}),  # only "yes" ticks it
+        ({**_typed("ehcp_ceased", "1 5 2016")}, {"ehcp": _EXAMPLE_PLAN | {"ceased": "2016-05-01"}}),
         (
             {"episode-1-end-day": "1", "episode-1-end-month": "6", "episode-1-end-year": "2025"},
             {"care_episodes": [{"start": "2023-10-01", "end": "2025-06-01"}]},
@@ -247,7 +305,14 @@ def test_a_local_service_is_accepted_in_its_own_area(client: Any) -> None:
 
 
 def test_ehc_plan_fields_are_ignored_when_the_answer_is_no(client: Any) -> None:
-    values = example_values(has_ehcp="no", ehcp_setting="", **{"ehcp_issued-day": "99"})
+    values = example_values(
+        has_ehcp="no",
+        ehcp_setting="",
+        ehcp_cease_reason="nowhere",
+        ehcp_appeal_pending="yes",
+        **{"ehcp_issued-day": "99", "ehcp_ceased-month": "13"},
+        **_typed("ehcp_appeal_decided", "1 1 2026"),
+    )
     response = post_form(client, values)
     assert response.status_code == 200
     assert "ehcp" not in _person_sent(response.get_data(as_text=True))
@@ -348,6 +413,68 @@ INVALID = [
         "ehcp_setting_end",
         "ehcp_setting_end-day",
         "Enter a real planned end of the course or apprenticeship",
+    ),
+    (
+        {"ehcp_next_transfer_kind": "other-phase"},
+        "ehcp_next_transfer_date",
+        "ehcp_next_transfer_date-day",
+        "Enter the date of the next move to another school or college, "
+        "or leave the kind of move blank",
+    ),
+    (
+        {**_typed("ehcp_next_transfer_date", "1 9 -"), "ehcp_next_transfer_kind": "other-phase"},
+        "ehcp_next_transfer_date",
+        "ehcp_next_transfer_date-year",
+        "Date of the next move to another school or college must include a year",
+    ),
+    (
+        _typed("ehcp_next_transfer_date", "1 9 2027"),
+        "ehcp_next_transfer_kind",
+        "ehcp_next_transfer_kind",
+        "Select the kind of move, or leave the date of the next move blank",
+    ),
+    (
+        {**_typed("ehcp_next_transfer_date", "1 9 2027"), "ehcp_next_transfer_kind": "sideways"},
+        "ehcp_next_transfer_kind",
+        "ehcp_next_transfer_kind",
+        "Select the kind of move from the list",
+    ),
+    (
+        _typed("ehcp_ceased", "31 4 2026"),
+        "ehcp_ceased",
+        "ehcp_ceased-day",
+        "Enter a real date the plan ceased",
+    ),
+    (
+        _typed("ehcp_ceased", "30 4 2016"),
+        "ehcp_ceased",
+        "ehcp_ceased-day",
+        "The date the plan ceased must be on or after the date it was issued",
+    ),
+    (
+        {"ehcp_cease_reason": "bored"},
+        "ehcp_cease_reason",
+        "ehcp_cease_reason",
+        "Select the reason the plan was ceased from the list",
+    ),
+    (
+        _typed("ehcp_cease_notice", "15 - 2026"),
+        "ehcp_cease_notice",
+        "ehcp_cease_notice-month",
+        "Date the decision to cease the plan was notified must include a month",
+    ),
+    (
+        _typed("ehcp_appeal_decided", "1 1 20266"),
+        "ehcp_appeal_decided",
+        "ehcp_appeal_decided-year",
+        "Enter a real date the appeal was decided",
+    ),
+    (
+        {"ehcp_appeal_pending": "yes", **_typed("ehcp_appeal_decided", "1 9 2026")},
+        "ehcp_appeal_decided",
+        "ehcp_appeal_decided-day",
+        "Leave the date the appeal was decided blank, or untick that the appeal is waiting "
+        "to be decided",
     ),
     (
         {
@@ -595,7 +722,8 @@ def test_invalid_field_shows_the_error_next_to_it_and_in_the_summary(
     for name, value in changes.items():
         if name.endswith("-count") or name in ("has_ehcp", "care_needs_likely", "continuing_care"):
             continue
-        if name in ("ehcp_setting", "area", "recorded_events") or name.endswith(
+        selects = ("ehcp_setting", "ehcp_next_transfer_kind", "ehcp_cease_reason", "area")
+        if name in (*selects, "recorded_events") or name.endswith(
             ("-service", "-type", "-area", "-legal_status", "-placement", "-reason_ended")
         ):
             assert kept.get(name, "") == value, name  # an unknown value stays selected
@@ -632,6 +760,10 @@ def test_errors_of_every_section_are_listed_in_page_order(client: Any) -> None:
         area="atlantis",
         **{
             "ehcp_setting": "",
+            **_typed("ehcp_next_transfer_date", "1 9 2027"),
+            "ehcp_cease_reason": "bored",
+            "ehcp_appeal_pending": "yes",
+            **_typed("ehcp_appeal_decided", "1 9 2026"),
             "episode-1-placement": "castle",
             "adviser_requested_on-day": "40",
             "adviser_requested_on-month": "1",
@@ -650,6 +782,9 @@ def test_errors_of_every_section_are_listed_in_page_order(client: Any) -> None:
     assert links == [
         "year_group_offset",
         "ehcp_setting",
+        "ehcp_next_transfer_kind",
+        "ehcp_cease_reason",
+        "ehcp_appeal_decided-day",
         "episode-1-placement",
         "adviser_requested_on-day",
         "event-1-type",
@@ -699,6 +834,12 @@ def test_every_placement_and_reason_kind_has_a_plain_label() -> None:
         {"move-count": "99999", "move-1-area": "leicester"},
         {"move-count": "1", "move-1-date-year": "99999999999"},
         {"record_area": "yes", "area": "../etc"},
+        {"ehcp_next_transfer_kind": "<script>", **_typed("ehcp_next_transfer_date", "1 9 2027")},
+        {"ehcp_cease_reason": "x" * 5000},
+        {"ehcp_appeal_pending": "yes" * 2000, "ehcp_cease_reason": "[" * 3000},
+        _typed("ehcp_ceased", "1 1 99999999999"),
+        {"ehcp_appeal_pending": "yes", **_typed("ehcp_appeal_decided", "0 0 0")},
+        _typed("ehcp_ceased", "1 1 1066"),
     ],
 )
 def test_tampered_values_of_the_additions_give_a_form_with_errors(

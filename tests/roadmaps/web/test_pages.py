@@ -26,7 +26,7 @@ from web_helpers import (
     post_form,
 )
 
-from cohorts import AreaMove, CareEpisode, Person, care_codes, load_person
+from cohorts import CEASE_REASONS, AreaMove, CareEpisode, Person, care_codes, load_person
 from cohorts.testing import EVENT_TYPES, people
 from roadmaps import generate_roadmap, render_json
 from roadmaps.render import palette as pal
@@ -108,12 +108,18 @@ def test_save_and_reopen_a_person_file_round_trips_exactly(client: Any) -> None:
     assert client.post("/download/person", data={**fields, "format": "xml"}).status_code == 400
 
 
+@pytest.mark.parametrize("appeal", ["decided", "pending"])
 @pytest.mark.parametrize("opened_format", ["yaml", "json"])
 def test_a_person_file_with_every_addition_round_trips_exactly(
-    client: Any, opened_format: str
+    client: Any, opened_format: str, appeal: str
 ) -> None:
-    """SSDA903 codes, leaving care, area, moves and recorded events survive open → save."""
-    original = read_person_file("additions.yaml", ADDITIONS_YAML.encode())
+    """The EHC plan's next transfer and cessation, SSDA903 codes, leaving care, area, moves
+    and recorded events survive open → save."""
+    text = ADDITIONS_YAML
+    if appeal == "pending":
+        text = text.replace("  appeal_decided: 2025-10-20\n", "  appeal_pending: true\n")
+    original = read_person_file("additions.yaml", text.encode())
+    assert original.ehcp is not None and original.ehcp.appeal_pending == (appeal == "pending")
     content = person_file_text(original, opened_format).encode()
     token = csrf(client)
     name = f"additions.{opened_format}"
@@ -126,6 +132,16 @@ def test_a_person_file_with_every_addition_round_trips_exactly(
     assert (filled["episode-1-placement"], filled["episode-3-legal_status"]) == ("U4", "V3")
     assert filled["move-count"] == "2" and filled["move-2-area"] == "england"
     assert filled["adviser_requested_on-year"] == "2026"
+    assert (filled["ehcp_next_transfer_kind"], filled["ehcp_next_transfer_date-day"]) == (
+        "post-16-to-post-16",
+        "2",
+    )
+    assert (filled["ehcp_ceased-month"], filled["ehcp_cease_reason"]) == ("9", "left-education")
+    assert filled["ehcp_cease_notice-day"] == "16"
+    if appeal == "pending":
+        assert (filled["ehcp_appeal_pending"], filled["ehcp_appeal_decided-day"]) == ("yes", "")
+    else:
+        assert "ehcp_appeal_pending" not in filled and filled["ehcp_appeal_decided-day"] == "20"
     result = client.post("/", data={**filled, "action": "generate"})
     assert result.status_code == 200, re.findall(r'class="error-message">(.*?)</p>', result.text)
     fields = carried(result.get_data(as_text=True))
@@ -134,6 +150,10 @@ def test_a_person_file_with_every_addition_round_trips_exactly(
         saved = client.post("/download/person", data={**fields, "format": file_format})
         assert saved.status_code == 200
         assert read_person_file(f"p.{file_format}", saved.data) == original
+        if file_format == "yaml":  # dates written as YAML dates, as people write them
+            assert b"  ceased: 2025-09-01\n" in saved.data
+            assert b"  cease_notice: 2025-06-16\n" in saved.data
+            assert b"    date: 2024-09-02\n" in saved.data
         reopened = post_files(
             client,
             "/open",
@@ -203,8 +223,7 @@ def test_file_name_of_a_download_is_safe(client: Any) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    # The form does not show the EHC plan's next transfer or cessation fields yet (issue 12).
-    person=people(ehcp_additions=False),
+    person=people(),
     as_of=st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
     area=st.sampled_from(["england", "leicester", "peterborough"]),
 )
@@ -224,9 +243,8 @@ def test_form_accepts_every_person_file_it_is_given(person: Person, as_of: date,
 
 @st.composite
 def people_with_additions(draw: st.DrawFn) -> Person:
-    """A synthetic young person with the person file's optional additions as well."""
-    # The form does not show the EHC plan's next transfer or cessation fields yet (issue 12).
-    person = draw(people(ehcp_additions=False))
+    """A synthetic young person with every optional addition of the person file as well."""
+    person = draw(people())
     codes = care_codes()
     placements = sorted(codes.placement_kinds)
     reasons = sorted(codes.reason_kinds)
@@ -247,9 +265,18 @@ def people_with_additions(draw: st.DrawFn) -> Person:
     some_dates = st.fixed_dictionaries({}, optional=dict.fromkeys(names, dates))
     leaving_care = draw(st.none() | some_dates.filter(bool))
     recorded = st.lists(st.sampled_from(EVENT_TYPES), max_size=4).map(tuple)
+    ehcp = person.model_dump()["ehcp"]
+    if ehcp is not None and not ehcp["appeal_pending"]:
+        # people() leaves out a decided appeal, and a notice or reason with no cessation.
+        ehcp["appeal_decided"] = draw(st.none() | dates)
+        ehcp["cease_notice"] = ehcp["cease_notice"] or draw(st.none() | dates)
+        ehcp["cease_reason"] = ehcp["cease_reason"] or draw(
+            st.none() | st.sampled_from(CEASE_REASONS)
+        )
     return Person.model_validate(
         person.model_dump()
         | {
+            "ehcp": ehcp,
             "care_episodes": episodes,
             "leaving_care": leaving_care,
             "area": draw(st.none() | areas),

@@ -334,6 +334,49 @@ def test_added_move_row_and_episode_codes_are_labelled(page: Any, base_url: str)
     assert page.input_value("#move-1-area") == "leicester"
 
 
+def test_ehc_plan_cessation_and_next_transfer_round_trip(
+    page: Any, base_url: str, tmp_path: Path
+) -> None:
+    """The EHC plan's next transfer and cessation: labelled, checked next to the field, saved."""
+    assert PERSON.ehcp is not None
+    plan = PERSON.ehcp.model_dump() | {
+        "next_transfer": {"date": date(2027, 9, 1), "kind": "post-16-to-post-16"},
+        "ceased": date(2026, 10, 1),
+        "cease_reason": "left-education",
+        "cease_notice": date(2026, 8, 17),
+        "appeal_decided": date(2026, 9, 21),
+    }
+    person = PERSON.model_validate(PERSON.model_dump() | {"ehcp": plan})
+    _fill_person(page, base_url)
+    assert page.evaluate(_UNLABELLED) == []
+    assert page.evaluate(_DATES_WITHOUT_LEGEND) == []
+    _fill_date(page, "ehcp_next_transfer_date", date(2027, 9, 1))
+    page.select_option("#ehcp_next_transfer_kind", "post-16-to-post-16")
+    _fill_date(page, "ehcp_ceased", date(2026, 10, 1))
+    page.select_option("#ehcp_cease_reason", "left-education")
+    _fill_date(page, "ehcp_cease_notice", date(2026, 8, 17))
+    page.check("#ehcp_appeal_pending")
+    _fill_date(page, "ehcp_appeal_decided", date(2026, 9, 21))
+    page.click("#generate")
+    page.wait_for_selector(".error-summary")
+    message = page.locator("fieldset:has(#ehcp_appeal_decided-day) #ehcp_appeal_decided-error")
+    assert message.count() == 1 and message.is_visible()
+    assert page.is_checked("#ehcp_appeal_pending")  # what was entered is kept
+    assert page.input_value("#ehcp_cease_reason") == "left-education"
+    page.click(".error-summary a[href='#ehcp_appeal_decided-day']")
+    assert page.evaluate("document.activeElement.id") == "ehcp_appeal_decided-day"
+
+    page.uncheck("#ehcp_appeal_pending")
+    page.click("#generate")
+    page.wait_for_selector("text=Transition roadmap to 25")
+    assert page.locator('time[datetime="2026-10-01"]').count() > 0  # the plan ceased
+    with page.expect_download() as download_info:
+        page.click("text=Download person file (YAML)")
+    saved = tmp_path / "saved.yaml"
+    download_info.value.save_as(saved)
+    assert read_person_file("saved.yaml", saved.read_bytes()) == person
+
+
 def _readme_picture() -> None:  # pragma: no cover - run by hand
     """Remake docs/images/web-app.png: the top of a roadmap page in the app."""
     from playwright.sync_api import sync_playwright

@@ -22,12 +22,22 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "people" / "yp-001-in-care-with-ehcp.yaml"
 TODAY = date(2026, 11, 23)
 
-#: A person file with every optional addition (test data; invented): SSDA903 codes and plain
-#: kinds on the care episodes, leaving care after 21, a starting area, a move and the event
-#: types the record's source collects.
+#: A person file with every optional addition (test data; invented): the EHC plan's next phase
+#: transfer and cessation (after an appeal decided), SSDA903 codes and plain kinds on the care
+#: episodes, leaving care after 21, a starting area, a move and the event types the record's
+#: source collects.
 ADDITIONS_YAML = """\
 id: yp-additions
 date_of_birth: 2005-01-10
+ehcp:
+  issued: 2016-05-01
+  setting: further-education
+  setting_end: 2025-07-31
+  next_transfer: {date: 2024-09-02, kind: post-16-to-post-16}
+  ceased: 2025-09-01
+  cease_reason: left-education
+  cease_notice: 2025-06-16
+  appeal_decided: 2025-10-20
 care_episodes:
   - {start: 2019-10-01, end: 2020-03-01, legal_status: V2, placement: U4, reason_ended: X1}
   - {start: 2020-03-01, end: 2023-01-10, legal_status: C2, placement: foster, reason_ended: E17}
