@@ -62,9 +62,7 @@ from ._disclosure import (
     DEFAULT_SETTINGS,
     DisclosureSettings,
     Published,
-    _close_equations,
-    _smallest_published,
-    determined_cells,
+    protect,
     share,
 )
 
@@ -818,14 +816,17 @@ def _suppress_table(
     if settings.method != "primary":
         if t.kind == GRID:
             _, equations = table_equations(n_rows, n_cols, GRID)
-            _protect(values, equations, row_total_at, hidden)
+            protect(values, equations, row_total_at, hidden, settings.threshold)
         else:
             for i in range(n_rows):
                 # Each row on its own: its cells, then its total (the 1-D layout).
                 index = [*range(i * n_cols, (i + 1) * n_cols), row_total_at + i]
                 sub_values = [values[k] for k in index]
                 sub_hidden = [hidden[k] for k in index]
-                _protect(sub_values, [(n_cols, tuple(range(n_cols)))], n_cols, sub_hidden)
+                protect(
+                    sub_values, [(n_cols, tuple(range(n_cols)))], n_cols, sub_hidden,
+                    settings.threshold,
+                )
                 for k, h in zip(index, sub_hidden, strict=True):
                     hidden[k] = h
     out: list[Published] = [
@@ -849,27 +850,3 @@ def _suppress_table(
         grand_total=out[grand_at] if t.kind == GRID else None,
     )
     return published, values, hidden
-
-
-def _protect(
-    values: list[int],
-    equations: list[tuple[int, tuple[int, ...]]],
-    first_total: int,
-    hidden: list[bool],
-) -> None:
-    """Secondary suppression around the values already hidden (the loop of ``_disclosure``)."""
-    while True:
-        _close_equations(values, equations, first_total, hidden)
-        determined = determined_cells(equations, hidden, len(values))
-        if not determined:
-            return
-        cell = min(determined)
-        neighbours = {
-            i for total, parts in equations if cell in (total, *parts) for i in (total, *parts)
-        }
-        choice = _smallest_published(values, hidden, neighbours, first_total)
-        if choice is None:
-            choice = _smallest_published(values, hidden, range(len(values)), first_total)
-        if choice is None:  # pragma: no cover - every non-zero value is hidden
-            return
-        hidden[choice] = True

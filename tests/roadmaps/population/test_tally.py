@@ -9,7 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadmaps.population._disclosure import DisclosureSettings, determined_cells, suppress_table_2d
+from roadmaps.population._disclosure import (
+    DisclosureSettings,
+    determined_cells,
+    narrowed_cells,
+    suppress_table_2d,
+)
 from roadmaps.population._tally import (
     ALL,
     FORECAST_MILESTONES,
@@ -295,6 +300,25 @@ def _check_no_hidden_value_is_determined(t: PublishedTable) -> None:
     assert determined_cells(equations, hidden, n_values) == [], t.name
 
 
+def _flat(t: PublishedTable) -> list[object]:
+    flat: list[object] = [t.cells[r][c] for r in t.rows for c in t.columns]
+    flat += [t.row_totals[r] for r in t.rows]
+    if t.column_totals is not None:
+        flat += [t.column_totals[c] for c in t.columns] + [t.grand_total]
+    return flat
+
+
+def _check_no_hidden_value_is_narrowed(t: PublishedTable, raw: PublishedTable, threshold: int) -> None:
+    """Each table on its own: an attacker who solves it keeps at least ``threshold`` possible
+    values for every hidden value (issue 13)."""
+    kind = GRID if t.column_totals is not None else ROWS
+    _, equations = table_equations(len(t.rows), len(t.columns), kind)
+    truth = [v for v in _flat(raw) if isinstance(v, int)]
+    hidden = [isinstance(v, str) for v in _flat(t)]
+    assert len(truth) == len(hidden)
+    assert narrowed_cells(truth, equations, hidden, threshold) == [], t.name
+
+
 class _JointSystem:
     """The published sums of several tables as one system, with shared totals as one unknown."""
 
@@ -365,6 +389,8 @@ def test_suppression_holds_on_published_outputs(
             assert result.gap_shares[rule] is None
     # What was hidden is exactly what the tables show as hidden.
     raw = aggregate(people, as_of=AS_OF, settings=UNSUPPRESSED, gap_rules=RULES)
+    for name, t in result.tables.items():
+        _check_no_hidden_value_is_narrowed(t, raw.tables[name], threshold)
     assert result.suppression.values == raw.suppression.values
     shown_hidden = sum(
         1 for t in result.tables.values() for v in _table_values(t) if isinstance(v, str)
