@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ._compare import ComparisonRun, ScenarioResult
+from ._disclosure import DisclosureSettings
 from ._input import write_rejected_csv
 from ._report import (
     REJECTED_FILE,
@@ -47,6 +48,8 @@ from ._report import (
     html_page,
     prepare_out_dir,
     rejected_by_reason,
+    rounding_dict,
+    rounding_text,
     write_files_atomically,
 )
 from ._tally import FORECAST_MILESTONES, PopulationResult
@@ -101,6 +104,7 @@ def compare_dict(run: ComparisonRun) -> dict[str, Any]:
             "threshold": settings.threshold,
             "method": settings.method,
             "placeholder": settings.placeholder,
+            **rounding_dict(settings),
         },
         "notes": list(run.baseline.notes),
     }
@@ -274,12 +278,24 @@ def report_markdown(run: ComparisonRun) -> str:
         "",
         "## Disclosure control",
         "",
-        f"Counts from 1 to {settings.threshold - 1} are shown as `{settings.placeholder}`, and "
-        "some larger counts too, so that no hidden count can be worked out. A difference is "
-        "shown only when both of its counts are shown (or when they are equal).",
+        _disclosure_text(settings).replace(_PLACEHOLDER, f"`{settings.placeholder}`"),
         "",
     ]
     return "\n".join(lines)
+
+
+_PLACEHOLDER = "\0"  # where the placeholder goes, formatted for Markdown or HTML
+
+
+def _disclosure_text(settings: DisclosureSettings) -> str:
+    """How the report's counts and differences are protected, in plain words."""
+    return (
+        f"Counts from 1 to {settings.threshold - 1} are shown as {_PLACEHOLDER}, and "
+        "some larger counts too, so that no hidden count can be worked out."
+        f"{rounding_text(settings)} A difference is shown only when both of its counts are "
+        f"shown (or when they are equal) and it is not itself from 1 to {settings.threshold - 1} "
+        "in size; when a difference is hidden, so is the reform's count it comes from."
+    )
 
 
 def report_html(run: ComparisonRun) -> str:
@@ -317,12 +333,11 @@ def report_html(run: ComparisonRun) -> str:
     else:
         body.append("<p>The reform changes nothing in the pathway's structure.</p>")
     settings = run.settings
+    placeholder = f"<code>{escape(settings.placeholder)}</code>"
     body.append(
         "</section><section><h2>Disclosure control</h2>"
-        f"<p>Counts from 1 to {settings.threshold - 1} are shown as <code>{escape(settings.placeholder)}"
-        "</code>, and some larger counts too, so that no hidden count can be worked out. A "
-        "difference is shown only when both of its counts are shown (or when they are equal)."
-        "</p></section></main>"
+        f"<p>{escape(_disclosure_text(settings)).replace(_PLACEHOLDER, placeholder)}</p>"
+        "</section></main>"
     )
     return html_page(f"Reform comparison: {scenario.name}", body)
 

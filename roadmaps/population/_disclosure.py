@@ -63,6 +63,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SuppressionMethod = Literal["primary+secondary", "primary"]
+Rounding = Literal["none", "base3", "base5", "base10"]
 Published = int | str
 """A published count: the number itself, or the placeholder (``"<5"``) when suppressed."""
 
@@ -82,6 +83,13 @@ class DisclosureSettings(BaseModel):
             hides only the small counts themselves.
         placeholder: the text shown instead of a hidden count; by default
             ``"<threshold"``, e.g. ``"<5"``.
+        rounding: ``"none"`` (default) publishes counts as they are;
+            ``"base5"`` (or ``"base3"``, ``"base10"``) rounds every published
+            count to the nearest multiple of 5 (3, 10), halves upwards, after
+            suppression (:func:`round_count`). Each count is rounded on its
+            own, totals included, so a table need not add up. It limits what
+            two publications that differ by a few young people reveal
+            (see docs/disclosure-control.md).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -89,6 +97,7 @@ class DisclosureSettings(BaseModel):
     threshold: int = Field(default=5, ge=1)
     method: SuppressionMethod = "primary+secondary"
     placeholder: str = ""
+    rounding: Rounding = "none"
 
     @model_validator(mode="after")
     def _default_placeholder(self) -> DisclosureSettings:
@@ -101,8 +110,40 @@ class DisclosureSettings(BaseModel):
         """True for a count that primary suppression hides (1 to threshold - 1)."""
         return 0 < count < self.threshold
 
+    @property
+    def rounding_base(self) -> int:
+        """The base published counts are rounded to (1: not rounded).
+
+        >>> DisclosureSettings().rounding_base, DisclosureSettings(rounding="base5").rounding_base
+        (1, 5)
+        """
+        return 1 if self.rounding == "none" else int(self.rounding.removeprefix("base"))
+
+    def publish(self, count: int, hidden: bool) -> Published:
+        """How a count is published: the placeholder when hidden, else the (rounded) count.
+
+        >>> DisclosureSettings(rounding="base5").publish(12, False)
+        10
+        """
+        return self.placeholder if hidden else round_count(count, self.rounding_base)
+
 
 DEFAULT_SETTINGS = DisclosureSettings()
+
+
+def round_count(count: int, base: int) -> int:
+    """``count`` to the nearest multiple of ``base``, halves upwards (base 1: unchanged).
+
+    Every published count is rounded on its own, so a rounded total need not
+    equal the sum of its rounded parts. With base 5, a count that grows by one
+    changes its rounded value only from 2 to 3 more than a multiple of 5.
+
+    >>> [round_count(n, 5) for n in (0, 2, 3, 7, 8, 12, 13)]
+    [0, 0, 5, 5, 10, 10, 15]
+    >>> round_count(15, 10), round_count(14, 10), round_count(7, 1)
+    (20, 10, 7)
+    """
+    return (count + base // 2) // base * base
 
 
 def _check_count(count: int) -> int:
@@ -118,7 +159,7 @@ def suppress_count(count: int, settings: DisclosureSettings = DEFAULT_SETTINGS) 
     (0, '<5', 5)
     """
     _check_count(count)
-    return settings.placeholder if settings.is_small(count) else count
+    return settings.publish(count, settings.is_small(count))
 
 
 def is_suppressed(value: Published) -> bool:
@@ -187,7 +228,7 @@ def suppress_table_1d(
     total_index = len(labels)
     equations = [(total_index, tuple(range(len(labels))))]
     hidden = _suppress(values, equations, total_index, settings)
-    out = [settings.placeholder if h else v for v, h in zip(values, hidden, strict=True)]
+    out = [settings.publish(v, h) for v, h in zip(values, hidden, strict=True)]
     return SuppressedTable1D(cells=dict(zip(labels, out, strict=False)), total=out[total_index])
 
 
@@ -247,7 +288,7 @@ def suppress_table_2d(
     equations.append((grand_at, tuple(range(column_total_at, grand_at))))
 
     hidden = _suppress(values, equations, row_total_at, settings)
-    out = [settings.placeholder if h else v for v, h in zip(values, hidden, strict=True)]
+    out = [settings.publish(v, h) for v, h in zip(values, hidden, strict=True)]
     return SuppressedTable2D(
         rows=rows,
         columns=columns,

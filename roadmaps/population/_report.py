@@ -101,6 +101,22 @@ def expected_eligible_dict(result: PopulationResult) -> dict[str, Any] | None:
     }
 
 
+def rounding_dict(settings: DisclosureSettings) -> dict[str, str]:
+    """``{"rounding": "base5"}`` when counts are rounded; nothing when they are not."""
+    return {} if settings.rounding == "none" else {"rounding": settings.rounding}
+
+
+def rounding_text(settings: DisclosureSettings) -> str:
+    """The sentence that says how counts are rounded ("" when they are not)."""
+    base = settings.rounding_base
+    if base == 1:
+        return ""
+    return (
+        f" Every count that is shown is rounded to the nearest multiple of {base}, on its own, "
+        "so totals may not equal the sum of their parts."
+    )
+
+
 def summary_dict(result: PopulationResult, accounting: Accounting, area: str) -> dict[str, Any]:
     """The content of ``summary.json`` (see the module docstring for the keys)."""
     suppression = result.suppression
@@ -122,6 +138,7 @@ def summary_dict(result: PopulationResult, accounting: Accounting, area: str) ->
             "values_published": suppression.values,
             "hidden_small": suppression.primary,
             "hidden_secondary": suppression.secondary,
+            **rounding_dict(suppression.settings),
         },
         "tables": [f"{TABLES_DIR}/{name}.csv" for name in result.tables]
         + [f"{TABLES_DIR}/gaps.csv", f"{TABLES_DIR}/forecast.csv"],
@@ -296,8 +313,8 @@ def report_markdown(
         f"{accounting.rows_rejected} rejected (listed in `{REJECTED_FILE}`)",
         "",
         f"Counts from 1 to {threshold - 1} are shown as `{placeholder}`, and some larger "
-        f"counts too, so that no hidden count can be worked out from a total. Shares are "
-        "worked out only from counts that are shown. See docs/disclosure-control.md.",
+        f"counts too, so that no hidden count can be worked out from a total.{rounding_text(result.suppression.settings)} "
+        "Shares are worked out only from counts that are shown. See docs/disclosure-control.md.",
         "",
         "## Gaps",
         "",
@@ -474,8 +491,9 @@ def _header_html(result: PopulationResult, accounting: Accounting, area: str) ->
         "</ul>",
         f'<p class="muted">Counts from 1 to {settings.threshold - 1} are shown as '
         f"<code>{escape(settings.placeholder)}</code>, and some larger counts too, so that no "
-        "hidden count can be worked out from a total. Shares are worked out only from counts "
-        "that are shown (see docs/disclosure-control.md).</p></header>",
+        f"hidden count can be worked out from a total.{escape(rounding_text(settings))} Shares "
+        "are worked out only from counts that are shown (see docs/disclosure-control.md)."
+        "</p></header>",
     ]
 
 

@@ -45,6 +45,8 @@ def test_default_settings_follow_official_statistics_practice() -> None:
 
 def test_settings_are_frozen_and_strict() -> None:
     with pytest.raises(ValidationError):
+        DisclosureSettings(rounding="base7")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
         DisclosureSettings(threshold=0)
     with pytest.raises(ValidationError):
         DisclosureSettings(method="tertiary")  # type: ignore[arg-type]
@@ -65,6 +67,15 @@ def test_suppress_count(count: int, published: Published) -> None:
 def test_counts_must_be_whole_numbers(bad: object) -> None:
     with pytest.raises(ValueError, match="whole number"):
         suppress_count(bad)  # type: ignore[arg-type]
+
+
+def test_rounding_is_off_unless_chosen_and_rounds_every_shown_count() -> None:
+    assert DEFAULT.rounding == "none" and DEFAULT.rounding_base == 1
+    base5 = DisclosureSettings(rounding="base5")
+    assert [suppress_count(n, base5) for n in (0, 3, 5, 7, 8, 1002)] == [0, "<5", 5, 5, 10, 1000]
+    table = suppress_table_1d({"a": 3, "b": 11, "c": 22, "d": 48}, base5)
+    assert table.cells == {"a": "<5", "b": "<5", "c": 20, "d": 50}
+    assert table.total == 85  # 84, rounded on its own: the parts need not add up
 
 
 def test_share_uses_published_counts_only() -> None:
