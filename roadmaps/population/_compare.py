@@ -74,6 +74,7 @@ from ._disclosure import (
     suppress_count,
     suppress_table_1d,
 )
+from ._files import stop_on_signals
 from ._input import Accounting, PersonRow, ProgressBar, batched, map_population
 from ._run import (
     RejectedPerson,
@@ -932,6 +933,7 @@ def _scenarios(values: Iterable[Scenario | Reform | Sequence[Reform]]) -> tuple[
     return scenarios
 
 
+@stop_on_signals()
 def compare_population_files(
     people_csv: str | Path,
     episodes_csv: str | Path | None = None,

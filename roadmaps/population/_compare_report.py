@@ -25,7 +25,8 @@ Everything goes into one output folder:
     ``--no-people-list``).
 
 Every count outside ``local-only/`` has been through disclosure control.
-Files are written atomically and the same input gives the same bytes.
+The files replace the folder as a group (all old or all new, never a mix; see
+``roadmaps.population._report``) and the same input gives the same bytes.
 """
 
 from __future__ import annotations

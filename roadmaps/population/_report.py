@@ -24,10 +24,12 @@ date of birth or any other field of one record. The row counts (``rows_in``
 and so on) are exact: they count rows of the input files, and prove that no
 row was lost.
 
-Files are written atomically: each is written under a temporary name in the
-output folder and renamed into place only once every file is ready, so a
-failure leaves no half-written output. The same input gives byte-identical
-files (sorted keys, fixed order, no timestamps).
+The outputs replace the folder as a group: they are written into a fresh
+folder beside it, which is then swapped in whole, so a failure, a stop or a
+kill while writing leaves the folder all old or all new, never a mix
+(:mod:`roadmaps.population._files`). The folder then holds exactly these
+files; one holding anything else is refused. The same input gives
+byte-identical files (sorted keys, fixed order, no timestamps).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from typing import Any
 from pathways import InputError
 
 from ._disclosure import DisclosureSettings, Published, suppress_count
+from ._files import check_output_folder, replace_folder, stop_on_signals
 from ._input import Accounting, write_rejected_csv
 from ._run import PopulationRun, rule_labels
 from ._tally import (
@@ -599,17 +602,28 @@ def _rejected_html(accounting: Accounting, settings: DisclosureSettings) -> list
 # --- writing ------------------------------------------------------------------------------
 
 
+OUTPUT_NAMES = frozenset(
+    {SUMMARY_FILE, REPORT_MD, REPORT_HTML, REJECTED_FILE, TABLES_DIR,
+     # what a comparison writes (roadmaps.population._compare_report)
+     "compare.json", "compare.md", "compare.html", "local-only"}
+)  # fmt: skip
+"""The names a population run or a comparison writes at the top of its output folder."""
+
+
 def check_out_dir(out_dir: str | Path) -> Path:
     """Check, without creating anything, that the output folder can be made and written.
 
+    The outputs replace the whole folder (:func:`write_files_atomically`), so
+    it must be new, empty, or hold earlier outputs only, and the folder it is
+    in must be writable.
+
     Raises:
-        InputError: it is a file, or it (or the folder it would be made in)
-            cannot be written.
+        InputError: it is a file, holds other files, or it (or the folder it
+            would be made in) cannot be written.
     """
     path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise InputError("the output folder is a file", file=str(path))
-    existing = path
+    check_output_folder(path.resolve() if path.is_symlink() else path, OUTPUT_NAMES)
+    existing = path.absolute().parent
     while not existing.exists():
         if existing.parent == existing:
             break
@@ -622,19 +636,12 @@ def check_out_dir(out_dir: str | Path) -> Path:
 
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
-    """Create the output folder (and its ``tables`` folder) if needed.
+    """Check the output folder (:func:`check_out_dir`); the outputs make it when they are written.
 
     Raises:
-        InputError: it is a file, or cannot be created or written.
+        InputError: it is a file, holds other files, or cannot be written.
     """
-    path = check_out_dir(out_dir)
-    try:
-        (path / TABLES_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot make the output folder ({exc.strerror})", file=str(path)
-        ) from None
-    return path
+    return check_out_dir(out_dir)
 
 
 def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Path, ...]:
@@ -664,41 +671,37 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
     return write_files_atomically(out, texts, [(REJECTED_FILE, rejected)])
 
 
+@stop_on_signals()
 def write_files_atomically(
     out: Path, texts: Mapping[str, str], writers: Iterable[tuple[str, Callable[[Path], None]]] = ()
 ) -> tuple[Path, ...]:
     """Write each text (relative path -> text) and run each ``(relative path, writer)``
-    under a temporary name in ``out``, then rename them all into place.
+    into a fresh folder beside ``out``, then swap that folder in whole.
+
+    ``out`` then holds exactly these files. A failure, SIGTERM or a kill while
+    writing leaves ``out`` as it was: all old or all new, never a mix
+    (:func:`roadmaps.population._files.replace_folder`).
 
     Returns:
         the paths written, sorted.
 
     Raises:
-        InputError: a file cannot be written; nothing is left half-written.
+        InputError: a file cannot be written, or ``out`` holds other files;
+            nothing is changed.
     """
-    suffix = f".tmp-{os.getpid()}"
-    pending: list[tuple[Path, Path]] = []
-    try:
+    writers = list(writers)
+    relatives = [*texts, *(relative for relative, _ in writers)]
+
+    def build(folder: Path) -> None:
         for relative, text in texts.items():
-            target = out / relative
+            target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}{suffix}")
-            pending.append((tmp, target))
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            with open(target, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         for relative, writer in writers:
-            target = out / relative
-            tmp = target.with_name(f".{target.name}{suffix}")
-            pending.append((tmp, target))
-            writer(tmp)
-        for tmp, target in pending:
-            tmp.replace(target)
-    except OSError as exc:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write the output files ({exc.strerror})", file=str(out)) from None
-    except BaseException:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-        raise
-    return tuple(sorted(target for _, target in pending))
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            writer(target)
+
+    replace_folder(Path(out), build, OUTPUT_NAMES)
+    return tuple(sorted(Path(out) / relative for relative in relatives))

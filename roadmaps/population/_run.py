@@ -45,6 +45,7 @@ from pathways import InputError, PathwayGraph, PathwaysError, age_on
 from roadmaps import Roadmap, generate_roadmap
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
+from ._files import stop_on_signals
 from ._input import (
     _REASON_PERSON_REJECTED,
     Accounting,
@@ -452,6 +453,7 @@ def open_population(
     return OpenPopulation(default.area, areas, accounting, rows, names)
 
 
+@stop_on_signals()
 def run_population_files(
     people_csv: str | Path,
     episodes_csv: str | Path | None = None,
