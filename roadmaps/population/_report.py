@@ -9,7 +9,8 @@ into one output folder:
     the machine-readable totals: ``as_of``, ``rows_in``, ``rows_processed``,
     ``rows_rejected``, ``gaps`` (rule id -> young people), ``forecast``
     (year -> milestone id -> young people), ``suppression`` (threshold,
-    method, placeholder, what was hidden) and more.
+    method, placeholder, what was hidden, and ``rounding`` when counts are
+    rounded) and more.
 ``tables/*.csv``
     one tidy (long-format) CSV per table, with ``all`` for a total row or column.
 ``rejected.csv``
