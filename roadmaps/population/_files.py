@@ -220,8 +220,16 @@ def check_output_folder(path: Path, known: Collection[str]) -> None:
     """Refuse an output folder that holds anything but earlier outputs (names in ``known``).
 
     Raises:
-        InputError: it is a file, or holds something else (a swap would remove it).
+        InputError: it is a file, holds something else (a swap would remove it), or is
+            the current folder or one that holds it.
     """
+    here = Path.cwd()
+    if path.absolute() in (here, *here.parents):
+        raise InputError(
+            "the output folder cannot be the current folder or one that holds it "
+            "(the outputs replace the whole folder)",
+            file=str(path),
+        )
     if not path.exists():
         return
     if not path.is_dir():

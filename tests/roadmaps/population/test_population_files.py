@@ -188,6 +188,13 @@ def test_a_folder_with_other_files_is_refused_not_replaced(tmp_path: Path) -> No
     assert _folder_bytes(tmp_path) == {"notes.txt": b"mine"}
 
 
+def test_the_current_folder_is_never_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for out in (".", str(tmp_path), str(tmp_path.parent)):
+        with pytest.raises(InputError, match="current folder"):
+            report.check_out_dir(out)
+
+
 def test_the_swap_works_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_files, "_exchange", lambda a, b: False)
     out = tmp_path / "out"
