@@ -479,6 +479,7 @@ def differencing_note(settings: DisclosureSettings) -> str:
         "a count that appears or disappears at the threshold still gives someone away."
     )
 
+
 GRID = "grid"
 ROWS = "rows"
 

@@ -49,17 +49,18 @@ def _folder_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-# A population run in a child process that spills early (100 rows per sorted chunk) and is
-# slowed down per chunk of young people, so that the test can stop it mid-run.
+# A population run in a child process that spills early (100 rows per sorted chunk) and
+# reads its young people slowly (the spilled chunks stay open meanwhile), so that the test
+# can stop it mid-run.
 _SLOW_RUN = """
 import sys, time
-from roadmaps.population import _input, _run
+from roadmaps.population import _input
 _input.iter_person_rows.__kwdefaults__["chunk_rows"] = 100
-tally_rows = _run.tally_rows
-def slow(*args, **kwargs):
-    time.sleep(0.2)
-    return tally_rows(*args, **kwargs)
-_run.tally_rows = slow
+person_row = _input._person_row
+def slow(*args):
+    time.sleep(0.01)
+    return person_row(*args)
+_input._person_row = slow
 from roadmaps.cli import main
 sys.exit(main(sys.argv[1:]))
 """
