@@ -65,6 +65,13 @@ def add_population_inputs(p: argparse.ArgumentParser, *, people_optional: bool =
         help="disclosure control method (default: primary+secondary)",
     )
     p.add_argument(
+        "--rounding",
+        choices=("none", "base3", "base5", "base10"),
+        default=None,
+        help="disclosure control: round every published count to the nearest multiple of "
+        "3, 5 or 10, which limits what subtracting two reports reveals (default: none)",
+    )
+    p.add_argument(
         "--leap-day",
         choices=("mar1", "feb28"),
         default=None,
@@ -95,6 +102,8 @@ def population_options(args: argparse.Namespace) -> dict[str, Any]:
         options["threshold"] = args.threshold
     if args.suppression is not None:
         options["method"] = args.suppression
+    if args.rounding is not None:
+        options["rounding"] = args.rounding
     return {
         "as_of": args.as_of or date.today(),
         "area": args.area,

@@ -29,11 +29,15 @@ publishes the totals under disclosure control (:func:`publish_scenario`).
 **Disclosure control.** The baseline and the reform results are published as
 population runs are. A difference is published only when it gives nothing
 away: it is 0 when the two raw counts are equal, the difference of the two
-published counts when both are published, and the placeholder otherwise
-(publishing it then would reveal the hidden count). The numbers gaining and
+published counts when both are published and it is not itself from 1 to 4 in
+size, and the placeholder otherwise (publishing it then would reveal the
+hidden count, or a count of a few young people). A difference hidden for being
+small takes the reform's count with it (in ``gaps``, ``gap_shares`` and
+``forecast``), so that it cannot be worked back. With rounding, the
+differences are those of the rounded counts. The numbers gaining and
 losing a rule are counts, shown as the placeholder from 1 to 4, and both
-hidden when the difference is; when the difference is shown and one of them
-is hidden, the other is hidden too (unless it is 0). Where the shown
+hidden when the difference is; when the difference is shown and one of them is hidden, the other is hidden too
+(unless it is 0). Where the shown
 difference would still pin hidden gained and lost values down (a hidden count
 is 1 to 4: 4 gained and 1 lost are the only pair with a difference of 3), the
 rule's after count and difference are hidden as well, in the comparison and in
@@ -71,6 +75,7 @@ from ._disclosure import (
     suppress_count,
     suppress_table_1d,
 )
+from ._files import stop_on_signals
 from ._input import Accounting, PersonRow, ProgressBar, batched, map_population
 from ._run import (
     RejectedPerson,
@@ -484,20 +489,37 @@ class GapChange:
 
 
 def published_delta(
-    before_raw: int, after_raw: int, before: Published, after: Published, placeholder: str
+    before_raw: int,
+    after_raw: int,
+    before: Published,
+    after: Published,
+    settings: DisclosureSettings = DEFAULT_SETTINGS,
 ) -> Published:
-    """The difference after - before, published only when it reveals no hidden count.
+    """The difference after - before, published only when it reveals no small count.
 
-    >>> published_delta(3, 3, "<5", "<5", "<5"), published_delta(10, 12, 10, 12, "<5")
-    (0, 2)
-    >>> published_delta(3, 12, "<5", 12, "<5")
-    '<5'
+    It is 0 when the raw counts are equal; the placeholder when either count
+    is hidden (it would give the hidden one away) or when it is itself from 1
+    to ``threshold - 1`` in size (a difference that small can be a count of a
+    few young people); otherwise the difference of the *published* counts (of
+    the rounded counts, when counts are rounded). The caller hides what
+    would give a hidden difference back (:func:`published_gap_change`,
+    :func:`_forecast_delta`).
+
+    >>> published_delta(3, 3, "<5", "<5"), published_delta(10, 22, 10, 22)
+    (0, 12)
+    >>> published_delta(3, 12, "<5", 12), published_delta(10, 12, 10, 12)
+    ('<5', '<5')
+    >>> published_delta(13, 19, 15, 20, DisclosureSettings(rounding="base5"))
+    5
     """
     if before_raw == after_raw:
         return 0
     if is_suppressed(before) or is_suppressed(after):
-        return placeholder
-    return int(after) - int(before)
+        return settings.placeholder
+    delta = int(after) - int(before)
+    if settings.method != "primary" and settings.is_small(abs(delta)):
+        return settings.placeholder
+    return delta
 
 
 def published_gain_loss(
@@ -508,11 +530,13 @@ def published_gain_loss(
     >>> s = DisclosureSettings()
     >>> published_gain_loss(3, 20, -17, s), published_gain_loss(3, 0, 3, s)
     (('<5', '<5'), ('<5', 0))
+    >>> published_gain_loss(12, 10, "<5", s)
+    ('<5', '<5')
     """
     shown_gained, shown_lost = suppress_count(gained, settings), suppress_count(lost, settings)
     if settings.method == "primary":
         return shown_gained, shown_lost
-    if is_suppressed(delta):
+    if is_suppressed(delta):  # both shown would give the hidden difference back
         return (settings.placeholder if gained else 0), (settings.placeholder if lost else 0)
     if is_suppressed(shown_gained) and not is_suppressed(shown_lost) and lost:
         shown_lost = settings.placeholder
@@ -521,13 +545,23 @@ def published_gain_loss(
     return shown_gained, shown_lost
 
 
+def _preimage(published: Published, settings: DisclosureSettings) -> range:
+    """The raw counts that publish as ``published`` (a hidden count: 1 to threshold - 1)."""
+    if isinstance(published, str):
+        return range(1, settings.threshold)
+    base = settings.rounding_base
+    low = max(0, published - base // 2)
+    return range(low, published - base // 2 + base)
+
+
 def gain_loss_pinned(
     gained: Published, lost: Published, delta: Published, settings: DisclosureSettings
 ) -> bool:
     """Whether a hidden number gaining or losing a rule follows from the published difference.
 
     A hidden count is 1 to ``threshold - 1``; gained minus lost is the
-    difference. When exactly one pair of values fits, the hidden ones are known.
+    difference (give or take the rounding, when counts are rounded). When only
+    one value of a hidden count fits, it is known.
 
     >>> s = DisclosureSettings()
     >>> gain_loss_pinned("<5", "<5", 3, s), gain_loss_pinned("<5", "<5", 1, s)
@@ -537,13 +571,18 @@ def gain_loss_pinned(
     """
     if not isinstance(delta, int) or not (is_suppressed(gained) or is_suppressed(lost)):
         return False
-    hidden = range(1, settings.threshold)
-
-    def values(published: Published) -> Sequence[int]:
-        return hidden if isinstance(published, str) else (published,)
-
-    fits = [(g, lo) for g in values(gained) for lo in values(lost) if g - lo == delta]
-    return len(fits) == 1
+    slack = settings.rounding_base - 1  # the difference of two rounded counts is off by less
+    deltas = range(delta - slack, delta + slack + 1)
+    fits = [
+        (g, lo)
+        for g in _preimage(gained, settings)
+        for lo in _preimage(lost, settings)
+        if g - lo in deltas
+    ]
+    return any(
+        is_suppressed(shown) and len({fit[k] for fit in fits}) < 2
+        for k, shown in enumerate((gained, lost))
+    )
 
 
 def published_gap_change(
@@ -559,13 +598,17 @@ def published_gap_change(
     """One gap rule's row of the comparison, with nothing hidden left recoverable.
 
     ``before`` and ``after`` are the counts as the baseline and reform results
-    publish them. When the published difference would pin down hidden numbers
-    gaining and losing the rule (:func:`gain_loss_pinned`), the after count and
-    the difference are hidden as well: the before count, gained and lost then
-    leave the after count open, since gained and lost could be any pair of
-    hidden values.
+    publish them. When the difference is hidden because it is small
+    (:func:`published_delta`), the after count is hidden with it (gained and
+    lost are hidden whenever the difference is). When the published difference would
+    pin down hidden numbers gaining and losing the rule
+    (:func:`gain_loss_pinned`), the after count and the difference are hidden
+    as well: the before count, gained and lost then leave the after count
+    open, since gained and lost could be any pair of hidden values.
     """
-    delta = published_delta(before_raw, after_raw, before, after, settings.placeholder)
+    delta = published_delta(before_raw, after_raw, before, after, settings)
+    if is_suppressed(delta) and not is_suppressed(before):
+        after = settings.placeholder
     gained, lost = published_gain_loss(gained_raw, lost_raw, delta, settings)
     if settings.method != "primary" and gain_loss_pinned(gained, lost, delta, settings):
         after = delta = settings.placeholder
@@ -679,14 +722,15 @@ def publish_scenario(
         )
         for rule in rule_ids
     }
-    result = _hide_pinned(result, gaps)
+    forecast_delta = _forecast_delta(baseline_raw, tally.reform, baseline, result, settings)
+    result = _hide_pinned(result, gaps, forecast_delta, baseline, settings)
     return ScenarioResult(
         name=scenario.name,
         reforms=tuple(scenario.reform_names),
         descriptions=tuple(" ".join(r.description.split()) for r in scenario.reforms),
         result=result,
         gaps=gaps,
-        forecast_delta=_forecast_delta(baseline_raw, tally.reform, baseline, result, settings),
+        forecast_delta=forecast_delta,
         expected_eligible_delta=_expected_eligible_delta(baseline, result),
         people_changed=suppress_count(tally.people_changed, settings),
         milestone_moves=_milestone_moves(tally, settings),
@@ -700,20 +744,43 @@ def publish_scenario(
     )
 
 
-def _hide_pinned(result: PopulationResult, gaps: Mapping[str, GapChange]) -> PopulationResult:
-    """The reform's result with the gap counts that the comparison hides hidden too.
+def _hide_pinned(
+    result: PopulationResult,
+    gaps: Mapping[str, GapChange],
+    forecast_delta: Mapping[str, Mapping[str, Published]],
+    baseline: PopulationResult,
+    settings: DisclosureSettings,
+) -> PopulationResult:
+    """The reform's result with the counts that the comparison hides hidden too.
 
-    :func:`published_gap_change` hides a rule's after count when the published
-    difference would pin down hidden numbers gaining and losing it; the
-    reform's headline figures must not show it either.
+    :func:`published_gap_change` hides a rule's after count when the
+    difference is hidden for being small or would pin down hidden numbers
+    gaining and losing it; a forecast count is hidden when its difference is
+    hidden while the baseline count is shown (it would give the difference
+    back). The reform's headline figures (``gaps``, ``gap_shares``,
+    ``forecast``) must not show them either; its tables, which the comparison
+    does not write, are left as they are.
     """
     pinned = {rule for rule, c in gaps.items() if c.reform != result.gaps.get(rule, 0)}
-    if not pinned:
+    forecast = {
+        year: {
+            milestone: (
+                settings.placeholder
+                if is_suppressed(forecast_delta[year][milestone])
+                and not is_suppressed(baseline.forecast[year][milestone])
+                else value
+            )
+            for milestone, value in row.items()
+        }
+        for year, row in result.forecast.items()
+    }
+    if not pinned and forecast == result.forecast:
         return result
     return dataclasses.replace(
         result,
         gaps={r: gaps[r].reform if r in pinned else v for r, v in result.gaps.items()},
         gap_shares={r: None if r in pinned else v for r, v in result.gap_shares.items()},
+        forecast=forecast,
     )
 
 
@@ -734,7 +801,7 @@ def _forecast_delta(
                 after[milestone, year],
                 baseline.forecast[year][milestone],
                 result.forecast[year][milestone],
-                settings.placeholder,
+                settings,
             )
             for milestone in milestones
         }
@@ -867,6 +934,7 @@ def _scenarios(values: Iterable[Scenario | Reform | Sequence[Reform]]) -> tuple[
     return scenarios
 
 
+@stop_on_signals()
 def compare_population_files(
     people_csv: str | Path,
     episodes_csv: str | Path | None = None,

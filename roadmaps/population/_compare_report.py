@@ -26,7 +26,8 @@ Everything goes into one output folder:
     ``--no-people-list``).
 
 Every count outside ``local-only/`` has been through disclosure control.
-Files are written atomically and the same input gives the same bytes.
+The files replace the folder as a group (all old or all new, never a mix; see
+``roadmaps.population._report``) and the same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ._compare import ComparisonRun, ScenarioResult
+from ._disclosure import DisclosureSettings
 from ._input import write_rejected_csv
 from ._report import (
     REJECTED_FILE,
@@ -47,6 +49,8 @@ from ._report import (
     expected_eligible_dict,
     prepare_out_dir,
     rejected_by_reason,
+    rounding_dict,
+    rounding_text,
     write_files_atomically,
 )
 from ._tally import FORECAST_MILESTONES, PopulationResult
@@ -101,6 +105,7 @@ def compare_dict(run: ComparisonRun) -> dict[str, Any]:
             "threshold": settings.threshold,
             "method": settings.method,
             "placeholder": settings.placeholder,
+            **rounding_dict(settings),
         },
         "notes": list(run.baseline.notes),
     }
@@ -274,12 +279,24 @@ def report_markdown(run: ComparisonRun) -> str:
         "",
         "## Disclosure control",
         "",
-        f"Counts from 1 to {settings.threshold - 1} are shown as `{settings.placeholder}`, and "
-        "some larger counts too, so that no hidden count can be worked out. A difference is "
-        "shown only when both of its counts are shown (or when they are equal).",
+        _disclosure_text(settings).replace(_PLACEHOLDER, f"`{settings.placeholder}`"),
         "",
     ]
     return "\n".join(lines)
+
+
+_PLACEHOLDER = "\0"  # where the placeholder goes, formatted for Markdown or HTML
+
+
+def _disclosure_text(settings: DisclosureSettings) -> str:
+    """How the report's counts and differences are protected, in plain words."""
+    return (
+        f"Counts from 1 to {settings.threshold - 1} are shown as {_PLACEHOLDER}, and "
+        "some larger counts too, so that no hidden count can be worked out."
+        f"{rounding_text(settings)} A difference is shown only when both of its counts are "
+        f"shown (or when they are equal) and it is not itself from 1 to {settings.threshold - 1} "
+        "in size; when a difference is hidden, so is the reform's count it comes from."
+    )
 
 
 def report_html(run: ComparisonRun, *, nonce: str | None = None) -> str:
@@ -295,6 +312,8 @@ def report_html(run: ComparisonRun, *, nonce: str | None = None) -> str:
         "compare.html",
         title=f"Reform comparison: {scenario.name}",
         nonce=nonce,
+        disclosure_before=_disclosure_text(run.settings).split(_PLACEHOLDER)[0],
+        disclosure_after=_disclosure_text(run.settings).split(_PLACEHOLDER)[1],
         scenario=scenario_view(scenario, run.baseline),
         as_of=run.as_of.isoformat(),
         area=run.area,

@@ -60,7 +60,9 @@ A file that cannot be read, is not UTF-8, or lacks a required column is
 
 **Streaming.** The files need not be sorted. Each file is read once, in
 chunks; each chunk is sorted by id and, when there is more than one chunk,
-written to a temporary directory that is deleted at the end. The sorted
+written to a private temporary folder (``0700``, files ``0600``, every block
+encrypted with a key held only in memory) that is deleted at the end, or
+when the reader is closed early, fails or is stopped. The sorted
 chunks are merged (``heapq.merge``) and the three sorted streams are joined by
 id, so memory depends on the chunk size, not on the size of the input. Young
 people come out in order of id (text order), with their episodes sorted by
@@ -76,8 +78,8 @@ import multiprocessing
 import operator
 import os
 import pickle
+import shutil
 import sys
-import tempfile
 import time
 from array import array
 from collections import deque
@@ -92,6 +94,8 @@ from pydantic import ValidationError
 
 from cohorts import EHCP_SETTINGS, Person, care_codes, person_from_mapping
 from pathways import InputError
+
+from ._files import SpillCipher, open_private, private_spill_folder, reset_stop_signals
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -433,6 +437,11 @@ class _ExternalSorter:
     chunk file. A block is a small fraction of a chunk, and the chunk files are
     merged into one whenever there are ``_MAX_CHUNK_FILES`` of them, so memory
     stays bounded however long the input.
+
+    The rows are personal data, so what is spilled is kept private: a folder of
+    its own (``0700``), files readable by their owner only (``0600``), every
+    block encrypted with a key held only in memory, and the folder removed when
+    ``stack`` closes (see :mod:`roadmaps.population._files`).
     """
 
     def __init__(self, stack: ExitStack, chunk_rows: int) -> None:
@@ -443,6 +452,7 @@ class _ExternalSorter:
         self._chunk_paths: list[str] = []
         self._directory: str | None = None
         self._files_made = 0
+        self._cipher = SpillCipher()
 
     def add(self, item: tuple[Any, ...]) -> None:
         self._buffer.append(item)
@@ -451,17 +461,18 @@ class _ExternalSorter:
 
     def _new_path(self) -> str:
         if self._directory is None:
-            self._directory = self._stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="pathways-population-")
-            )
+            directory = private_spill_folder()
+            self._stack.callback(shutil.rmtree, directory, ignore_errors=True)
+            self._directory = directory
         self._files_made += 1
-        return os.path.join(self._directory, f"chunk-{self._files_made:06d}.pickle")
+        return os.path.join(self._directory, f"chunk-{self._files_made:06d}.bin")
 
     def _write(self, items: Iterable[tuple[Any, ...]]) -> str:
         path = self._new_path()
-        with open(path, "wb") as out:
+        seal = self._cipher.seal
+        with open_private(path) as out:
             for block in batched(items, self._block_rows):
-                pickle.dump(block, out, pickle.HIGHEST_PROTOCOL)
+                out.write(seal(pickle.dumps(block, pickle.HIGHEST_PROTOCOL)))
         return path
 
     def _spill(self) -> None:
@@ -471,7 +482,7 @@ class _ExternalSorter:
         if len(self._chunk_paths) >= _MAX_CHUNK_FILES:
             with ExitStack() as inputs:
                 streams = [
-                    _read_blocks(inputs.enter_context(open(path, "rb")))
+                    _read_blocks(inputs.enter_context(open(path, "rb")), self._cipher)
                     for path in self._chunk_paths
                 ]
                 merged = self._write(heapq.merge(*streams))
@@ -486,7 +497,7 @@ class _ExternalSorter:
         streams: list[Iterable[tuple[Any, ...]]] = [self._buffer]
         for path in self._chunk_paths:
             handle = self._stack.enter_context(open(path, "rb"))  # noqa: SIM115 - owned by the stack
-            streams.append(_read_blocks(handle))
+            streams.append(_read_blocks(handle, self._cipher))
         return heapq.merge(*streams)
 
 
@@ -509,13 +520,9 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def _read_blocks(handle: IO[bytes]) -> Iterator[tuple[Any, ...]]:
-    while True:
-        try:
-            block = pickle.load(handle)
-        except EOFError:
-            return
-        yield from block
+def _read_blocks(handle: IO[bytes], cipher: SpillCipher) -> Iterator[tuple[Any, ...]]:
+    while (plain := cipher.read(handle)) is not None:
+        yield from pickle.loads(plain)  # verified first: only what this process wrote
 
 
 class _Cursor:
@@ -1235,6 +1242,7 @@ _worker_function: Callable[[Any], Any] | None = None
 def _install_worker_function(function: Callable[[Any], Any]) -> None:
     global _worker_function
     _worker_function = function
+    reset_stop_signals()  # a forked worker is stopped by its parent, not by a handler of its own
 
 
 def _run_chunk(chunk: list[Any]) -> list[Any]:

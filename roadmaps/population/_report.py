@@ -11,7 +11,8 @@ into one output folder:
     (rule id -> young people for whom the rule cannot be checked because their
     source never records the events it needs), ``forecast``
     (year -> milestone id -> young people), ``suppression`` (threshold,
-    method, placeholder, what was hidden) and more.
+    method, placeholder, what was hidden, and ``rounding`` when counts are
+    rounded) and more.
 ``tables/*.csv``
     one tidy (long-format) CSV per table, with ``all`` for a total row or column.
 ``rejected.csv``
@@ -30,10 +31,12 @@ date of birth or any other field of one record. The row counts (``rows_in``
 and so on) are exact: they count rows of the input files, and prove that no
 row was lost.
 
-Files are written atomically: each is written under a temporary name in the
-output folder and renamed into place only once every file is ready, so a
-failure leaves no half-written output. The same input gives byte-identical
-files (sorted keys, fixed order, no timestamps).
+The outputs replace the folder as a group: they are written into a fresh
+folder beside it, which is then swapped in whole, so a failure, a stop or a
+kill while writing leaves the folder all old or all new, never a mix
+(:mod:`roadmaps.population._files`). The folder then holds exactly these
+files; one holding anything else is refused. The same input gives
+byte-identical files (sorted keys, fixed order, no timestamps).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from typing import Any
 from pathways import InputError
 
 from ._disclosure import DisclosureSettings, Published, suppress_count
+from ._files import check_output_folder, replace_folder, stop_on_signals
 from ._import_common import REPORT_JSON as IMPORT_REPORT_JSON
 from ._import_common import REPORT_MD as IMPORT_REPORT_MD
 from ._input import Accounting, write_rejected_csv
@@ -100,6 +104,22 @@ def expected_eligible_dict(result: PopulationResult) -> dict[str, Any] | None:
     }
 
 
+def rounding_dict(settings: DisclosureSettings) -> dict[str, str]:
+    """``{"rounding": "base5"}`` when counts are rounded; nothing when they are not."""
+    return {} if settings.rounding == "none" else {"rounding": settings.rounding}
+
+
+def rounding_text(settings: DisclosureSettings) -> str:
+    """The sentence that says how counts are rounded ("" when they are not)."""
+    base = settings.rounding_base
+    if base == 1:
+        return ""
+    return (
+        f" Every count that is shown is rounded to the nearest multiple of {base}, on its own, "
+        "so totals may not equal the sum of their parts."
+    )
+
+
 def summary_dict(result: PopulationResult, accounting: Accounting, area: str) -> dict[str, Any]:
     """The content of ``summary.json`` (see the module docstring for the keys)."""
     suppression = result.suppression
@@ -122,6 +142,7 @@ def summary_dict(result: PopulationResult, accounting: Accounting, area: str) ->
             "values_published": suppression.values,
             "hidden_small": suppression.primary,
             "hidden_secondary": suppression.secondary,
+            **rounding_dict(suppression.settings),
         },
         "tables": [f"{TABLES_DIR}/{name}.csv" for name in result.tables]
         + [f"{TABLES_DIR}/gaps.csv", f"{TABLES_DIR}/forecast.csv"],
@@ -303,8 +324,8 @@ def report_markdown(
         f"{accounting.rows_rejected} rejected (listed in `{REJECTED_FILE}`)",
         "",
         f"Counts from 1 to {threshold - 1} are shown as `{placeholder}`, and some larger "
-        f"counts too, so that no hidden count can be worked out from a total. Shares are "
-        "worked out only from counts that are shown. See docs/disclosure-control.md.",
+        f"counts too, so that no hidden count can be worked out from a total.{rounding_text(result.suppression.settings)} "
+        "Shares are worked out only from counts that are shown. See docs/disclosure-control.md.",
         "",
         "## Gaps",
         "",
@@ -413,6 +434,7 @@ def report_html(
         rejected_file=REJECTED_FILE,
         threshold=settings.threshold,
         placeholder=settings.placeholder,
+        rounding_note=rounding_text(settings),
         gaps_chart=bar_chart(
             "Young people with each gap", [(labels.get(r, r), n) for r, n in gap_rows]
         ),
@@ -510,17 +532,28 @@ def _table_sections(result: PopulationResult, labels: Mapping[str, str]) -> list
 # --- writing ------------------------------------------------------------------------------
 
 
+OUTPUT_NAMES = frozenset(
+    {SUMMARY_FILE, REPORT_MD, REPORT_HTML, REJECTED_FILE, TABLES_DIR,
+     # what a comparison writes (roadmaps.population._compare_report)
+     "compare.json", "compare.md", "compare.html", "local-only"}
+)  # fmt: skip
+"""The names a population run or a comparison writes at the top of its output folder."""
+
+
 def check_out_dir(out_dir: str | Path) -> Path:
     """Check, without creating anything, that the output folder can be made and written.
 
+    The outputs replace the whole folder (:func:`write_files_atomically`), so
+    it must be new, empty, or hold earlier outputs only, and the folder it is
+    in must be writable.
+
     Raises:
-        InputError: it is a file, or it (or the folder it would be made in)
-            cannot be written.
+        InputError: it is a file, holds other files, or it (or the folder it
+            would be made in) cannot be written.
     """
     path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise InputError("the output folder is a file", file=str(path))
-    existing = path
+    check_output_folder(path.resolve() if path.is_symlink() else path, OUTPUT_NAMES)
+    existing = path.absolute().parent
     while not existing.exists():
         if existing.parent == existing:
             break
@@ -533,19 +566,12 @@ def check_out_dir(out_dir: str | Path) -> Path:
 
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
-    """Create the output folder (and its ``tables`` folder) if needed.
+    """Check the output folder (:func:`check_out_dir`); the outputs make it when they are written.
 
     Raises:
-        InputError: it is a file, or cannot be created or written.
+        InputError: it is a file, holds other files, or cannot be written.
     """
-    path = check_out_dir(out_dir)
-    try:
-        (path / TABLES_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot make the output folder ({exc.strerror})", file=str(path)
-        ) from None
-    return path
+    return check_out_dir(out_dir)
 
 
 def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Path, ...]:
@@ -578,41 +604,37 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
     return write_files_atomically(out, texts, [(REJECTED_FILE, rejected)])
 
 
+@stop_on_signals()
 def write_files_atomically(
     out: Path, texts: Mapping[str, str], writers: Iterable[tuple[str, Callable[[Path], None]]] = ()
 ) -> tuple[Path, ...]:
     """Write each text (relative path -> text) and run each ``(relative path, writer)``
-    under a temporary name in ``out``, then rename them all into place.
+    into a fresh folder beside ``out``, then swap that folder in whole.
+
+    ``out`` then holds exactly these files. A failure, SIGTERM or a kill while
+    writing leaves ``out`` as it was: all old or all new, never a mix
+    (:func:`roadmaps.population._files.replace_folder`).
 
     Returns:
         the paths written, sorted.
 
     Raises:
-        InputError: a file cannot be written; nothing is left half-written.
+        InputError: a file cannot be written, or ``out`` holds other files;
+            nothing is changed.
     """
-    suffix = f".tmp-{os.getpid()}"
-    pending: list[tuple[Path, Path]] = []
-    try:
+    writers = list(writers)
+    relatives = [*texts, *(relative for relative, _ in writers)]
+
+    def build(folder: Path) -> None:
         for relative, text in texts.items():
-            target = out / relative
+            target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}{suffix}")
-            pending.append((tmp, target))
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            with open(target, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         for relative, writer in writers:
-            target = out / relative
-            tmp = target.with_name(f".{target.name}{suffix}")
-            pending.append((tmp, target))
-            writer(tmp)
-        for tmp, target in pending:
-            tmp.replace(target)
-    except OSError as exc:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write the output files ({exc.strerror})", file=str(out)) from None
-    except BaseException:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-        raise
-    return tuple(sorted(target for _, target in pending))
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            writer(target)
+
+    replace_folder(Path(out), build, OUTPUT_NAMES)
+    return tuple(sorted(Path(out) / relative for relative in relatives))

@@ -51,6 +51,7 @@ from roadmaps.rule_ids import (
 )
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
+from ._files import stop_on_signals
 from ._import_common import EPISODES_FILE, PEOPLE_FILE, ImportReport, ImportResult
 from ._input import (
     _REASON_PERSON_REJECTED,
@@ -464,6 +465,7 @@ def open_population(
     return OpenPopulation(default.area, areas, accounting, rows, names)
 
 
+@stop_on_signals()
 def run_population_files(
     people_csv: str | Path,
     episodes_csv: str | Path | None = None,

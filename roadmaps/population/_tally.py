@@ -76,9 +76,7 @@ from ._disclosure import (
     DEFAULT_SETTINGS,
     DisclosureSettings,
     Published,
-    _close_equations,
-    _smallest_published,
-    determined_cells,
+    protect,
     share,
 )
 
@@ -483,6 +481,30 @@ def aggregate(
 
 # --- publishing -------------------------------------------------------------------------
 
+
+def differencing_note(settings: DisclosureSettings) -> str:
+    """What protects these figures against subtracting two reports, in plain words.
+
+    >>> differencing_note(DisclosureSettings()).startswith("Two reports")
+    True
+    """
+    base = settings.rounding_base
+    if base == 1:
+        return (
+            "Two reports on populations that differ by a few young people (for example "
+            "this month's and last month's) can be subtracted to show those young people's "
+            "gaps: hiding small counts does not stop this. Rounding counts (the rounding "
+            "setting) makes it much harder."
+        )
+    return (
+        f"Every count is rounded to the nearest multiple of {base}, on its own, so totals "
+        "may not equal the sum of their parts. Subtracting two reports on populations that "
+        "differ by one young person then shows a change only where a count crosses a "
+        f"rounding boundary (about 1 time in {base}): a change that does show is real, and "
+        "a count that appears or disappears at the threshold still gives someone away."
+    )
+
+
 GRID = "grid"
 ROWS = "rows"
 
@@ -536,6 +558,7 @@ def _publish(
         "A young person is counted once for each gap rule they have, and can have several.",
         f"The forecast counts the dates of roadmap entries in {forecast_years[0]} to "
         f"{forecast_years[-1]}, as known on the as-of date; it assumes no one moves in or out.",
+        differencing_note(settings),
     ]
     expected = _expected_eligible(tally, forecast_years, settings)
     if expected is None:
@@ -733,9 +756,11 @@ def _expected_eligible(
             continue
         mean = float(tally.asc_expected.get(year, _ZERO))
         half = _INTERVAL_Z * math.sqrt(tally.asc_variance.get(year, _ZERO))
-        out[year] = ExpectedEligible(
-            round(mean, 1), round(max(0.0, mean - half), 1), round(min(float(n), mean + half), 1)
-        )
+        low, high = max(0.0, mean - half), min(float(n), mean + half)
+        base = settings.rounding_base
+        if base > 1:  # rounded like the counts, so that two runs differ as little
+            mean, low, high = (math.floor(x / base + 0.5) * base for x in (mean, low, high))
+        out[year] = ExpectedEligible(round(mean, 1), round(low, 1), round(high, 1))
     return out
 
 
@@ -865,19 +890,20 @@ def _suppress_table(
     if settings.method != "primary":
         if t.kind == GRID:
             _, equations = table_equations(n_rows, n_cols, GRID)
-            _protect(values, equations, row_total_at, hidden)
+            protect(values, equations, row_total_at, hidden, settings.threshold)
         else:
             for i in range(n_rows):
                 # Each row on its own: its cells, then its total (the 1-D layout).
                 index = [*range(i * n_cols, (i + 1) * n_cols), row_total_at + i]
                 sub_values = [values[k] for k in index]
                 sub_hidden = [hidden[k] for k in index]
-                _protect(sub_values, [(n_cols, tuple(range(n_cols)))], n_cols, sub_hidden)
+                protect(
+                    sub_values, [(n_cols, tuple(range(n_cols)))], n_cols, sub_hidden,
+                    settings.threshold,
+                )
                 for k, h in zip(index, sub_hidden, strict=True):
                     hidden[k] = h
-    out: list[Published] = [
-        settings.placeholder if h else v for v, h in zip(values, hidden, strict=True)
-    ]
+    out = [settings.publish(v, h) for v, h in zip(values, hidden, strict=True)]
     published = PublishedTable(
         name=t.name,
         title=t.title,
@@ -896,27 +922,3 @@ def _suppress_table(
         grand_total=out[grand_at] if t.kind == GRID else None,
     )
     return published, values, hidden
-
-
-def _protect(
-    values: list[int],
-    equations: list[tuple[int, tuple[int, ...]]],
-    first_total: int,
-    hidden: list[bool],
-) -> None:
-    """Secondary suppression around the values already hidden (the loop of ``_disclosure``)."""
-    while True:
-        _close_equations(values, equations, first_total, hidden)
-        determined = determined_cells(equations, hidden, len(values))
-        if not determined:
-            return
-        cell = min(determined)
-        neighbours = {
-            i for total, parts in equations if cell in (total, *parts) for i in (total, *parts)
-        }
-        choice = _smallest_published(values, hidden, neighbours, first_total)
-        if choice is None:
-            choice = _smallest_published(values, hidden, range(len(values)), first_total)
-        if choice is None:  # pragma: no cover - every non-zero value is hidden
-            return
-        hidden[choice] = True

@@ -13,12 +13,17 @@ from roadmaps.population._disclosure import (
     DisclosureSettings,
     Published,
     SuppressedTable2D,
+    _Network,
+    determined_cells,
+    feasible_ranges,
     is_suppressed,
+    narrowed_cells,
     share,
     suppress_count,
     suppress_table_1d,
     suppress_table_2d,
 )
+from roadmaps.population._tally import table_equations
 
 DEFAULT = DisclosureSettings()
 
@@ -40,6 +45,8 @@ def test_default_settings_follow_official_statistics_practice() -> None:
 
 def test_settings_are_frozen_and_strict() -> None:
     with pytest.raises(ValidationError):
+        DisclosureSettings(rounding="base7")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
         DisclosureSettings(threshold=0)
     with pytest.raises(ValidationError):
         DisclosureSettings(method="tertiary")  # type: ignore[arg-type]
@@ -60,6 +67,15 @@ def test_suppress_count(count: int, published: Published) -> None:
 def test_counts_must_be_whole_numbers(bad: object) -> None:
     with pytest.raises(ValueError, match="whole number"):
         suppress_count(bad)  # type: ignore[arg-type]
+
+
+def test_rounding_is_off_unless_chosen_and_rounds_every_shown_count() -> None:
+    assert DEFAULT.rounding == "none" and DEFAULT.rounding_base == 1
+    base5 = DisclosureSettings(rounding="base5")
+    assert [suppress_count(n, base5) for n in (0, 3, 5, 7, 8, 1002)] == [0, "<5", 5, 5, 10, 1000]
+    table = suppress_table_1d({"a": 3, "b": 11, "c": 22, "d": 48}, base5)
+    assert table.cells == {"a": "<5", "b": "<5", "c": 20, "d": 50}
+    assert table.total == 85  # 84, rounded on its own: the parts need not add up
 
 
 def test_share_uses_published_counts_only() -> None:
@@ -315,3 +331,195 @@ def _linearly_determined(
         if _rank([*system, unit]) == base:
             determined.append(cell)
     return determined
+
+
+# --- the attacker: solving the published table (issue 13) ---------------------------------
+#
+# An attacker who knows the method knows every published value, the sums, and that a hidden
+# value is a whole number of at least 1 (zeros are published). The solver below is written
+# independently of the library's flow-network bounds: it searches whole-number tables by
+# bounds propagation and branching, and so checks them.
+
+Equations = list[tuple[int, tuple[int, ...]]]
+
+
+def _propagate(domains: list[list[int]], equations: Equations) -> bool:
+    """Tighten [low, high] of every value until no sum can tighten it more; False if empty."""
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in equations:
+            low_sum = sum(domains[p][0] for p in parts)
+            high_sum = sum(domains[p][1] for p in parts)
+            tightened = [(total, low_sum, high_sum)]
+            t_low, t_high = domains[total]
+            for p in parts:
+                p_low, p_high = domains[p]
+                tightened.append(
+                    (p, t_low - (high_sum - p_high), t_high - (low_sum - p_low))
+                )
+            for index, low, high in tightened:
+                old_low, old_high = domains[index]
+                new_low, new_high = max(old_low, low), min(old_high, high)
+                if new_low > new_high:
+                    return False
+                if (new_low, new_high) != (old_low, old_high):
+                    domains[index] = [new_low, new_high]
+                    changed = True
+    return True
+
+
+def _solvable(domains: list[list[int]], equations: Equations) -> bool:
+    """Whether whole numbers within ``domains`` satisfy every sum (propagate, then split)."""
+    domains = [d[:] for d in domains]
+    if not _propagate(domains, equations):
+        return False
+    open_ = [i for i, (low, high) in enumerate(domains) if low < high]
+    if not open_:
+        return True
+    i = min(open_, key=lambda k: domains[k][1] - domains[k][0])
+    low, high = domains[i]
+    middle = (low + high) // 2
+    for part in ([low, middle], [middle + 1, high]):
+        trial = [d[:] for d in domains]
+        trial[i] = part
+        if _solvable(trial, equations):
+            return True
+    return False
+
+
+def attacker_values(
+    truth: list[int], hidden: list[bool], equations: Equations, cell: int, radius: int
+) -> set[int]:
+    """The values of hidden ``cell`` within ``radius`` of the truth that fit the published table."""
+    ceiling = 3 * sum(truth) + 10 * radius + 10  # far above any value a nearby table needs
+    domains = [[1, ceiling] if h else [v, v] for v, h in zip(truth, hidden, strict=True)]
+    fits = set()
+    for value in range(max(1, truth[cell] - radius), truth[cell] + radius + 1):
+        trial = [d[:] for d in domains]
+        trial[cell] = [value, value]
+        if _solvable(trial, equations):
+            fits.add(value)
+    return fits
+
+
+def assert_attacker_cannot_narrow(
+    truth: list[int], hidden: list[bool], equations: Equations, threshold: int
+) -> None:
+    """Every hidden value keeps at least ``threshold`` possible values (issue 13, point 7a)."""
+    for cell, is_hidden in enumerate(hidden):
+        if is_hidden:
+            fits = attacker_values(truth, hidden, equations, cell, threshold - 1)
+            assert truth[cell] in fits
+            assert len(fits) >= threshold, (cell, truth[cell], sorted(fits))
+
+
+def _grid_truth(counts: dict[str, dict[str, int]], table: SuppressedTable2D[str, str]) -> list[int]:
+    rows, columns = table.rows, table.columns
+    cells = [counts[r].get(c, 0) for r in rows for c in columns]
+    row_totals = [sum(counts[r].get(c, 0) for c in columns) for r in rows]
+    column_totals = [sum(counts[r].get(c, 0) for r in rows) for c in columns]
+    return cells + row_totals + column_totals + [sum(row_totals)]
+
+
+def _grid_hidden(table: SuppressedTable2D[str, str]) -> list[bool]:
+    published: list[Published] = [table.cells[r][c] for r in table.rows for c in table.columns]
+    published += [*table.row_totals.values(), *table.column_totals.values(), table.grand_total]
+    return [isinstance(v, str) for v in published]
+
+
+def test_the_whole_table_that_row_totals_gave_away_is_now_protected() -> None:
+    # Before issue 13 this table was published with 7 values hidden, and every one of them
+    # followed from the rest: the grand total leaves 3 for rows r0 and r2, each hidden value is
+    # at least 1 and row r0 has two hidden cells, so r0 = 2 (1 and 1) and r2 = 1; then 8 and 5.
+    counts = {"r0": {"c0": 1, "c1": 1}, "r1": {"c0": 8, "c1": 5}, "r2": {"c0": 1, "c1": 0}}
+    table = suppress_table_2d(counts)
+    truth, hidden = _grid_truth(counts, table), _grid_hidden(table)
+    _, equations = table_equations(3, 2, "grid")
+    assert_attacker_cannot_narrow(truth, hidden, equations, 5)
+    assert all((high is None or high - low >= 4) for low, high in
+               feasible_ranges(truth, equations, hidden).values())  # fmt: skip
+
+
+def test_two_small_cells_are_not_left_narrowed_to_two_values() -> None:
+    # 1 and 2 hidden beside a published total: they add up to 3, so each is 1 or 2.
+    table = suppress_table_1d({"a": 1, "b": 2, "c": 50, "d": 60})
+    assert table.cells == {"a": "<5", "b": "<5", "c": "<5", "d": 60}
+    assert table.total == 113
+
+
+@given(st.lists(counts, max_size=6), thresholds)
+@settings(max_examples=120, deadline=None)
+def test_an_attacker_cannot_narrow_a_hidden_value_of_a_1d_table(
+    values: list[int], threshold: int
+) -> None:
+    config = DisclosureSettings(threshold=threshold)
+    table = suppress_table_1d({f"k{i}": v for i, v in enumerate(values)}, config)
+    truth = [*values, sum(values)]
+    hidden = [isinstance(v, str) for v in (*table.cells.values(), table.total)]
+    assert_attacker_cannot_narrow(truth, hidden, [(len(values), tuple(range(len(values))))], threshold)
+
+
+@st.composite
+def small_grids(draw: st.DrawFn) -> dict[str, dict[str, int]]:
+    n_rows = draw(st.integers(1, 4))
+    n_cols = draw(st.integers(1, 4))
+    cell = st.one_of(st.integers(0, 6), st.integers(0, 30))
+    return {f"r{i}": {f"c{j}": draw(cell) for j in range(n_cols)} for i in range(n_rows)}
+
+
+@given(small_grids(), thresholds)
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_an_attacker_cannot_narrow_a_hidden_value_of_a_2d_table(
+    counts: dict[str, dict[str, int]], threshold: int
+) -> None:
+    config = DisclosureSettings(threshold=threshold)
+    table = suppress_table_2d(counts, config)
+    truth, hidden = _grid_truth(counts, table), _grid_hidden(table)
+    _, equations = table_equations(len(table.rows), len(table.columns), "grid")
+    assert_attacker_cannot_narrow(truth, hidden, equations, threshold)
+
+
+@st.composite
+def masked_tables(draw: st.DrawFn) -> tuple[list[int], list[bool], Equations]:
+    """A small grid or table of rows with any values hidden (zeros stay published)."""
+    kind = draw(st.sampled_from(["grid", "rows"]))
+    n_rows, n_cols = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    _, equations = table_equations(n_rows, n_cols, kind)
+    cells = [draw(st.integers(0, 9)) for _ in range(n_rows * n_cols)]
+    truth = cells + [sum(cells[i * n_cols : (i + 1) * n_cols]) for i in range(n_rows)]
+    if kind == "grid":
+        truth += [sum(cells[i * n_cols + j] for i in range(n_rows)) for j in range(n_cols)]
+        truth.append(sum(cells))
+    hidden = [v > 0 and draw(st.booleans()) for v in truth]
+    return truth, hidden, equations
+
+
+@given(masked_tables())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_feasible_ranges_are_exactly_what_an_attacker_finds(
+    table: tuple[list[int], list[bool], Equations],
+) -> None:
+    truth, hidden, equations = table
+    radius = 6
+    ranges = feasible_ranges(truth, equations, hidden)
+    assert set(ranges) == {i for i, h in enumerate(hidden) if h}
+    for cell, (low, high) in ranges.items():
+        window = range(max(1, truth[cell] - radius), truth[cell] + radius + 1)
+        expected = {v for v in window if low <= v and (high is None or v <= high)}
+        assert attacker_values(truth, hidden, equations, cell, radius) == expected, cell
+    width = {c: (radius if high is None else high - low) for c, (low, high) in ranges.items()}
+    for threshold in (2, 3, 5):
+        assert narrowed_cells(truth, equations, hidden, threshold) == sorted(
+            c for c, w in width.items() if w < threshold - 1
+        )
+
+
+@given(masked_tables())
+@settings(max_examples=200, deadline=None)
+def test_the_fast_determined_check_agrees_with_linear_algebra(
+    table: tuple[list[int], list[bool], Equations],
+) -> None:
+    truth, hidden, equations = table
+    network = _Network(truth, equations, hidden)
+    assert network.determined() == sorted(determined_cells(equations, hidden, len(truth)))

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadmaps.population._disclosure import DisclosureSettings, determined_cells, suppress_table_2d
+from roadmaps.population._disclosure import (
+    DisclosureSettings,
+    determined_cells,
+    narrowed_cells,
+    round_count,
+    suppress_table_2d,
+)
 from roadmaps.population._tally import (
     ALL,
     FORECAST_MILESTONES,
@@ -317,6 +323,25 @@ def _check_no_hidden_value_is_determined(t: PublishedTable) -> None:
     assert determined_cells(equations, hidden, n_values) == [], t.name
 
 
+def _flat(t: PublishedTable) -> list[object]:
+    flat: list[object] = [t.cells[r][c] for r in t.rows for c in t.columns]
+    flat += [t.row_totals[r] for r in t.rows]
+    if t.column_totals is not None:
+        flat += [t.column_totals[c] for c in t.columns] + [t.grand_total]
+    return flat
+
+
+def _check_no_hidden_value_is_narrowed(t: PublishedTable, raw: PublishedTable, threshold: int) -> None:
+    """Each table on its own: an attacker who solves it keeps at least ``threshold`` possible
+    values for every hidden value (issue 13)."""
+    kind = GRID if t.column_totals is not None else ROWS
+    _, equations = table_equations(len(t.rows), len(t.columns), kind)
+    truth = [v for v in _flat(raw) if isinstance(v, int)]
+    hidden = [isinstance(v, str) for v in _flat(t)]
+    assert len(truth) == len(hidden)
+    assert narrowed_cells(truth, equations, hidden, threshold) == [], t.name
+
+
 class _JointSystem:
     """The published sums of several tables as one system, with shared totals as one unknown."""
 
@@ -387,6 +412,8 @@ def test_suppression_holds_on_published_outputs(
             assert result.gap_shares[rule] is None
     # What was hidden is exactly what the tables show as hidden.
     raw = aggregate(people, as_of=AS_OF, settings=UNSUPPRESSED, gap_rules=RULES)
+    for name, t in result.tables.items():
+        _check_no_hidden_value_is_narrowed(t, raw.tables[name], threshold)
     assert result.suppression.values == raw.suppression.values
     shown_hidden = sum(
         1 for t in result.tables.values() for v in _table_values(t) if isinstance(v, str)
@@ -431,3 +458,57 @@ def test_an_empty_population_publishes_zeros() -> None:
     assert result.gaps == dict.fromkeys(RULES, 0)
     assert all(v == 0 for row in result.forecast.values() for v in row.values())
     assert all(share is None for share in result.gap_shares.values())
+
+
+# --- differencing: two runs on N and N + 1 young people (issue 13, point 7b) -------------
+
+
+def _run_with(extra: list[PersonSummary], disclosure: DisclosureSettings) -> PopulationResult:
+    rules = ("late-transition-planning", "pathway-plan-missing", "transition-assessment-overdue")
+    people = [
+        summary(gaps=tuple((rule, 40) for k, rule in enumerate(rules) if i < (40, 31, 20)[k]))
+        for i in range(60)
+    ]
+    return aggregate(people + extra, as_of=AS_OF, settings=disclosure, gap_rules=RULES)
+
+
+def test_rounding_keeps_an_added_young_person_s_gaps_from_showing() -> None:
+    newcomer = summary(gaps=(("late-transition-planning", 40), ("pathway-plan-missing", 40)))
+    plain = DisclosureSettings()
+    before, after = _run_with([], plain), _run_with([newcomer], plain)
+    revealed = {rule for rule in RULES if after.gaps[rule] != before.gaps[rule]}
+    assert revealed == {"late-transition-planning", "pathway-plan-missing"}  # every gap shows
+    rounded = DisclosureSettings(rounding="base5")
+    before, after = _run_with([], rounded), _run_with([newcomer], rounded)
+    assert before.gaps == after.gaps == {
+        "late-transition-planning": 40, "pathway-plan-missing": 30,
+        "transition-assessment-overdue": 20,
+    }  # fmt: skip
+    assert before.tables == after.tables  # nothing at all tells the two runs apart
+    assert before.young_people == after.young_people == 60
+    assert any("rounded to the nearest multiple of 5" in note for note in after.notes)
+
+
+@given(st.integers(0, 500), st.sampled_from([3, 5, 10]))
+def test_one_more_young_person_moves_a_rounded_count_only_across_a_boundary(
+    count: int, base: int
+) -> None:
+    rounded, one_more = round_count(count, base), round_count(count + 1, base)
+    assert rounded % base == 0 and abs(rounded - count) <= base // 2
+    # The count changes its published value only when it sits just below a halfway point:
+    # one time in `base`, so an unchanged figure says nothing about the added young person.
+    assert (one_more != rounded) == ((count + 1) % base == (base + 1) // 2)
+
+
+def test_rounding_applies_to_every_published_count() -> None:
+    rng = random.Random(5)
+    people = [random_summary(rng) for _ in range(300)]
+    rounded = DisclosureSettings(rounding="base5")
+    result = aggregate(people, as_of=AS_OF, settings=rounded, gap_rules=RULES)
+    numbers = [v for v in _published_numbers(result) if isinstance(v, int)]
+    assert numbers and all(v % 5 == 0 for v in numbers)
+    hidden = aggregate(people, as_of=AS_OF, gap_rules=RULES)
+    for name, t in result.tables.items():  # the same cells hidden as without rounding
+        assert [isinstance(v, str) for v in _flat(t)] == [
+            isinstance(v, str) for v in _flat(hidden.tables[name])
+        ]
