@@ -106,9 +106,13 @@ class WebLimits:
         form: any request but the population upload: the person form, a person
             file, a result page's actions.
         population: the three population CSV files together.
-        population_rows: most lines in any one population CSV (the population
-            reader sorts up to 100,000 rows per file in memory; more would spill
-            to temporary files, which the web app must not write).
+        population_rows: most lines in any one population CSV, its header
+            included, whichever line breaks it uses (:func:`count_lines`: a
+            lone carriage return ends a CSV row too). A row takes at least one
+            line, so a file has fewer rows than this. The population reader
+            sorts up to 100,000 rows of a file in memory and would spill more
+            to temporary files, which the web app must never write: the
+            default stays below that.
     """
 
     form: int = 512 * 1024
@@ -878,12 +882,26 @@ def _csv_problem(filename: str, data: bytes, label: str, max_rows: int) -> str |
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return f"The {label} file must be saved as UTF-8 text (in Excel: CSV UTF-8)"
-    if data.count(b"\n") > max_rows:
+    if count_lines(data) > max_rows:
         return (
-            f"The {label} file has more than {max_rows:,} rows: use the pathways "
+            f"The {label} file has more than {max_rows:,} lines: use the pathways "
             "population command for a population this size"
         )
     return None
+
+
+def count_lines(data: bytes) -> int:
+    r"""The lines of a text file, whichever line breaks it uses (``\n``, ``\r\n``, ``\r``).
+
+    A last line without a line break counts too. The CSV reader ends a row at
+    any of these breaks, so no file has more rows than lines.
+
+    >>> count_lines(b"id\r1\r2\r"), count_lines(b"id\r\n1\r\n2"), count_lines(b"id\n1\n")
+    (3, 3, 2)
+    """
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    unterminated = bool(data) and data[-1:] not in (b"\n", b"\r")
+    return breaks + unterminated
 
 
 # --- serving --------------------------------------------------------------------------

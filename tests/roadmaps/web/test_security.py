@@ -336,6 +336,41 @@ def test_nothing_is_written_to_disk_during_requests(
     assert _WATCH.seen == []
 
 
+def _cr_only_people(population_files: dict[str, bytes], lines: int) -> bytes:
+    """A people file with old Mac line breaks (``\r`` only): its header and one-cell rows.
+
+    Each row has an id but too few columns: the population run still sorts it (to
+    reject its episodes and events with it), which is what would spill to disk.
+    """
+    header = population_files["people"].split(b"\n")[0].rstrip(b"\r")
+    rows = b"".join(b"p%d\r" % n for n in range(lines - 1))
+    return header + b"\r" + rows
+
+
+def test_a_cr_only_upload_over_the_line_cap_is_refused_and_nothing_is_written(
+    app: Any, watched: tuple[Path, Path], population_files: dict[str, bytes]
+) -> None:
+    """Issue 13: the cap counted only ``\n``, so 150,000 ``\r`` rows passed and spilled to disk."""
+    cwd, tmp = watched
+    client = app.test_client()
+    over = _cr_only_people(population_files, 150_000)
+    at_cap = _cr_only_people(population_files, 100_000)
+    assert over.count(b"\n") == 0 and len(over) < 4 * 1024 * 1024
+    _WATCH.seen.clear()
+    _WATCH.active = True
+    try:
+        refused = _population_post(client, {"people": over})
+        accepted = _population_post(client, {"people": at_cap})
+    finally:
+        _WATCH.active = False
+    assert refused.status_code == 422
+    assert "has more than 100,000 lines" in refused.get_data(as_text=True)
+    assert accepted.status_code == 200, "at the cap the run stays in memory"
+    assert "Read 99999 rows: 0 used and 99999 rejected" in accepted.get_data(as_text=True)
+    assert _tree(cwd) == set() and _tree(tmp) == set()
+    assert _WATCH.seen == []
+
+
 def test_the_real_server_keeps_big_requests_in_memory(
     watched: tuple[Path, Path], population_files: dict[str, bytes]
 ) -> None:
