@@ -368,33 +368,71 @@ def memory_files(contents: Mapping[str, bytes]) -> Iterator[dict[str, Path]]:
         yield paths
 
 
-# --- CSRF: a signed double-submit token -----------------------------------------------
+# --- CSRF: a signed double-submit token with a time -----------------------------------
+
+#: How long the forms of a page can be sent, in seconds from when the page was made: the
+#: default of :func:`create_app`'s ``form_max_age`` (``pathways serve --form-expiry``).
+FORM_MAX_AGE = 2 * 60 * 60
+#: How far a page's time may be ahead of this server's clock (another server's clock).
+_CLOCK_SKEW = 60
 
 
 class CsrfError(BadRequest):
+    title = "Sorry, there is a problem with the page"
     description = (
         "This form could not be accepted because it was out of date or did not come from "
         "this site. Go back, reload the page and try again."
     )
 
 
-def _sign(secret: bytes, nonce: str) -> str:
-    mac = hmac.new(secret, nonce.encode("ascii"), hashlib.sha256).digest()
+class FormExpired(CsrfError):
+    title = "This page has expired"
+    description = (
+        "For your security, the forms of a page can only be sent for {hours} after the "
+        "page was opened. Nothing you entered was kept. Start again from the form, or open "
+        "the person file you saved."
+    )
+
+
+def _sign(secret: bytes, message: str) -> str:
+    mac = hmac.new(secret, message.encode("ascii"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
 def new_csrf_token(secret: bytes) -> str:
-    """A random value with its HMAC: the cookie and the hidden field both carry it."""
+    """The cookie's token: a random value with its HMAC (it lives until the browser closes)."""
     nonce = secrets.token_urlsafe(24)
     return f"{nonce}.{_sign(secret, nonce)}"
 
 
 def csrf_token_valid(secret: bytes, token: str | None) -> bool:
-    """Whether a token was made by this app (with this secret)."""
-    if not token or token.count(".") != 1:
+    """Whether a cookie's token was made by this app (with this secret)."""
+    if not token or token.count(".") != 1 or not token.isascii():
         return False
     nonce, mac = token.split(".")
     return hmac.compare_digest(_sign(secret, nonce), mac)
+
+
+def new_form_token(secret: bytes, cookie: str, now: float) -> str:
+    """The hidden field's token of a page made at ``now`` (seconds since the epoch).
+
+    The time, signed together with the browser's cookie token: a page's forms
+    can only be sent from the browser that opened it, and only for a while.
+    """
+    issued = str(int(now))
+    return f"{issued}.{_sign(secret, f'{issued}.{cookie}')}"
+
+
+def form_token_age(secret: bytes, cookie: str | None, sent: str | None, now: float) -> float | None:
+    """Seconds since the page that sent ``sent`` was made; None if it is not ``cookie``'s token."""
+    if not cookie or not sent or sent.count(".") != 1 or not sent.isascii():
+        return None
+    issued, mac = sent.split(".")
+    if not issued.isdigit() or len(issued) > 12:
+        return None
+    if not hmac.compare_digest(_sign(secret, f"{issued}.{cookie}"), mac):
+        return None
+    return now - int(issued)
 
 
 # --- the app ------------------------------------------------------------------------------
@@ -415,8 +453,10 @@ def create_app(
     today: Callable[[], date] = date.today,
     limits: WebLimits = WebLimits(),
     access_log: bool = False,
+    form_max_age: int = FORM_MAX_AGE,
+    clock: Callable[[], float] = time.time,
 ) -> Flask:
-    """The web app (a Flask app; serve it with :func:`make_server`).
+    """The web app (a Flask app; ``pathways serve`` serves it with gunicorn).
 
     Args:
         secret: the key that signs CSRF tokens; default ``$PATHWAYS_WEB_SECRET``,
@@ -425,7 +465,12 @@ def create_app(
         limits: request and upload size limits.
         access_log: log one line per request (method, route, status, time) on
             the ``roadmaps.web.access`` logger. Never a query string, form value or id.
+        form_max_age: seconds for which a page's forms can be sent after the
+            page was made; later, "This page has expired".
+        clock: the time now, in seconds since the epoch (for the forms' age).
     """
+    if form_max_age < 1:
+        raise ValueError(f"form_max_age must be at least 1 second (got {form_max_age})")
     app = Flask(__name__.rpartition(".")[0], static_folder=None)
     app.request_class = _MemoryRequest
     app.config.update(
@@ -443,9 +488,10 @@ def create_app(
     choices = form_choices()
     app.log_exception = _quiet_log_exception  # type: ignore[method-assign]
 
-    _register_security(app, signing_key, limits, access_log)
-    _register_template_globals(app, signing_key, limits, choices)
-    _register_error_pages(app, limits)
+    forms = _FormTokens(signing_key, form_max_age, clock)
+    _register_security(app, forms, limits, access_log)
+    _register_template_globals(app, forms, limits, choices)
+    _register_error_pages(app, limits, form_max_age)
     _register_person_routes(app, today, choices)
     _register_roadmap_routes(app, areas)
     _register_open_routes(app, today, limits)
@@ -461,7 +507,24 @@ def _quiet_log_exception(exc_info: Any) -> None:
     LOG.error("internal error %s on %s\n%s", getattr(kind, "__name__", kind), _route(), frames)
 
 
-def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access_log: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class _FormTokens:
+    """The app's CSRF secret, how long a page's forms last, and the clock."""
+
+    secret: bytes
+    max_age: int
+    clock: Callable[[], float]
+
+    def check(self, cookie: str | None, sent: str | None) -> None:
+        """Raise :class:`CsrfError`, or :class:`FormExpired`, unless ``sent`` may be accepted."""
+        age = form_token_age(self.secret, cookie, sent, self.clock())
+        if age is None or age < -_CLOCK_SKEW:
+            raise CsrfError()
+        if age > self.max_age:
+            raise FormExpired()
+
+
+def _register_security(app: Flask, forms: _FormTokens, limits: WebLimits, access_log: bool) -> None:
     """Check each request's size limit and CSRF token; give each response its security headers.
 
     Every request gets a fresh nonce for its page's style and script; a response sets the
@@ -474,14 +537,13 @@ def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access
         g.nonce = secrets.token_urlsafe(18)
         g.style_hashes = ()
         cookie = request.cookies.get(CSRF_COOKIE)
-        g.csrf_token = cookie if csrf_token_valid(signing_key, cookie) else None
+        g.csrf_token = cookie if csrf_token_valid(forms.secret, cookie) else None
         request.max_content_length = (
             limits.population if request.endpoint == "population" else limits.form
         )
         if request.method == "POST":
-            sent = request.form.get(CSRF_FIELD)  # reads the body: size limits apply here
-            if g.csrf_token is None or not sent or not hmac.compare_digest(sent, g.csrf_token):
-                raise CsrfError()
+            # Reading the form reads the body: the size limits apply here, before any of it.
+            forms.check(g.csrf_token, request.form.get(CSRF_FIELD))
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -522,15 +584,18 @@ def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access
 
 
 def _register_template_globals(
-    app: Flask, signing_key: bytes, limits: WebLimits, choices: Choices
+    app: Flask, forms: _FormTokens, limits: WebLimits, choices: Choices
 ) -> None:
     """What every template can use: the nonce, the CSRF token, the styles, script and choices."""
 
     def csrf_token() -> str:
+        """The page's form token (and a new cookie token if the browser has none)."""
         if g.get("csrf_token") is None:
-            g.csrf_token = new_csrf_token(signing_key)
+            g.csrf_token = new_csrf_token(forms.secret)
             g.set_csrf_cookie = True
-        return str(g.csrf_token)
+        if g.get("form_token") is None:
+            g.form_token = new_form_token(forms.secret, str(g.csrf_token), forms.clock())
+        return str(g.form_token)
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
@@ -547,7 +612,7 @@ def _register_template_globals(
         }
 
 
-def _register_error_pages(app: Flask, limits: WebLimits) -> None:
+def _register_error_pages(app: Flask, limits: WebLimits, form_max_age: int) -> None:
     """Error pages: no traceback, no detail that could hold personal data."""
 
     @app.errorhandler(HTTPException)
@@ -555,7 +620,8 @@ def _register_error_pages(app: Flask, limits: WebLimits) -> None:
         code = error.code or 500
         title, message = _ERROR_TEXT.get(code, ("Something went wrong", _ERROR_TEXT[400][1]))
         if isinstance(error, CsrfError):
-            message = CsrfError.description
+            title = error.title
+            message = str(error.description).format(hours=_duration(form_max_age))
         elif code == 413:
             message = message.format(form=_size(limits.form), population=_size(limits.population))
         return render_template("error.html", title=title, message=message, code=code), code
@@ -715,6 +781,15 @@ _ERROR_TEXT: dict[int, tuple[str, str]] = {
         "or tell your system administrator the time it happened.",
     ),
 }
+
+
+def _duration(seconds: int) -> str:
+    """A time in words: ``2 hours``, ``1 hour``, ``30 minutes``."""
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
 def _size(limit: int) -> str:
