@@ -37,9 +37,8 @@ from roadmaps.web._app import (
     csrf_token_valid,
     form_token_age,
     new_csrf_token,
-    serve_in_thread,
-    stop_server,
 )
+from roadmaps.web._serving import serve_in_thread, stop_server
 
 # --- security headers, CSRF, errors ---------------------------------------------------------------
 
@@ -440,12 +439,12 @@ def test_a_cr_only_upload_over_the_line_cap_is_refused_and_nothing_is_written(
 def test_the_real_server_keeps_big_requests_in_memory(
     watched: tuple[Path, Path], population_files: dict[str, bytes]
 ) -> None:
-    """Waitress buffers bodies over 512 KB in temporary files unless told otherwise."""
+    """The single-process server (tests, Windows) hands big bodies to the app unspooled."""
     cwd, tmp = watched
     app = create_app(secret=SECRET, today=lambda: TODAY)
-    server, thread = serve_in_thread(app, threads=2)
+    server, thread = serve_in_thread(app)
     try:
-        port = server.effective_port
+        port = server.port
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", "/")
         response = connection.getresponse()
