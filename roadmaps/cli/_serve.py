@@ -23,7 +23,7 @@ NAME = "serve"
 HELP = "the practitioner's web app (needs the web extra)"
 
 #: Connections each worker process serves at once (``ServerSettings.threads``).
-DEFAULT_THREADS = 64
+DEFAULT_THREADS = 256
 #: Minutes for which a page's forms can be sent (``create_app``'s ``form_max_age``).
 DEFAULT_FORM_EXPIRY = 120
 

@@ -62,7 +62,7 @@ class ServerSettings:
     """
 
     workers: int | None = None
-    threads: int = 64
+    threads: int = 256
     connections: int = 1000
     keepalive: int = 5
     timeout: int = 30
