@@ -26,6 +26,7 @@ connections open.
     python benchmarks/bench_web_slow_clients.py --kinds idle --slow 1000
     python benchmarks/bench_web_slow_clients.py --threads 64      # pathways serve --threads 64
     python benchmarks/bench_web_slow_clients.py --nginx           # through nginx, if installed
+    python benchmarks/bench_web_slow_clients.py --nginx /opt/nginx/sbin/nginx
 
 ``--nginx`` puts nginx in front (the proxy settings of docs/web-app.md that
 matter here: buffering of requests and pages, client timeouts), with its
@@ -275,15 +276,14 @@ def phase(kind: str | None, args: argparse.Namespace, port: int) -> None:
     print(f"    target p95 <= 200 ms and 0 errors: {'met' if met else 'NOT met'}")
 
 
-def start_nginx(upstream: int, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_nginx(program: str, upstream: int, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (folder / name).mkdir()
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(folder=folder, port=port, upstream=upstream))
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     process = subprocess.Popen(
-        [nginx, "-c", str(conf), "-p", str(folder), "-g", "daemon off;"],
+        [program, "-c", str(conf), "-p", str(folder), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -307,7 +307,13 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds a phase (10)")
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
-    parser.add_argument("--nginx", action="store_true", help="put nginx in front")
+    parser.add_argument(
+        "--nginx",
+        nargs="?",
+        const="nginx",
+        metavar="PATH",
+        help="put nginx in front (the nginx program: default the one on the PATH)",
+    )
     args = parser.parse_args()
     kinds = [k for k in args.kinds.split(",") if k]
     unknown = set(kinds) - set(KINDS)
@@ -315,8 +321,9 @@ def main() -> int:
         parser.error(
             f"unknown kinds: {', '.join(sorted(unknown))} (choose from {', '.join(KINDS)})"
         )
-    if args.nginx and not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
-        parser.error("--nginx needs nginx installed (Debian: apt-get install nginx-light)")
+    nginx_program = shutil.which(args.nginx) if args.nginx else None
+    if args.nginx and nginx_program is None:
+        parser.error(f"--nginx: no nginx program at {args.nginx} (Debian: apt-get install nginx)")
 
     server_port = free_port()
     server = start_server(server_port, args.workers, args.threads)
@@ -324,8 +331,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="pathways-bench-nginx-"))  # private: 0700
     try:
         port = server_port
-        if args.nginx:
-            nginx, port = start_nginx(server_port, folder)
+        if nginx_program:
+            nginx, port = start_nginx(nginx_program, server_port, folder)
         front = "through nginx, " if args.nginx else ""
         print(
             f"slow clients: pathways serve --workers {args.workers} --threads {args.threads} "
