@@ -30,6 +30,7 @@ from web_helpers import (
     post_form,
 )
 
+from roadmaps.web import serve_in_thread, stop_server
 from roadmaps.web._app import (
     CSRF_COOKIE,
     FORM_MAX_AGE,
@@ -38,7 +39,6 @@ from roadmaps.web._app import (
     form_token_age,
     new_csrf_token,
 )
-from roadmaps.web._serving import serve_in_thread, stop_server
 
 # --- security headers, CSRF, errors ---------------------------------------------------------------
 

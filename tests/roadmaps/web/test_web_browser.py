@@ -34,9 +34,9 @@ import pytest
 from cohorts import CareEpisode, EhcPlan, Event, Person
 from roadmaps import generate_roadmap
 from roadmaps.render import palette as pal
+from roadmaps.web import serve_in_thread, stop_server
 from roadmaps.web._app import FOCUS, create_app, web_contrast_pairs
 from roadmaps.web._forms import read_person_file
-from roadmaps.web._serving import serve_in_thread, stop_server
 
 pytestmark = pytest.mark.slow
 
