@@ -147,11 +147,15 @@ class _Serve:
         self.stderr: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.announcement = self.lines.get(timeout=60)
-        while "pathways web app on" not in self.announcement:
+        try:
             self.announcement = self.lines.get(timeout=60)
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", self.announcement)
-        assert found is not None, self.announcement
+            while "pathways web app on" not in self.announcement:
+                self.announcement = self.lines.get(timeout=60)
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", self.announcement)
+            assert found is not None, self.announcement
+        except BaseException:
+            self.kill()  # the test's finally never sees a server that failed to start
+            raise
         self.port = int(found.group(1))
 
     def _read(self) -> None:
