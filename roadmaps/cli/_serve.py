@@ -61,8 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--trusted-proxy",
         metavar="ADDRESS",
         default=None,
-        help="the reverse proxy's address, whose X-Forwarded-Proto header is believed "
-        "(default: none)",
+        help="the reverse proxy's IP address (or network), whose X-Forwarded-Proto header is "
+        "believed (default: none)",
     )
     p.add_argument(
         "--access-log",
@@ -100,10 +100,11 @@ def _check(args: argparse.Namespace) -> None:
         )
     if args.trusted_proxy is not None:
         try:
-            ipaddress.ip_address(args.trusted_proxy)
+            ipaddress.ip_network(args.trusted_proxy)
         except ValueError:
             raise InputError(
-                f"--trusted-proxy must be an IP address (got {args.trusted_proxy[:60]!r})",
+                "--trusted-proxy must be an IP address or network, such as 127.0.0.1 or "
+                f"10.0.0.0/24 (got {args.trusted_proxy[:60]!r})",
                 id="--trusted-proxy",
             ) from None
     if args.workers is not None and args.workers < 1:

@@ -17,6 +17,7 @@ made in memory (``/dev/shm``) where there is such a folder.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import socket
@@ -57,8 +58,8 @@ class ServerSettings:
         timeout: seconds after which gunicorn restarts a worker that has stopped
             answering its master (stuck).
         graceful_timeout: seconds a stopping worker has to finish the requests in hand.
-        trusted_proxy: the reverse proxy's address: only from it is
-            ``X-Forwarded-Proto`` believed (the page was served over HTTPS).
+        trusted_proxy: the reverse proxy's IP address or network: only from it
+            is ``X-Forwarded-Proto`` believed (the page was served over HTTPS).
     """
 
     workers: int | None = None
@@ -290,10 +291,17 @@ def make_server(
 
 def _trusting(wsgi_app: Callable[..., Any], trusted_proxy: str | None) -> Callable[..., Any]:
     """The app, told a request came over HTTPS only if the trusted proxy says so."""
+    network = ipaddress.ip_network(trusted_proxy) if trusted_proxy else None
+
+    def from_proxy(address: str) -> bool:
+        try:
+            return network is not None and ipaddress.ip_address(address) in network
+        except ValueError:
+            return False
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         proto = environ.pop("HTTP_X_FORWARDED_PROTO", "")
-        if trusted_proxy and environ.get("REMOTE_ADDR") == trusted_proxy and proto == "https":
+        if proto == "https" and from_proxy(environ.get("REMOTE_ADDR", "")):
             environ["wsgi.url_scheme"] = "https"
         return wsgi_app(environ, start_response)
 

@@ -82,7 +82,7 @@ def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["serve", "--form-expiry", "0"]) == 2
     assert "--form-expiry must be at least 1 minute" in capsys.readouterr().err
     assert cli_main(["serve", "--trusted-proxy", "proxy.example"]) == 2
-    assert "--trusted-proxy must be an IP address" in capsys.readouterr().err
+    assert "--trusted-proxy must be an IP address or network" in capsys.readouterr().err
 
 
 def test_gunicorn_settings_bound_every_connection_and_write_nothing() -> None:
@@ -356,3 +356,22 @@ def test_without_gunicorn_one_process_serves(tmp_path: Path) -> None:
     assert refused.stderr.startswith("error: ")
     assert "more than one worker process needs gunicorn" in refused.stderr
     assert len(refused.stderr.splitlines()) == 1
+
+
+def test_the_single_process_server_believes_https_from_the_trusted_proxy_only() -> None:
+    from roadmaps.web._serving import _trusting
+
+    def scheme(environ: dict[str, str], start_response: object) -> str:
+        return environ["wsgi.url_scheme"]
+
+    def seen(trusted: str | None, remote: str, proto: str = "https") -> str:
+        environ = {"wsgi.url_scheme": "http", "REMOTE_ADDR": remote}
+        environ["HTTP_X_FORWARDED_PROTO"] = proto
+        return str(_trusting(scheme, trusted)(environ, None))
+
+    assert seen("127.0.0.1", "127.0.0.1") == "https"
+    assert seen("10.0.0.0/24", "10.0.0.7") == "https"
+    assert seen("127.0.0.1", "192.0.2.1") == "http"
+    assert seen(None, "127.0.0.1") == "http"
+    assert seen("127.0.0.1", "127.0.0.1", proto="http") == "http"
+    assert seen("127.0.0.1", "not an address") == "http"
