@@ -1,8 +1,8 @@
-"""A bounded load test of the web app on loopback (issue 7): not a test, it prints figures.
+"""A bounded load test of the web app on loopback (issues 7 and 13): not a test, it prints figures.
 
-It starts ``pathways serve`` (waitress, the production server, with its default
-worker processes and threads unless told otherwise) in a subprocess on a free
-loopback port, then runs 50 concurrent clients for 30 seconds. Each client
+It starts ``pathways serve`` (gunicorn, with its default worker processes and
+threads unless told otherwise) in a subprocess on a free loopback port, then
+runs 50 concurrent clients for 30 seconds. Each client
 fetches the form once (for its CSRF cookie and token), then posts the form of a
 young person in care with an EHC plan again and again, each time with another
 date of birth, and reads the whole roadmap page. By default it is a closed
@@ -12,7 +12,9 @@ and prints the configuration it ran, p50/p95/p99 latency, the throughput and
 the error count (any status but 200, or a page without the roadmap, or a
 connection error).
 
-Targets (issue 7): p95 ≤ 200 ms and zero errors on a 2-core machine.
+Targets (issues 7 and 13): p95 ≤ 200 ms and zero errors on a 2-core machine.
+``benchmarks/bench_web_slow_clients.py`` measures the same pages with slow and
+idle clients holding connections open.
 
     python benchmarks/bench_web_load.py                 # 50 clients, 30 s, no pause
     python benchmarks/bench_web_load.py --clients 10 --duration 5
@@ -287,7 +289,7 @@ def main() -> int:
         "--threads",
         type=int,
         default=DEFAULT_THREADS,
-        help=f"threads in each worker process (default {DEFAULT_THREADS}, as pathways serve)",
+        help=f"connections each worker serves at once (default {DEFAULT_THREADS}, as pathways serve)",
     )
     parser.add_argument(
         "--think",

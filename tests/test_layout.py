@@ -182,12 +182,13 @@ PUBLIC_NAMES = {
         "visible_text",
     ],
     "roadmaps.web": [
+        "ServerSettings",
         "WebLimits",
         "create_app",
         "listen_sockets",
         "make_server",
+        "serve",
         "serve_in_thread",
-        "serve_workers",
         "stop_server",
     ],
     "roadmaps.population": [

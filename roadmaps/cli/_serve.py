@@ -1,12 +1,13 @@
-"""The ``serve`` sub-command: the practitioner's web app on waitress (issue 7).
+"""The ``serve`` sub-command: the practitioner's web app, served by gunicorn (issues 7 and 13).
 
 ``pathways serve [--host 127.0.0.1] [--port 8000]`` binds to loopback by
-default. Put the council's reverse proxy (sign-in, TLS) in front of it; see
-``docs/web-app.md``. It needs the ``web`` extra: ``pip install
+default. Put the council's reverse proxy (sign-in, TLS, slow clients) in front
+of it; see ``docs/web-app.md``. It needs the ``web`` extra: ``pip install
 'transition-pathways[web]'``.
 
-It serves from one worker process per processor core (``--workers``), each a
-waitress server with ``--threads`` threads, all on one listening socket.
+It serves from one gunicorn worker process per processor core (``--workers``),
+each serving up to ``--threads`` connections at once, all on the listening
+sockets bound here. Where gunicorn cannot run (Windows), one process serves.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
-import os
-import signal
 import sys
 
 from pathways import InputError
@@ -23,10 +22,10 @@ from pathways import InputError
 NAME = "serve"
 HELP = "the practitioner's web app (needs the web extra)"
 
-#: Threads in each worker process. Four keep the time a roadmap page takes steady under
-#: load; with more, Python passes its interpreter lock among more threads and the slowest
-#: pages wait longer (docs/web-app.md, "Load").
-DEFAULT_THREADS = 4
+#: Connections each worker process serves at once (``ServerSettings.threads``).
+DEFAULT_THREADS = 256
+#: Minutes for which a page's forms can be sent (``create_app``'s ``form_max_age``).
+DEFAULT_FORM_EXPIRY = 120
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,20 +40,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="worker processes, sharing the port (default: one per processor core; "
-        "1 on systems without fork)",
+        "1 where gunicorn cannot run, as on Windows)",
     )
     p.add_argument(
         "--threads",
         type=int,
         default=DEFAULT_THREADS,
-        help=f"threads in each worker process (default: {DEFAULT_THREADS})",
+        help="connections each worker process serves at once, slow ones included "
+        f"(default: {DEFAULT_THREADS})",
+    )
+    p.add_argument(
+        "--form-expiry",
+        type=int,
+        metavar="MINUTES",
+        default=DEFAULT_FORM_EXPIRY,
+        help="minutes for which a page's forms can be sent after it was opened "
+        f"(default: {DEFAULT_FORM_EXPIRY})",
     )
     p.add_argument(
         "--trusted-proxy",
         metavar="ADDRESS",
         default=None,
-        help="the reverse proxy's address, whose X-Forwarded-For/-Proto/-Host "
-        "headers are believed (default: none)",
+        help="the reverse proxy's IP address (or network), whose X-Forwarded-Proto header is "
+        "believed (default: none)",
     )
     p.add_argument(
         "--access-log",
@@ -74,31 +82,48 @@ def _is_loopback(host: str) -> bool:
 
 
 def default_workers() -> int:
-    """One worker process per processor core this process may use (1 without ``fork``)."""
-    from roadmaps.population import default_workers as processors
+    """One worker process per processor core this process may use (1 without gunicorn)."""
+    from roadmaps.web import ServerSettings
 
-    return processors() if hasattr(os, "fork") else 1
+    return ServerSettings().worker_count()
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Refuse an option out of range, with a one-line error."""
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port must be between 0 and 65535 (got {args.port})", id="--port")
+    if args.threads < 1:
+        raise InputError(f"--threads must be at least 1 (got {args.threads})", id="--threads")
+    if args.form_expiry < 1:
+        raise InputError(
+            f"--form-expiry must be at least 1 minute (got {args.form_expiry})", id="--form-expiry"
+        )
+    if args.trusted_proxy is not None:
+        try:
+            ipaddress.ip_network(args.trusted_proxy)
+        except ValueError:
+            raise InputError(
+                "--trusted-proxy must be an IP address or network, such as 127.0.0.1 or "
+                f"10.0.0.0/24 (got {args.trusted_proxy[:60]!r})",
+                id="--trusted-proxy",
+            ) from None
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {args.workers})", id="--workers")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from roadmaps.web import create_app, listen_sockets, make_server, serve_workers
+        from roadmaps.web import ServerSettings, create_app, serve
     except ModuleNotFoundError as exc:
         raise InputError(
             f"the web app needs the 'web' extra ({exc.name} is missing): "
             "pip install 'transition-pathways[web]'"
         ) from None
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"--port must be between 0 and 65535 (got {args.port})", id="--port")
-    if args.threads < 1:
-        raise InputError(f"--threads must be at least 1 (got {args.threads})", id="--threads")
-    workers = default_workers() if args.workers is None else args.workers
-    if workers < 1:
-        raise InputError(f"--workers must be at least 1 (got {workers})", id="--workers")
-    if workers > 1 and not hasattr(os, "fork"):
-        raise InputError("--workers above 1 needs a system with fork (not Windows)", id="--workers")
+    _check(args)
+    settings = ServerSettings(
+        workers=args.workers, threads=args.threads, trusted_proxy=args.trusted_proxy
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queue depth says nothing useful
     if not _is_loopback(args.host):
         print(
             f"warning: listening on {args.host}, not only this machine: put a reverse proxy with "
@@ -106,46 +131,24 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     # Made once, before any worker starts: every worker shares its CSRF secret.
-    app = create_app(access_log=args.access_log)
-    if workers > 1:
-        try:
-            sockets = listen_sockets(args.host, args.port)
-        except OSError as exc:
-            raise InputError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
-        _announce(args.host, sockets[0].getsockname()[1], workers)
-        return serve_workers(
-            app, sockets, workers=workers, threads=args.threads, trusted_proxy=args.trusted_proxy
-        )
+    app = create_app(access_log=args.access_log, form_max_age=args.form_expiry * 60)
+
+    def announce(port: int, workers: int) -> None:
+        _announce(args.host, port, workers)
+
     try:
-        server = make_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=args.threads,
-            trusted_proxy=args.trusted_proxy,
-        )
+        return serve(app, settings, host=args.host, port=args.port, announce=announce)
+    except ValueError as exc:  # workers above 1 where gunicorn cannot run
+        raise InputError(str(exc), id="--workers") from None
     except OSError as exc:
         raise InputError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
-    _announce(args.host, server.effective_port, workers)
-    # systemd and container runtimes stop a service with SIGTERM: finish the requests in hand.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.run()  # returns after Ctrl+C or SIGTERM, once running requests are done
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    return 0
 
 
 def _announce(host: str, port: int, workers: int) -> None:
     processes = "1 process" if workers == 1 else f"{workers} worker processes"
+    shown = f"[{host}]" if ":" in host else host
     print(
-        f"pathways web app on http://{host}:{port}/ ({processes}; Ctrl+C to stop)",
+        f"pathways web app on http://{shown}:{port}/ ({processes}; Ctrl+C to stop)",
         file=sys.stderr,
         flush=True,
     )
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt

@@ -1,7 +1,7 @@
 """The practitioner's web app: enter a young person, see the roadmap, print it (issue 7).
 
-``pathways serve`` runs :func:`create_app` on waitress, in one worker process
-per processor core (:func:`serve_workers`) or in one process (:func:`make_server`).
+``pathways serve`` runs :func:`create_app` with gunicorn, in one worker process
+per processor core (``roadmaps/web/_serving.py``).
 Pages are drawn on the server and work without JavaScript; the little script
 there is (print button, focus moves, a "processing" notice) only enhances
 them and runs under the Content-Security-Policy by nonce.
@@ -43,14 +43,10 @@ import hmac
 import html
 import io
 import logging
-import mmap
 import os
 import re
 import secrets
-import signal
-import socket
 import tempfile
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -109,9 +105,13 @@ class WebLimits:
         form: any request but the population upload: the person form, a person
             file, a result page's actions.
         population: the three population CSV files together.
-        population_rows: most lines in any one population CSV (the population
-            reader sorts up to 100,000 rows per file in memory; more would spill
-            to temporary files, which the web app must not write).
+        population_rows: most lines in any one population CSV, its header
+            included, whichever line breaks it uses (:func:`count_lines`: a
+            lone carriage return ends a CSV row too). A row takes at least one
+            line, so a file has fewer rows than this. The population reader
+            sorts up to 100,000 rows of a file in memory and would spill more
+            to temporary files, which the web app must never write: the
+            default stays below that.
     """
 
     form: int = 512 * 1024
@@ -367,33 +367,71 @@ def memory_files(contents: Mapping[str, bytes]) -> Iterator[dict[str, Path]]:
         yield paths
 
 
-# --- CSRF: a signed double-submit token -----------------------------------------------
+# --- CSRF: a signed double-submit token with a time -----------------------------------
+
+#: How long the forms of a page can be sent, in seconds from when the page was made: the
+#: default of :func:`create_app`'s ``form_max_age`` (``pathways serve --form-expiry``).
+FORM_MAX_AGE = 2 * 60 * 60
+#: How far a page's time may be ahead of this server's clock (another server's clock).
+_CLOCK_SKEW = 60
 
 
 class CsrfError(BadRequest):
+    title = "Sorry, there is a problem with the page"
     description = (
         "This form could not be accepted because it was out of date or did not come from "
         "this site. Go back, reload the page and try again."
     )
 
 
-def _sign(secret: bytes, nonce: str) -> str:
-    mac = hmac.new(secret, nonce.encode("ascii"), hashlib.sha256).digest()
+class FormExpired(CsrfError):
+    title = "This page has expired"
+    description = (
+        "For your security, the forms of a page can only be sent for {hours} after the "
+        "page was opened. Nothing you entered was kept. Start again from the form, or open "
+        "the person file you saved."
+    )
+
+
+def _sign(secret: bytes, message: str) -> str:
+    mac = hmac.new(secret, message.encode("ascii"), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
 def new_csrf_token(secret: bytes) -> str:
-    """A random value with its HMAC: the cookie and the hidden field both carry it."""
+    """The cookie's token: a random value with its HMAC (it lives until the browser closes)."""
     nonce = secrets.token_urlsafe(24)
     return f"{nonce}.{_sign(secret, nonce)}"
 
 
 def csrf_token_valid(secret: bytes, token: str | None) -> bool:
-    """Whether a token was made by this app (with this secret)."""
-    if not token or token.count(".") != 1:
+    """Whether a cookie's token was made by this app (with this secret)."""
+    if not token or token.count(".") != 1 or not token.isascii():
         return False
     nonce, mac = token.split(".")
     return hmac.compare_digest(_sign(secret, nonce), mac)
+
+
+def new_form_token(secret: bytes, cookie: str, now: float) -> str:
+    """The hidden field's token of a page made at ``now`` (seconds since the epoch).
+
+    The time, signed together with the browser's cookie token: a page's forms
+    can only be sent from the browser that opened it, and only for a while.
+    """
+    issued = str(int(now))
+    return f"{issued}.{_sign(secret, f'{issued}.{cookie}')}"
+
+
+def form_token_age(secret: bytes, cookie: str | None, sent: str | None, now: float) -> float | None:
+    """Seconds since the page that sent ``sent`` was made; None if it is not ``cookie``'s token."""
+    if not cookie or not sent or sent.count(".") != 1 or not sent.isascii():
+        return None
+    issued, mac = sent.split(".")
+    if not issued.isdigit() or len(issued) > 12:
+        return None
+    if not hmac.compare_digest(_sign(secret, f"{issued}.{cookie}"), mac):
+        return None
+    return now - int(issued)
 
 
 # --- the app ------------------------------------------------------------------------------
@@ -414,8 +452,10 @@ def create_app(
     today: Callable[[], date] = date.today,
     limits: WebLimits = WebLimits(),
     access_log: bool = False,
+    form_max_age: int = FORM_MAX_AGE,
+    clock: Callable[[], float] = time.time,
 ) -> Flask:
-    """The web app (a Flask app; serve it with :func:`make_server`).
+    """The web app (a Flask app; ``pathways serve`` serves it with gunicorn).
 
     Args:
         secret: the key that signs CSRF tokens; default ``$PATHWAYS_WEB_SECRET``,
@@ -424,7 +464,12 @@ def create_app(
         limits: request and upload size limits.
         access_log: log one line per request (method, route, status, time) on
             the ``roadmaps.web.access`` logger. Never a query string, form value or id.
+        form_max_age: seconds for which a page's forms can be sent after the
+            page was made; later, "This page has expired".
+        clock: the time now, in seconds since the epoch (for the forms' age).
     """
+    if form_max_age < 1:
+        raise ValueError(f"form_max_age must be at least 1 second (got {form_max_age})")
     app = Flask(__name__.rpartition(".")[0], static_folder=None)
     app.request_class = _MemoryRequest
     app.config.update(
@@ -442,9 +487,10 @@ def create_app(
     choices = form_choices()
     app.log_exception = _quiet_log_exception  # type: ignore[method-assign]
 
-    _register_security(app, signing_key, limits, access_log)
-    _register_template_globals(app, signing_key, limits, choices)
-    _register_error_pages(app, limits)
+    forms = _FormTokens(signing_key, form_max_age, clock)
+    _register_security(app, forms, limits, access_log)
+    _register_template_globals(app, forms, limits, choices)
+    _register_error_pages(app, limits, form_max_age)
     _register_person_routes(app, today, choices)
     _register_roadmap_routes(app, areas)
     _register_open_routes(app, today, limits)
@@ -460,7 +506,24 @@ def _quiet_log_exception(exc_info: Any) -> None:
     LOG.error("internal error %s on %s\n%s", getattr(kind, "__name__", kind), _route(), frames)
 
 
-def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access_log: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class _FormTokens:
+    """The app's CSRF secret, how long a page's forms last, and the clock."""
+
+    secret: bytes
+    max_age: int
+    clock: Callable[[], float]
+
+    def check(self, cookie: str | None, sent: str | None) -> None:
+        """Raise :class:`CsrfError`, or :class:`FormExpired`, unless ``sent`` may be accepted."""
+        age = form_token_age(self.secret, cookie, sent, self.clock())
+        if age is None or age < -_CLOCK_SKEW:
+            raise CsrfError()
+        if age > self.max_age:
+            raise FormExpired()
+
+
+def _register_security(app: Flask, forms: _FormTokens, limits: WebLimits, access_log: bool) -> None:
     """Check each request's size limit and CSRF token; give each response its security headers.
 
     Every request gets a fresh nonce for its page's style and script; a response sets the
@@ -473,14 +536,13 @@ def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access
         g.nonce = secrets.token_urlsafe(18)
         g.style_hashes = ()
         cookie = request.cookies.get(CSRF_COOKIE)
-        g.csrf_token = cookie if csrf_token_valid(signing_key, cookie) else None
+        g.csrf_token = cookie if csrf_token_valid(forms.secret, cookie) else None
         request.max_content_length = (
             limits.population if request.endpoint == "population" else limits.form
         )
         if request.method == "POST":
-            sent = request.form.get(CSRF_FIELD)  # reads the body: size limits apply here
-            if g.csrf_token is None or not sent or not hmac.compare_digest(sent, g.csrf_token):
-                raise CsrfError()
+            # Reading the form reads the body: the size limits apply here, before any of it.
+            forms.check(g.csrf_token, request.form.get(CSRF_FIELD))
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -521,15 +583,18 @@ def _register_security(app: Flask, signing_key: bytes, limits: WebLimits, access
 
 
 def _register_template_globals(
-    app: Flask, signing_key: bytes, limits: WebLimits, choices: Choices
+    app: Flask, forms: _FormTokens, limits: WebLimits, choices: Choices
 ) -> None:
     """What every template can use: the nonce, the CSRF token, the styles, script and choices."""
 
     def csrf_token() -> str:
+        """The page's form token (and a new cookie token if the browser has none)."""
         if g.get("csrf_token") is None:
-            g.csrf_token = new_csrf_token(signing_key)
+            g.csrf_token = new_csrf_token(forms.secret)
             g.set_csrf_cookie = True
-        return str(g.csrf_token)
+        if g.get("form_token") is None:
+            g.form_token = new_form_token(forms.secret, str(g.csrf_token), forms.clock())
+        return str(g.form_token)
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
@@ -548,7 +613,7 @@ def _register_template_globals(
         }
 
 
-def _register_error_pages(app: Flask, limits: WebLimits) -> None:
+def _register_error_pages(app: Flask, limits: WebLimits, form_max_age: int) -> None:
     """Error pages: no traceback, no detail that could hold personal data."""
 
     @app.errorhandler(HTTPException)
@@ -556,7 +621,8 @@ def _register_error_pages(app: Flask, limits: WebLimits) -> None:
         code = error.code or 500
         title, message = _ERROR_TEXT.get(code, ("Something went wrong", _ERROR_TEXT[400][1]))
         if isinstance(error, CsrfError):
-            message = CsrfError.description
+            title = error.title
+            message = str(error.description).format(hours=_duration(form_max_age))
         elif code == 413:
             message = message.format(form=_size(limits.form), population=_size(limits.population))
         return render_template("error.html", title=title, message=message, code=code), code
@@ -716,6 +782,15 @@ _ERROR_TEXT: dict[int, tuple[str, str]] = {
         "or tell your system administrator the time it happened.",
     ),
 }
+
+
+def _duration(seconds: int) -> str:
+    """A time in words: ``2 hours``, ``1 hour``, ``30 minutes``."""
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute" + ("s" if minutes != 1 else "")
 
 
 def _size(limit: int) -> str:
@@ -885,311 +960,23 @@ def _csv_problem(filename: str, data: bytes, label: str, max_rows: int) -> str |
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return f"The {label} file must be saved as UTF-8 text (in Excel: CSV UTF-8)"
-    if data.count(b"\n") > max_rows:
+    if count_lines(data) > max_rows:
         return (
-            f"The {label} file has more than {max_rows:,} rows: use the pathways "
+            f"The {label} file has more than {max_rows:,} lines: use the pathways "
             "population command for a population this size"
         )
     return None
 
 
-# --- serving --------------------------------------------------------------------------
+def count_lines(data: bytes) -> int:
+    r"""The lines of a text file, whichever line breaks it uses (``\n``, ``\r\n``, ``\r``).
 
+    A last line without a line break counts too. The CSV reader ends a row at
+    any of these breaks, so no file has more rows than lines.
 
-def make_server(
-    app: Flask,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    threads: int = 8,
-    trusted_proxy: str | None = None,
-    limits: WebLimits = WebLimits(),
-) -> Any:
-    """A waitress server for the app (call ``.run()``; ``.close()`` stops it).
-
-    Waitress buffers large requests and responses in temporary files by default;
-    the buffers here are sized so that everything stays in memory. Requests far
-    over the app's own limits are refused by waitress before the app sees them.
-
-    Args:
-        trusted_proxy: the address of the reverse proxy whose ``X-Forwarded-*``
-            headers (client address, https) may be believed; None believes none.
+    >>> count_lines(b"id\r1\r2\r"), count_lines(b"id\r\n1\r\n2"), count_lines(b"id\n1\n")
+    (3, 3, 2)
     """
-    from waitress.server import create_server
-
-    options = _waitress_options(threads, trusted_proxy, limits)
-    return create_server(app, host=host, port=port, **options)
-
-
-def _waitress_options(threads: int, trusted_proxy: str | None, limits: WebLimits) -> dict[str, Any]:
-    """The options of :func:`make_server`'s waitress server, but where it listens."""
-    biggest = max(limits.form, limits.population)
-    options: dict[str, Any] = {
-        "threads": threads,
-        "ident": "",  # no Server header
-        "max_request_body_size": biggest * 2,
-        "inbuf_overflow": biggest * 2 + 64 * 1024,
-        "outbuf_overflow": 256 * 1024 * 1024,
-        "expose_tracebacks": False,
-        "clear_untrusted_proxy_headers": True,
-    }
-    if trusted_proxy:
-        options["trusted_proxy"] = trusted_proxy
-        options["trusted_proxy_headers"] = {
-            "x-forwarded-for",
-            "x-forwarded-proto",
-            "x-forwarded-host",
-        }
-    return options
-
-
-#: Connections the kernel queues for the listening socket (waitress's own default).
-_BACKLOG = 1024
-#: The signals that stop the server: Ctrl+C, and a service manager's stop.
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def listen_sockets(host: str, port: int) -> list[socket.socket]:
-    """Listening sockets for ``host`` and ``port``, bound as waitress binds them.
-
-    A name may give more than one address (``localhost``: 127.0.0.1 and ::1),
-    each with its own socket.
-
-    Raises:
-        OSError: an address cannot be bound (in use, not on this machine).
-    """
-    from waitress.adjustments import Adjustments
-
-    bound: list[socket.socket] = []
-    try:
-        for family, kind, proto, address in Adjustments(host=host, port=port).listen:
-            sock = socket.socket(family, kind, proto)
-            bound.append(sock)
-            if family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-            sock.listen(_BACKLOG)
-    except OSError:
-        for sock in bound:
-            sock.close()
-        raise
-    return bound
-
-
-def serve_workers(
-    app: Flask,
-    sockets: Sequence[socket.socket],
-    *,
-    workers: int,
-    threads: int,
-    trusted_proxy: str | None = None,
-    limits: WebLimits = WebLimits(),
-) -> int:
-    """Serve the app from ``workers`` processes that share the listening ``sockets``.
-
-    Python runs one thread at a time per process, so one process uses one
-    processor core; a pre-forked pool of waitress servers uses them all. The
-    processes are forked from this one after the app is made, so they share its
-    CSRF secret (a form from one is accepted by another) and nothing else: no
-    process keeps anything between requests. Each new connection goes to the
-    worker with the fewest open (:class:`_Turns`).
-
-    Returns when every worker has stopped: after SIGINT (``Ctrl+C``) or SIGTERM
-    to this process, which passes SIGTERM on and lets the workers finish the
-    requests in hand (exit status 0); or, if a worker stops by itself, after
-    stopping the others (exit status 1, so that a service manager restarts the
-    whole server). Needs ``os.fork`` (not on Windows).
-    """
-    children: set[int] = set()
-    stopping = False
-    turns = _Turns(workers)
-    options = {"sockets": list(sockets), **_waitress_options(threads, trusted_proxy, limits)}
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
-    status = 0
-    try:
-        for worker in range(workers):
-            if not stopping:
-                children.add(_fork_worker(app, options, turns, worker))
-        while children:
-            pid, _ = os.wait()  # a signal runs stop() and the wait goes on
-            children.discard(pid)
-            if not stopping:
-                LOG.error("a worker process stopped unexpectedly; stopping the others")
-                status = 1
-                stop(signal.SIGTERM, None)
-    finally:
-        if children:  # only if this process failed (a fork refused): leave no worker behind
-            stop(signal.SIGTERM, None)
-            for pid in children:
-                os.waitpid(pid, 0)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for sock in sockets:
-            sock.close()
-        turns.close()
-    return status
-
-
-class _Turns:
-    """Which worker process takes the next connection: the one with the fewest open.
-
-    The kernel hands a new connection to whichever process accepts it first, and
-    one process can win nearly every race (41 of the load test's 50 connections),
-    while a browser keeps its connection for the pages that follow. So each worker
-    records how many connections it has open, in memory the workers share, and
-    listens for new ones only while no other has fewer. A worker that has just
-    taken one nudges the others (a byte down a pipe each), so that one that is
-    now the least busy starts listening at once rather than when it next wakes.
-    """
-
-    def __init__(self, workers: int) -> None:
-        # Made before the fork, so that the workers share them: an anonymous mapping
-        # (no file, and only numbers in it) and a pipe to each worker.
-        self._counts = memoryview(mmap.mmap(-1, 8 * workers)).cast("q")
-        self._pipes = [os.pipe() for _ in range(workers)]
-        for _, write_end in self._pipes:
-            os.set_blocking(write_end, False)
-
-    def my_turn(self, worker: int, open_now: int) -> bool:
-        """Record the worker's open connections; whether it is among the least busy."""
-        self._counts[worker] = open_now
-        return open_now <= min(self._counts)
-
-    def nudge_others(self, worker: int) -> None:
-        """Wake every other worker to look again whether it is its turn."""
-        for other, (_, write_end) in enumerate(self._pipes):
-            if other != worker:
-                # A full pipe already holds a nudge the worker has yet to read.
-                with contextlib.suppress(BlockingIOError):
-                    os.write(write_end, b"\0")
-
-    def nudges(self, worker: int) -> int:
-        """The end of the worker's pipe that it reads its nudges from."""
-        return self._pipes[worker][0]
-
-    def close(self) -> None:
-        """Close the pipes (in the process that made them, once the workers have stopped)."""
-        for pipe in self._pipes:
-            for end in pipe:
-                os.close(end)
-
-
-def _fork_worker(app: Flask, options: dict[str, Any], turns: _Turns, worker: int) -> int:
-    """Start one worker process and return its id; the worker itself never returns."""
-    # Signals wait until the new process has its own handlers, not the parent's.
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    pid = os.fork()
-    if pid:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-        return pid
-    status = 1
-    try:
-        for sig in _STOP_SIGNALS:
-            signal.signal(sig, _stop_worker)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-        server = _worker_server(app, options, turns, worker)
-        try:
-            server.run()  # returns after SIGTERM or Ctrl+C, once the requests in hand are done
-        finally:
-            server.close()
-        status = 0
-    except KeyboardInterrupt:
-        status = 0
-    except BaseException as exc:
-        frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
-        LOG.error("worker process failed: %s\n%s", type(exc).__name__, frames)
-    finally:
-        os._exit(status)  # never back into the parent's code, handlers or finally blocks
-
-
-def _worker_server(app: Flask, options: dict[str, Any], turns: _Turns, worker: int) -> Any:
-    """A worker's waitress server, which takes new connections only in its turn.
-
-    waitress polls a listening socket for new connections while the socket's
-    ``readable()`` is true, and accepts one in its ``handle_accept()``; both are
-    wrapped here. waitress's own ``readable()`` still runs every time: it also
-    closes idle connections.
-    """
-    from waitress import wasyncore
-    from waitress.server import BaseWSGIServer, create_server
-
-    # waitress's map of this process's sockets and pipes: the listening sockets,
-    # its wake-up pipe, the nudges and one entry per open connection.
-    socket_map: dict[int, Any] = {}
-    server = create_server(app, map=socket_map, **options)
-
-    class Nudges(wasyncore.file_dispatcher):  # type: ignore[misc]
-        def writable(self) -> bool:
-            return False
-
-        def handle_read(self) -> None:
-            self.recv(4096)  # waking the loop was the point: readable() is asked again
-
-    Nudges(turns.nudges(worker), socket_map)
-    for listener in [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]:
-        readable, handle_accept = listener.readable, listener.handle_accept
-
-        def readable_in_turn(readable: Callable[[], bool] = readable) -> bool:
-            accepting = readable()
-            return turns.my_turn(worker, len(socket_map)) and accepting
-
-        def accept_and_nudge(handle_accept: Callable[[], None] = handle_accept) -> None:
-            handle_accept()
-            turns.my_turn(worker, len(socket_map))  # record the new count before the nudge
-            turns.nudge_others(worker)
-
-        listener.readable, listener.handle_accept = readable_in_turn, accept_and_nudge
-    return server
-
-
-def _stop_worker(signum: int, frame: object) -> None:
-    """Stop a worker's waitress loop, once.
-
-    A second signal must not cut the requests in hand: Ctrl+C reaches every
-    process of the terminal, and the parent passes SIGTERM on as well.
-    """
-    for sig in _STOP_SIGNALS:
-        signal.signal(sig, _already_stopping)
-    raise KeyboardInterrupt
-
-
-def _already_stopping(signum: int, frame: object) -> None:
-    """Take no notice of another stop signal.
-
-    Ignoring it with ``SIG_IGN`` instead would make Python report a signal that
-    arrived together with the first as lost to a race.
-    """
-
-
-def serve_in_thread(
-    app: Flask, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4
-) -> tuple[Any, threading.Thread]:
-    """Start the app on waitress in a background thread (for tests and notebooks).
-
-    Returns the server (``server.effective_port`` is the port) and its thread;
-    stop them with :func:`stop_server`.
-    """
-    server = make_server(app, host=host, port=port, threads=threads)
-    thread = threading.Thread(target=server.run, name="pathways-web", daemon=True)
-    thread.start()
-    return server, thread
-
-
-def stop_server(server: Any, thread: threading.Thread, timeout: float = 10) -> None:
-    """Stop a server from :func:`serve_in_thread`: let running requests finish, then close."""
-    from waitress import wasyncore
-
-    server.task_dispatcher.shutdown(timeout=timeout)
-    # Close the sockets in the server's own thread (its trigger runs the call there): closing
-    # them from here could pull a socket from under a poll that is running, which raises.
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(timeout=timeout)
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    unterminated = bool(data) and data[-1:] not in (b"\n", b"\r")
+    return breaks + unterminated

@@ -30,13 +30,14 @@ from web_helpers import (
     post_form,
 )
 
+from roadmaps.web import serve_in_thread, stop_server
 from roadmaps.web._app import (
     CSRF_COOKIE,
+    FORM_MAX_AGE,
     create_app,
     csrf_token_valid,
+    form_token_age,
     new_csrf_token,
-    serve_in_thread,
-    stop_server,
 )
 
 # --- security headers, CSRF, errors ---------------------------------------------------------------
@@ -181,13 +182,77 @@ def test_csrf_tokens_are_signed() -> None:
     assert not csrf_token_valid(SECRET, None)
 
 
+class _Clock:
+    """A clock the test moves on by hand (seconds since the epoch)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_page_expires_two_hours_after_it_was_made() -> None:
+    """Issue 13: a form token never expired; now it carries the signed time of its page."""
+    clock = _Clock()
+    app = create_app(secret=SECRET, today=lambda: TODAY, clock=clock)
+    client = app.test_client()
+    token = csrf(client)
+    clock.now += FORM_MAX_AGE  # two hours on: still good
+    assert client.post("/", data={**example_values(), "csrf_token": token}).status_code == 200
+    clock.now += 1
+    response = client.post("/", data={**example_values(), "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<h1>This page has expired</h1>" in page
+    assert "only be sent for 2 hours after the page was opened" in page
+    assert "Nothing you entered was kept" in page
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "SECRET" not in page and "2009" not in page
+    # The browser's cookie stays; a page opened now has a new token that works.
+    fresh = csrf(client)
+    assert fresh != token
+    assert client.post("/", data={**example_values(), "csrf_token": fresh}).status_code == 200
+
+
+def test_form_expiry_is_a_setting_and_tokens_cannot_be_backdated_or_moved() -> None:
+    clock = _Clock()
+    app = create_app(secret=SECRET, today=lambda: TODAY, clock=clock, form_max_age=30 * 60)
+    client = app.test_client()
+    token = csrf(client)
+    cookie = client.get_cookie(CSRF_COOKIE)
+    assert cookie is not None
+    clock.now += 30 * 60 + 1
+    page = client.post("/", data={**example_values(), "csrf_token": token}).get_data(as_text=True)
+    assert "for 30 minutes after the page was opened" in page
+    issued, mac = token.split(".")
+    for forged in (f"{int(clock.now)}.{mac}", f"{issued}0.{mac}", f"²{issued[1:]}.{mac}"):
+        response = client.post("/", data={**example_values(), "csrf_token": forged})
+        assert response.status_code == 400
+        assert "did not come from this site" in response.get_data(as_text=True), forged
+    # The token is bound to this browser's cookie: another browser's cookie refuses it.
+    other = app.test_client()
+    csrf(other)
+    other_cookie = other.get_cookie(CSRF_COOKIE)
+    assert other_cookie is not None and other_cookie.value != cookie.value
+    fresh = csrf(client)
+    response = other.post("/", data={**example_values(), "csrf_token": fresh})
+    assert response.status_code == 400
+    assert form_token_age(SECRET, cookie.value, fresh, clock.now) == 0
+    assert form_token_age(SECRET, other_cookie.value, fresh, clock.now) is None
+    with pytest.raises(ValueError, match="at least 1 second"):
+        create_app(secret=SECRET, form_max_age=0)
+
+
 def test_secret_from_the_environment_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATHWAYS_WEB_SECRET", "s" * 40)
     first, second = create_app().test_client(), create_app()
     token = csrf(first)
+    cookie = first.get_cookie(CSRF_COOKIE)
+    assert cookie is not None
     # a second process with the same secret accepts the first one's cookie and token
     client = second.test_client()
-    client.set_cookie(CSRF_COOKIE, token)
+    client.set_cookie(CSRF_COOKIE, cookie.value)
     assert client.post("/", data={**example_values(), "csrf_token": token}).status_code == 200
     monkeypatch.setenv("PATHWAYS_WEB_SECRET", "short")
     with pytest.raises(ValueError, match="at least 32"):
@@ -336,15 +401,50 @@ def test_nothing_is_written_to_disk_during_requests(
     assert _WATCH.seen == []
 
 
+def _cr_only_people(population_files: dict[str, bytes], lines: int) -> bytes:
+    """A people file with old Mac line breaks (``\r`` only): its header and one-cell rows.
+
+    Each row has an id but too few columns: the population run still sorts it (to
+    reject its episodes and events with it), which is what would spill to disk.
+    """
+    header = population_files["people"].split(b"\n")[0].rstrip(b"\r")
+    rows = b"".join(b"p%d\r" % n for n in range(lines - 1))
+    return header + b"\r" + rows
+
+
+def test_a_cr_only_upload_over_the_line_cap_is_refused_and_nothing_is_written(
+    app: Any, watched: tuple[Path, Path], population_files: dict[str, bytes]
+) -> None:
+    """Issue 13: the cap counted only ``\n``, so 150,000 ``\r`` rows passed and spilled to disk."""
+    cwd, tmp = watched
+    client = app.test_client()
+    over = _cr_only_people(population_files, 150_000)
+    at_cap = _cr_only_people(population_files, 100_000)
+    assert over.count(b"\n") == 0 and len(over) < 4 * 1024 * 1024
+    _WATCH.seen.clear()
+    _WATCH.active = True
+    try:
+        refused = _population_post(client, {"people": over})
+        accepted = _population_post(client, {"people": at_cap})
+    finally:
+        _WATCH.active = False
+    assert refused.status_code == 422
+    assert "has more than 100,000 lines" in refused.get_data(as_text=True)
+    assert accepted.status_code == 200, "at the cap the run stays in memory"
+    assert "Read 99999 rows: 0 used and 99999 rejected" in accepted.get_data(as_text=True)
+    assert _tree(cwd) == set() and _tree(tmp) == set()
+    assert _WATCH.seen == []
+
+
 def test_the_real_server_keeps_big_requests_in_memory(
     watched: tuple[Path, Path], population_files: dict[str, bytes]
 ) -> None:
-    """Waitress buffers bodies over 512 KB in temporary files unless told otherwise."""
+    """The single-process server (tests, Windows) hands big bodies to the app unspooled."""
     cwd, tmp = watched
     app = create_app(secret=SECRET, today=lambda: TODAY)
-    server, thread = serve_in_thread(app, threads=2)
+    server, thread = serve_in_thread(app)
     try:
-        port = server.effective_port
+        port = server.port
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", "/")
         response = connection.getresponse()

@@ -1,7 +1,8 @@
-"""Serving the web app (issue 7).
+"""Serving the web app (issues 7 and 13).
 
-The extra and the templates it ships with, the ``pathways serve`` command, worker
-processes, and the turns that give each connection to the least busy worker.
+The extra and the templates it ships with, the ``pathways serve`` command, and
+gunicorn's worker processes as ``pathways serve`` runs them: the shared secret, a
+worker restarted, stopping, limits answered with the app's own page, nothing on disk.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from web_helpers import ROOT, example_values
 
 from roadmaps.cli import main as cli_main
 from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
-from roadmaps.web._app import _Turns
+from roadmaps.web import ServerSettings, listen_sockets
 
 # --- packaging and the command ------------------------------------------------------------------
 
@@ -33,7 +34,8 @@ def test_web_extra_is_declared() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
     web = " ".join(extras["web"]).lower()
-    assert "flask" in web and "jinja2" in web and "waitress" in web
+    assert "flask" in web and "jinja2" in web and "gunicorn" in web and "waitress" not in web
+    assert "sys_platform != 'win32'" in web  # gunicorn needs fork
     test = " ".join(extras["test"]).lower()
     assert "transition-pathways[web]" in test and "playwright" in test
 
@@ -77,24 +79,65 @@ def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--port must be between 0 and 65535" in capsys.readouterr().err
     assert cli_main(["serve", "--workers", "0"]) == 2
     assert "--workers must be at least 1" in capsys.readouterr().err
+    assert cli_main(["serve", "--form-expiry", "0"]) == 2
+    assert "--form-expiry must be at least 1 minute" in capsys.readouterr().err
+    assert cli_main(["serve", "--trusted-proxy", "proxy.example"]) == 2
+    assert "--trusted-proxy must be an IP address or network" in capsys.readouterr().err
 
 
-# --- serving from worker processes ----------------------------------------------------------
+def test_gunicorn_settings_bound_every_connection_and_write_nothing() -> None:
+    sockets = listen_sockets("localhost", 0)
+    try:
+        ports = {sock.getsockname()[1] for sock in sockets}
+        assert len(ports) == 1, "every address of a name gets the same free port"
+        options = ServerSettings(workers=2, trusted_proxy="127.0.0.1").gunicorn_options(sockets)
+        assert options["bind"] == [f"fd://{sock.fileno()}" for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert options["worker_class"] == "gthread" and options["workers"] == 2
+    assert options["threads"] == DEFAULT_THREADS and options["worker_connections"] == 1000
+    assert (options["keepalive"], options["timeout"], options["graceful_timeout"]) == (5, 30, 30)
+    assert options["limit_request_line"] == 4094 and options["limit_request_fields"] == 100
+    assert options["forwarded_allow_ips"] == "127.0.0.1"
+    assert ServerSettings(workers=1).gunicorn_options([])["forwarded_allow_ips"] == ""
+    assert options["control_socket_disable"] is True and options["accesslog"] is None
+    if Path("/dev/shm").is_dir():
+        assert options["worker_tmp_dir"] == "/dev/shm"
 
-needs_fork = pytest.mark.skipif(
+
+# --- serving from gunicorn's worker processes ------------------------------------------------
+
+needs_gunicorn = pytest.mark.skipif(
     not hasattr(os, "fork") or not Path("/proc/self/fd").is_dir(),
-    reason="worker processes need fork; the checks read /proc",
+    reason="gunicorn needs fork; the checks read /proc",
 )
 
 
 class _Serve:
-    """``pathways serve --port 0`` in its own process group, as a council would run it."""
+    """``pathways serve --port 0`` in its own process group, as a council would run it.
 
-    def __init__(self, *options: str) -> None:
+    Its working directory, home and temporary folders are fresh ones, to see that
+    nothing is written there.
+    """
+
+    def __init__(self, folder: Path, *options: str, without_gunicorn: bool = False) -> None:
+        self.folders = {name: folder / name for name in ("cwd", "home", "tmp")}
+        for each in self.folders.values():
+            each.mkdir()
         command = "import sys; from roadmaps.cli import main; sys.exit(main())"
+        if without_gunicorn:  # as on Windows, where gunicorn cannot run
+            command = "import sys; sys.modules['gunicorn'] = None; " + command
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "HOME": str(self.folders["home"]),
+            "TMPDIR": str(self.folders["tmp"]),
+        }
         self.process = subprocess.Popen(
             [sys.executable, "-c", command, "serve", "--port", "0", *options],
-            cwd=ROOT,
+            cwd=self.folders["cwd"],
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -104,9 +147,15 @@ class _Serve:
         self.stderr: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.announcement = self.lines.get(timeout=60)
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", self.announcement)
-        assert found is not None, self.announcement
+        try:
+            self.announcement = self.lines.get(timeout=60)
+            while "pathways web app on" not in self.announcement:
+                self.announcement = self.lines.get(timeout=60)
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", self.announcement)
+            assert found is not None, self.announcement
+        except BaseException:
+            self.kill()  # the test's finally never sees a server that failed to start
+            raise
         self.port = int(found.group(1))
 
     def _read(self) -> None:
@@ -115,8 +164,12 @@ class _Serve:
             self.stderr.append(line)
             self.lines.put(line)
 
-    def workers(self, expected: int) -> list[int]:
-        """The ids of the server's worker processes (from /proc), once all have started."""
+    def written(self) -> set[str]:
+        """What is in the server's working directory, home and temporary folders."""
+        return {str(p) for folder in self.folders.values() for p in folder.rglob("*")}
+
+    def workers(self, expected: int, *, other_than: tuple[int, ...] = ()) -> list[int]:
+        """The ids of the server's worker processes (from /proc), once ``expected`` have started."""
         deadline = time.monotonic() + 30
         while True:
             children = []
@@ -125,8 +178,13 @@ class _Serve:
                     fields = stat.read_text().rpartition(")")[2].split()
                 except OSError:  # the process has just ended
                     continue
-                if int(fields[1]) == self.process.pid:
-                    children.append(int(stat.parent.name))
+                pid = int(stat.parent.name)
+                if (
+                    int(fields[1]) == self.process.pid
+                    and fields[0] != "Z"
+                    and pid not in other_than
+                ):
+                    children.append(pid)
             if len(children) >= expected or time.monotonic() > deadline:
                 return sorted(children)
             time.sleep(0.05)
@@ -136,7 +194,7 @@ class _Serve:
             os.killpg(self.process.pid, how)
         else:
             self.process.send_signal(how)
-        return self.process.wait(timeout=30)
+        return self.process.wait(timeout=60)
 
     def kill(self) -> None:
         """Whatever happened in the test, leave no process and no open pipe behind."""
@@ -148,20 +206,23 @@ class _Serve:
         self.process.stderr.close()
 
 
-def _sockets(pid: int) -> int:
-    """How many sockets a process has open: its listening socket and its connections."""
-    return sum(
-        1 for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:")
-    )
-
-
 def _roadmap_body(token: str) -> str:
     return urllib.parse.urlencode({**example_values(), "csrf_token": token, "action": "generate"})
 
 
-@needs_fork
-def test_worker_processes_share_the_secret_and_the_connections() -> None:
-    server = _Serve("--workers", "2", "--threads", "2")
+def _form(connection: http.client.HTTPConnection) -> tuple[str, str]:
+    """The form's CSRF token and the cookie, from ``GET /``."""
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
+    cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+    assert token is not None and cookie
+    return token.group(1), cookie
+
+
+@needs_gunicorn
+def test_worker_processes_share_the_secret_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
+    server = _Serve(tmp_path, "--workers", "2", "--threads", "4")
     connections: list[http.client.HTTPConnection] = []
     try:
         assert "(2 worker processes;" in server.announcement
@@ -170,40 +231,36 @@ def test_worker_processes_share_the_secret_and_the_connections() -> None:
         connections = [
             http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(6)
         ]
-        for connection in connections:
-            started = time.monotonic()
-            connection.request("GET", "/health")
-            assert connection.getresponse().read() == b"ok\n"
-            # Taken at once by the least busy worker, which need not wait to wake up.
-            assert time.monotonic() - started < 0.5
-        connections[0].request("GET", "/")
-        response = connections[0].getresponse()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
-        cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
-        assert token is not None and cookie
+        token, cookie = _form(connections[0])
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-        for connection in connections:  # each connection stays with one worker
-            connection.request("POST", "/", body=_roadmap_body(token.group(1)), headers=headers)
+        for connection in connections:
+            connection.request("POST", "/", body=_roadmap_body(token), headers=headers)
             response = connection.getresponse()
             assert response.status == 200, "a token made by one worker is good in every worker"
             assert b"Transition roadmap" in response.read()
-        # Each new connection went to the worker with the fewest: 3 and 3, not 6 and 0.
-        assert sorted(_sockets(pid) - 1 for pid in workers) == [3, 3]
-        # A worker that dies takes the server down, for the service manager to restart.
+            assert response.getheader("Server") == "gunicorn"  # its name, no version
+        # gunicorn starts a new worker for one that dies; the server goes on.
         os.kill(workers[0], signal.SIGKILL)
-        assert server.process.wait(timeout=30) == 1
-        assert not Path(f"/proc/{workers[1]}").exists()
-        assert any("a worker process stopped unexpectedly" in line for line in server.stderr)
+        replaced = server.workers(2, other_than=(workers[0],))
+        assert len(replaced) == 2 and workers[0] not in replaced
+        assert server.process.poll() is None
+        fresh = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connections.append(fresh)
+        for _ in range(4):
+            fresh.request("POST", "/", body=_roadmap_body(token), headers=headers)
+            assert fresh.getresponse().read().count(b"Transition roadmap") >= 1
+        assert server.stop() == 0
+        assert server.written() == set(), "nothing on disk: no control socket, no temporary file"
     finally:
         for connection in connections:
             connection.close()
         server.kill()
 
 
-@needs_fork
+@needs_gunicorn
 @pytest.mark.parametrize("group", [False, True], ids=["SIGTERM to the server", "Ctrl+C"])
-def test_worker_processes_stop_cleanly(group: bool) -> None:
-    server = _Serve("--workers", "2")
+def test_worker_processes_stop_cleanly(tmp_path: Path, group: bool) -> None:
+    server = _Serve(tmp_path, "--workers", "2")
     try:
         workers = server.workers(2)
         assert len(workers) == 2
@@ -218,19 +275,103 @@ def test_worker_processes_stop_cleanly(group: bool) -> None:
         server.kill()
 
 
-def test_turns_give_each_connection_to_the_least_busy_worker() -> None:
-    turns = _Turns(3)
+@needs_gunicorn
+def test_oversized_requests_get_the_app_page_with_its_security_headers(tmp_path: Path) -> None:
+    """Issue 13: waitress refused big bodies itself, with no security headers.
+
+    gunicorn passes the body to the app, which refuses it by its declared length
+    before reading any of it, with its own page and headers; a body sent in chunks
+    (no declared length) is refused once it passes the limit.
+    """
+    server = _Serve(tmp_path, "--workers", "1")
     try:
-        assert turns.my_turn(0, 0) and turns.my_turn(1, 0)
-        assert not turns.my_turn(0, 1), "another worker has fewer"
-        assert turns.my_turn(2, 0)
-        turns.my_turn(1, 1)
-        turns.my_turn(2, 1)
-        assert turns.my_turn(0, 1), "all equal: everyone may accept"
-        turns.nudge_others(0)
-        assert os.read(turns.nudges(1), 16) == os.read(turns.nudges(2), 16) == b"\0"
-        os.set_blocking(turns.nudges(0), False)
-        with pytest.raises(BlockingIOError):
-            os.read(turns.nudges(0), 16)  # no nudge to itself
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        token, cookie = _form(connection)
+        connection.close()
+        boundary = "pathwaysboundary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="person_file"; '
+                'filename="x.yaml"\r\nContent-Type: application/yaml\r\n\r\n'
+            ).encode()
+            + b"#" * 600_000
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookie}
+        for chunked in (False, True):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            if chunked:
+                pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+                connection.request("POST", "/open", body=pieces, headers=headers)
+            else:
+                connection.request("POST", "/open", body=body, headers=headers)
+            response = connection.getresponse()
+            page = response.read().decode()
+            connection.close()
+            assert response.status == 413, chunked
+            assert "The file or form is too big" in page
+            assert "A person file can be up to 512 KB" in page
+            policy = response.getheader("Content-Security-Policy") or ""
+            assert policy.startswith("default-src 'none'"), chunked
+            assert response.getheader("X-Content-Type-Options") == "nosniff"
+            assert response.getheader("Cache-Control") == "no-store"
+            assert response.getheader("X-Frame-Options") == "DENY"
+        assert server.stop() == 0
+        assert server.written() == set()
     finally:
-        turns.close()
+        server.kill()
+
+
+@needs_gunicorn
+def test_without_gunicorn_one_process_serves(tmp_path: Path) -> None:
+    server = _Serve(tmp_path, without_gunicorn=True)
+    try:
+        assert "(1 process;" in server.announcement
+        assert any(
+            "serving from one process (gunicorn is not installed)" in line for line in server.stderr
+        )
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        token, cookie = _form(connection)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        connection.request("POST", "/", body=_roadmap_body(token), headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200 and b"Transition roadmap" in response.read()
+        assert response.getheader("Server") is None
+        connection.close()
+        assert server.stop(signal.SIGINT) == 0
+        assert not any("Traceback" in line for line in server.stderr), server.stderr
+        assert server.written() == set()
+    finally:
+        server.kill()
+    command = "import sys; sys.modules['gunicorn'] = None; from roadmaps.cli import main; sys.exit(main())"
+    refused = subprocess.run(
+        [sys.executable, "-c", command, "serve", "--port", "0", "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: ")
+    assert "more than one worker process needs gunicorn" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
+
+
+def test_the_single_process_server_believes_https_from_the_trusted_proxy_only() -> None:
+    from roadmaps.web._serving import _trusting
+
+    def scheme(environ: dict[str, str], start_response: object) -> str:
+        return environ["wsgi.url_scheme"]
+
+    def seen(trusted: str | None, remote: str, proto: str = "https") -> str:
+        environ = {"wsgi.url_scheme": "http", "REMOTE_ADDR": remote}
+        environ["HTTP_X_FORWARDED_PROTO"] = proto
+        return str(_trusting(scheme, trusted)(environ, None))
+
+    assert seen("127.0.0.1", "127.0.0.1") == "https"
+    assert seen("10.0.0.0/24", "10.0.0.7") == "https"
+    assert seen("127.0.0.1", "192.0.2.1") == "http"
+    assert seen(None, "127.0.0.1") == "http"
+    assert seen("127.0.0.1", "127.0.0.1", proto="http") == "http"
+    assert seen("127.0.0.1", "not an address") == "http"

@@ -171,7 +171,7 @@ def test_population_wrong_extension_and_row_limit(population_files: dict[str, by
     }
     assert "must be a CSV file" in post_files(client, "/population", data).get_data(as_text=True)
     page = _population_post(client, {"people": population_files["people"]}).get_data(as_text=True)
-    assert "has more than 50 rows" in page
+    assert "has more than 50 lines" in page
 
 
 def test_population_bad_date_and_area(client: Any, population_files: dict[str, bytes]) -> None:

@@ -1,6 +1,6 @@
 """The web app in a real browser: headless Chromium from Debian, driven by Playwright (issue 7).
 
-The real server (waitress) runs on a free loopback port in a background thread.
+The single-process server runs on a free loopback port in a background thread.
 The browser fills the form for a young person in care with an EHC plan, finds
 the roadmap's milestones and gaps on the page, downloads the person file,
 enters an impossible date and sees the error next to the field, and checks
@@ -34,7 +34,8 @@ import pytest
 from cohorts import CareEpisode, EhcPlan, Event, Person
 from roadmaps import generate_roadmap
 from roadmaps.render import palette as pal
-from roadmaps.web._app import FOCUS, create_app, serve_in_thread, stop_server, web_contrast_pairs
+from roadmaps.web import serve_in_thread, stop_server
+from roadmaps.web._app import FOCUS, create_app, web_contrast_pairs
 from roadmaps.web._forms import read_person_file
 
 pytestmark = pytest.mark.slow
@@ -87,9 +88,9 @@ def base_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"{missing}; CI must install it")
         pytest.skip(missing)
-    server, thread = serve_in_thread(create_app(today=lambda: TODAY), threads=4)
+    server, thread = serve_in_thread(create_app(today=lambda: TODAY))
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield f"http://127.0.0.1:{server.port}"
     finally:
         stop_server(server, thread)
 
@@ -381,8 +382,8 @@ def _readme_picture() -> None:  # pragma: no cover - run by hand
     """Remake docs/images/web-app.png: the top of a roadmap page in the app."""
     from playwright.sync_api import sync_playwright
 
-    server, thread = serve_in_thread(create_app(today=lambda: TODAY), threads=2)
-    base = f"http://127.0.0.1:{server.effective_port}"
+    server, thread = serve_in_thread(create_app(today=lambda: TODAY))
+    base = f"http://127.0.0.1:{server.port}"
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)

@@ -1,0 +1,339 @@
+"""Serving the web app: gunicorn's worker processes, or one process where there is no fork.
+
+``pathways serve`` binds its listening sockets here (:func:`listen_sockets`),
+then hands them to gunicorn (:func:`serve_workers`): a master process that
+starts one worker process per processor core, restarts a worker that dies or
+hangs, and stops them all on SIGTERM once the requests in hand are done. Each
+worker is gunicorn's ``gthread`` worker: a thread pool for the connections
+that are being served, and a poller that holds idle kept-alive connections
+without a thread. gunicorn runs on Linux and macOS; on Windows, which has no
+``fork``, :func:`make_server` serves from one process instead.
+
+Nothing is written to disk: gunicorn's control socket is off, and the
+heartbeat file each worker keeps (empty, unlinked as soon as it is made) is
+made in memory (``/dev/shm``) where there is such a folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+from werkzeug.serving import make_server as make_werkzeug_server
+
+LOG = logging.getLogger("roadmaps.web")
+
+#: Connections the kernel queues for a listening socket before a worker takes them.
+BACKLOG = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """How gunicorn serves the app (``pathways serve``'s options and its fixed settings).
+
+    Attributes:
+        workers: worker processes; None: one per processor core this process
+            may use (1 where gunicorn cannot run).
+        threads: connections each worker serves at once, each in a thread of its
+            own, from the request's first byte to the response's last: a page
+            being drawn, or a slow client sending a request or reading a page.
+            Python runs one thread of a process at a time, so more threads do
+            not draw more pages; they let slow clients wait without holding up
+            the others.
+        connections: most connections a worker holds open, these and idle
+            kept-alive ones together; past it, new connections wait in the
+            kernel's queue.
+        keepalive: seconds an idle kept-alive connection, or a new one that
+            has sent nothing, is kept before it is closed.
+        timeout: seconds after which gunicorn restarts a worker that has stopped
+            answering its master (stuck).
+        graceful_timeout: seconds a stopping worker has to finish the requests in hand.
+        trusted_proxy: the reverse proxy's IP address or network: only from it
+            is ``X-Forwarded-Proto`` believed (the page was served over HTTPS).
+    """
+
+    workers: int | None = None
+    threads: int = 256
+    connections: int = 1000
+    keepalive: int = 5
+    timeout: int = 30
+    graceful_timeout: int = 30
+    trusted_proxy: str | None = None
+
+    def worker_count(self) -> int:
+        """The worker processes: ``workers``, or its default."""
+        if self.workers is not None:
+            return self.workers
+        from roadmaps.population import default_workers
+
+        return default_workers() if gunicorn_available() else 1
+
+    def gunicorn_options(self, sockets: Iterable[socket.socket]) -> dict[str, Any]:
+        """gunicorn's settings (https://gunicorn.org/reference/settings/)."""
+        options: dict[str, Any] = {
+            "bind": [f"fd://{sock.fileno()}" for sock in sockets],
+            "backlog": BACKLOG,
+            "workers": self.worker_count(),
+            "worker_class": "gthread",
+            "threads": self.threads,
+            "worker_connections": self.connections,
+            "keepalive": self.keepalive,
+            "timeout": self.timeout,
+            "graceful_timeout": self.graceful_timeout,
+            # A request line, header count and header size past these is refused (400,
+            # 414 or 431) before the app sees it. The body's size is the app's business.
+            "limit_request_line": 4094,
+            "limit_request_fields": 100,
+            "limit_request_field_size": 8190,
+            "forwarded_allow_ips": self.trusted_proxy or "",
+            "proxy_allow_ips": "",
+            # gunicorn writes no access log (the app's own, --access-log, has no query
+            # string); its error log, on stderr, has starts, stops and worker restarts.
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "control_socket_disable": True,  # a socket file in the home folder otherwise
+            "proc_name": "pathways-web",
+        }
+        if Path("/dev/shm").is_dir():
+            options["worker_tmp_dir"] = "/dev/shm"
+        return options
+
+
+def gunicorn_available() -> bool:
+    """Whether gunicorn can run here (it needs ``fork``: not on Windows)."""
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        import gunicorn.app.base  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def listen_sockets(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host`` and ``port``, one for each of its addresses.
+
+    A name may have more than one (``localhost``: 127.0.0.1 and ::1). Port 0
+    picks a free port, the same for every address.
+
+    Raises:
+        OSError: an address cannot be bound (in use, not on this machine).
+    """
+    addresses = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )
+    bound: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(addresses):
+            sock = socket.socket(family, kind, proto)
+            bound.append(sock)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if port == 0 and len(bound) > 1:  # the port the first address was given
+                address = (address[0], bound[0].getsockname()[1], *address[2:])
+            sock.bind(address)
+            sock.listen(BACKLOG)
+    except OSError:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound
+
+
+def serve(
+    app: Flask,
+    settings: ServerSettings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    announce: Callable[[int, int], None] | None = None,
+) -> int:
+    """Serve the app on ``host`` and ``port`` until it is stopped (``pathways serve``).
+
+    With gunicorn's worker processes (:func:`serve_workers`), or, where gunicorn
+    cannot run (Windows), from this one process (:func:`make_server`), with a
+    warning that this is for trying the app out.
+
+    Args:
+        announce: called with the port (``port=0`` picks a free one) and the
+            number of processes once the app is listening.
+
+    Returns:
+        the exit status: 0 once stopped by a signal.
+
+    Raises:
+        OSError: the address cannot be bound.
+        ValueError: more than one worker where gunicorn cannot run.
+    """
+    workers = settings.worker_count()
+    if gunicorn_available():
+        sockets = listen_sockets(host, port)
+        if announce is not None:
+            announce(sockets[0].getsockname()[1], workers)
+        return serve_workers(app, sockets, settings)
+    if workers > 1:
+        raise ValueError(
+            "more than one worker process needs gunicorn, on a system with fork (not Windows)"
+        )
+    LOG.warning(single_process_note())
+    server = make_server(app, host=host, port=port, trusted_proxy=settings.trusted_proxy)
+    if announce is not None:
+        announce(server.port, 1)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: ServerSettings) -> int:
+    """Serve the app with gunicorn from the listening ``sockets`` until it is stopped.
+
+    The workers are forked from this process after the app is made, so they
+    share its CSRF secret (a form from one is accepted by another) and nothing
+    else: no worker keeps anything between requests. SIGTERM (how systemd
+    stops a service) lets the workers finish the requests in hand, SIGINT
+    (``Ctrl+C``) stops them at once; a worker that dies or hangs is restarted.
+    Needs gunicorn and ``os.fork`` (not Windows).
+
+    Returns:
+        the exit status: 0 after a stop signal, gunicorn's own otherwise (3 if
+        a worker could not start).
+    """
+    from gunicorn.app.base import BaseApplication
+
+    class PathwaysGunicorn(BaseApplication):  # type: ignore[misc]
+        """gunicorn run from Python: the settings given, no command line, no config file."""
+
+        def load_config(self) -> None:
+            for key, value in settings.gunicorn_options(sockets).items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    master = os.getpid()
+    try:
+        PathwaysGunicorn().run()  # closes the sockets when it stops
+    except SystemExit as stop:
+        if os.getpid() != master:
+            raise  # a worker process ending: straight out of the process, as gunicorn means
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0
+
+
+# --- one process: Windows, tests and notebooks ----------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, logging no request line (it could hold a query string).
+
+    A connection that sends nothing for 30 seconds is closed (``socketserver``'s
+    timeout), so an idle client does not keep a thread for ever.
+    """
+
+    timeout = 30
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() != "server":  # no server name or version
+            super().send_header(keyword, value)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log_error(self, format: str, *args: Any) -> None:
+        LOG.warning("web server: a request could not be read")
+
+
+def make_server(
+    app: Flask,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    trusted_proxy: str | None = None,
+) -> BaseWSGIServer:
+    """A server for the app in this one process (call ``.serve_forever()``).
+
+    Werkzeug's threaded server: a thread for each connection, each closed after
+    30 seconds without a byte. It is what ``pathways serve`` uses where gunicorn
+    cannot run (Windows), and :func:`serve_in_thread` for tests and notebooks.
+    ``server.port`` is the port it listens on (``port=0`` picks a free one).
+
+    Args:
+        trusted_proxy: the reverse proxy's address: only from it is
+            ``X-Forwarded-Proto`` believed.
+
+    Raises:
+        OSError: the address cannot be bound.
+    """
+    return make_werkzeug_server(
+        host,
+        port,
+        _trusting(app.wsgi_app, trusted_proxy),
+        threaded=True,
+        request_handler=_QuietHandler,
+    )
+
+
+def _trusting(wsgi_app: Callable[..., Any], trusted_proxy: str | None) -> Callable[..., Any]:
+    """The app, told a request came over HTTPS only if the trusted proxy says so."""
+    network = ipaddress.ip_network(trusted_proxy) if trusted_proxy else None
+
+    def from_proxy(address: str) -> bool:
+        try:
+            return network is not None and ipaddress.ip_address(address) in network
+        except ValueError:
+            return False
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        proto = environ.pop("HTTP_X_FORWARDED_PROTO", "")
+        if proto == "https" and from_proxy(environ.get("REMOTE_ADDR", "")):
+            environ["wsgi.url_scheme"] = "https"
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+def serve_in_thread(
+    app: Flask, *, host: str = "127.0.0.1", port: int = 0
+) -> tuple[BaseWSGIServer, threading.Thread]:
+    """Start the app in a background thread of this process (for tests and notebooks).
+
+    Returns the server (``server.port`` is the port) and its thread; stop them
+    with :func:`stop_server`.
+    """
+    server = make_server(app, host=host, port=port)
+    thread = threading.Thread(target=server.serve_forever, name="pathways-web", daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_server(server: BaseWSGIServer, thread: threading.Thread, timeout: float = 10) -> None:
+    """Stop a server from :func:`serve_in_thread` and close its socket."""
+    server.shutdown()
+    thread.join(timeout=timeout)
+    with contextlib.suppress(OSError):
+        server.server_close()
+
+
+def single_process_note() -> str:
+    """What :func:`serve` says when it serves from one process, and why."""
+    reason = "this system has no fork" if not hasattr(os, "fork") else "gunicorn is not installed"
+    return (
+        f"serving from one process ({reason}): fine to try the app out; for a "
+        "council's server, use Linux with gunicorn (see docs/web-app.md)"
+    )
