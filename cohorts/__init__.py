@@ -20,6 +20,7 @@ from ._pathway import (
     resolve_settings,
 )
 from ._person import (
+    CEASE_REASONS,
     EHCP_SETTINGS,
     AreaMove,
     CareEpisode,
@@ -37,6 +38,7 @@ from ._synth import SynthResult, synthesise
 
 __all__ = [
     "AreaMove",
+    "CEASE_REASONS",
     "CareCodes",
     "CareEpisode",
     "CareStatus",

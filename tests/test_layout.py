@@ -104,6 +104,7 @@ PUBLIC_NAMES = {
     ],
     "cohorts": [
         "AreaMove",
+        "CEASE_REASONS",
         "CareCodes",
         "CareEpisode",
         "CareStatus",
