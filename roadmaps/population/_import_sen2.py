@@ -573,17 +573,19 @@ def _notes(log: ImportLog, tally: _Tally, files: list[_File]) -> None:
     ]
     if tally.events_left_out:
         log.notes.append(
-            f"{tally.events_left_out} requests were refused or withdrawn without a plan (RequestOutcome "
-            "or AssessmentOutcome N or W): not written as events, as no plan is due from them."
+            "Requests refused or withdrawn without a plan (RequestOutcome or AssessmentOutcome N "
+            f"or W): {tally.events_left_out}. They are not written as events: no plan is due "
+            "from them, so the roadmap must not wait for one."
         )
     if tally.several_plans:
-        log.notes.append(f"{tally.several_plans} young people have more than one EHC plan in the "
-                         "returns: the plan issued last is written (rule latest-plan).")  # fmt: skip
+        log.notes.append(f"Young people with more than one EHC plan in the returns: "
+                         f"{tally.several_plans}. The plan issued last is written (rule "
+                         "latest-plan).")  # fmt: skip
     if tally.unknown_flags:
         log.notes.append(
-            f"{tally.unknown_flags} young people have a work-based learning flag (PlanWBP or WBP) "
-            "whose code does not say apprenticeship or supported internship: their setting is "
-            "that of the school or college (check the code list in data/returns.yaml)."
+            f"Young people with a work-based learning flag (PlanWBP or WBP) whose code does not "
+            f"say apprenticeship or supported internship: {tally.unknown_flags}. Their setting "
+            "is that of the school or college (check the code list in data/returns.yaml)."
         )
     if any(f.year is None for f in files):
         log.notes.append("A file has no census Year (CollectionDetails/Year or ReferenceDate): "
