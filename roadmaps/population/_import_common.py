@@ -1320,7 +1320,8 @@ def merge_imports(results: Sequence[ImportResult]) -> ImportResult:
         notes += [*by_upn[0].report.notes, _linked_note(linked, join.ambiguous)]
     if join.differing:
         notes.append(f"{join.differing} of them have different dates of birth in the returns: the "
-                     "date in the return given first is used.")  # fmt: skip
+                     "date in the return given first (the SEN2 return after the others) is "
+                     "used.")  # fmt: skip
     ordered = [*by_id, *by_upn]
     merged = tuple(join.people[k] for k in sorted(join.people))
     episodes = sorted((e for r in ordered for e in r.episodes), key=lambda e: (e.id, e.start))
