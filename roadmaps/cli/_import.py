@@ -3,10 +3,13 @@
 ``pathways import ssda903 FILE... [--oc3 OC3_CSV] [--uasc UASC_CSV] --out DIR``
 reads the SSDA903 return: its CSV tables (each recognised by its columns:
 Header, Episodes, OC3, UASC; other tables are noted and skipped) or its XML
-files, several years at once (oldest first). ``pathways import cin FILE.xml...
---out DIR`` reads the Children in Need census.
+files, several years at once (oldest first). ``pathways import sen2
+FILE.xml... --out DIR`` reads the SEN2 return (EHC plans, requests and
+reviews; each year's file, oldest first) and prints the share of new plans
+issued within 20 weeks. ``pathways import cin FILE.xml... --out DIR`` reads
+the Children in Need census.
 
-Both write ``people.csv``, ``episodes.csv`` and ``events.csv`` (as ``pathways
+Each writes ``people.csv``, ``episodes.csv`` and ``events.csv`` (as ``pathways
 synth`` names them, so ``pathways population DIR/people.csv --episodes
 DIR/episodes.csv --events DIR/events.csv`` runs on them) and the import
 report, ``import-report.json`` and ``import-report.md``, into ``DIR``: all
@@ -21,7 +24,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 NAME = "import"
-HELP = "turn a statutory return (SSDA903, CIN census) into people.csv, episodes.csv, events.csv"
+HELP = "turn a statutory return (SSDA903, SEN2, CIN census) into people.csv, episodes.csv, events.csv"
 
 if TYPE_CHECKING:
     from roadmaps.population import ImportResult
@@ -44,6 +47,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ssda903.add_argument("--uasc", action="append", default=[], metavar="UASC_CSV",
                          help="the UASC table; may be repeated")  # fmt: skip
     ssda903.add_argument("--out", metavar="DIR", required=True, help="folder for the outputs")
+    sen2 = returns.add_parser("sen2", help="the SEN2 return (XML, 2023 onwards): EHC plans, "
+                              "requests and reviews")  # fmt: skip
+    sen2.add_argument("files", nargs="+", metavar="FILE.xml", help="SEN2 XML files, oldest first")
+    sen2.add_argument("--out", metavar="DIR", required=True, help="folder for the outputs")
     cin = returns.add_parser("cin", help="the Children in Need census (XML), for disability")
     cin.add_argument("files", nargs="+", metavar="FILE.xml", help="CIN census XML files, oldest first")
     add_care_needs_option(cin)
@@ -62,17 +69,20 @@ def add_care_needs_option(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from roadmaps.population import import_cin, import_ssda903
+    from roadmaps.population import import_cin, import_sen2, import_ssda903
 
     if args.return_name == "ssda903":
         result = import_ssda903(oc3=args.oc3, uasc=args.uasc, files=args.files)
+    elif args.return_name == "sen2":
+        result = import_sen2(*args.files)
     else:
         result = import_cin(*args.files, care_needs_likely=args.care_needs_likely)
     result.write(args.out)
     print_import(result)
-    people, episodes = result.report.written["people.csv"], result.report.written["episodes.csv"]
-    print(f"wrote {people} young people and {episodes} episodes to {args.out}: people.csv, "
-          "episodes.csv, events.csv, import-report.json, import-report.md")  # fmt: skip
+    written = result.report.written
+    people, episodes, events = (written[name] for name in ("people.csv", "episodes.csv", "events.csv"))
+    print(f"wrote {people} young people, {episodes} episodes and {events} events to {args.out}: "
+          "people.csv, episodes.csv, events.csv, import-report.json, import-report.md")  # fmt: skip
     return 0
 
 
@@ -87,3 +97,16 @@ def print_import(result: ImportResult) -> None:
     if failed:
         listed = ", ".join(f"{check} ({n} row{'' if n == 1 else 's'})" for check, n in failed.items())
         print(f"DfE checks failed: {listed}")
+    for measure in report.timeliness:
+        counts = measure.counts()  # exact: this is the analyst's own terminal, like the import folder
+        share = counts["share_within"]
+        print(f"new EHC plans issued in {measure.year} within {measure.weeks} weeks of the request: "
+              f"{measure.within} of {measure.new_plans}"
+              + ("" if share is None else f" ({share:.1%})")
+              + f", excluding {measure.exceptions} with exceptions (exact counts, not for "
+              "publication as they are)")  # fmt: skip
+    if report.linked:
+        linked = report.linked
+        print(f"linked by UPN: {linked['in_both']} young people in both the SEN2 return and the "
+              f"other returns, {linked['only_other']} only in the other returns, "
+              f"{linked['only_sen2']} only in the SEN2 return")  # fmt: skip

@@ -5,11 +5,13 @@
 person through the roadmap generator and writes ``summary.json``, the tables,
 ``rejected.csv`` and the report into ``DIR``.
 
-``pathways population --ssda903 FILE [--ssda903 FILE ...] [--cin FILE.xml] --out
-DIR`` does the same straight from the statutory returns (issue 14): they are
-imported in memory (as ``pathways import`` would, joined by the child's id
-when both are given) and the import report is written into ``DIR`` too; no
-personal data is written anywhere. It exits 0 when the run
+``pathways population --ssda903 FILE [--ssda903 FILE ...] [--sen2 FILE.xml ...]
+[--cin FILE.xml ...] --out DIR`` does the same straight from the statutory
+returns (issue 14): they are imported in memory (as ``pathways import`` would,
+the SSDA903 and CIN census joined by the child's id, the SEN2 return by the
+unique pupil number) and the import report is written into ``DIR`` too, its
+counts of young people through disclosure control; no personal data is
+written anywhere. It exits 0 when the run
 completes, even with rejected rows, and 2 (one ``error:`` line, nothing
 written) for unusable arguments or files. The row accounting goes to stdout;
 a progress bar goes to stderr only when stderr is a terminal.
@@ -128,6 +130,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ssda903", action="append", default=[], metavar="FILE",
                    help="instead of PEOPLE_CSV: an SSDA903 file (CSV table or XML), imported in "
                    "memory; repeat for each table and year")  # fmt: skip
+    p.add_argument("--sen2", action="append", default=[], metavar="FILE.xml",
+                   help="instead of PEOPLE_CSV: a SEN2 XML file (EHC plans), imported in memory "
+                   "and linked to the other returns by UPN; repeat for each year")  # fmt: skip
     p.add_argument("--cin", action="append", default=[], metavar="FILE.xml",
                    help="instead of PEOPLE_CSV: a CIN census XML file, imported in memory")  # fmt: skip
     add_care_needs_option(p)
@@ -176,23 +181,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _imported(args: argparse.Namespace) -> ImportResult | None:
-    """The returns of ``--ssda903`` and ``--cin`` imported in memory, or None without them.
+    """The returns of ``--ssda903``, ``--sen2`` and ``--cin`` imported in memory, or None without them.
 
     Raises:
         InputError: both PEOPLE_CSV and returns are given, or neither.
     """
-    from roadmaps.population import import_cin, import_ssda903, merge_imports
+    from roadmaps.population import import_cin, import_sen2, import_ssda903, merge_imports
 
-    if not (args.ssda903 or args.cin):
+    if not (args.ssda903 or args.sen2 or args.cin):
         if args.people_csv is None:
-            raise InputError("give PEOPLE_CSV, or the returns with --ssda903 or --cin")
+            raise InputError("give PEOPLE_CSV, or the returns with --ssda903, --sen2 or --cin")
         return None
     if args.people_csv is not None or args.episodes or args.events:
         raise InputError("give either PEOPLE_CSV (with --episodes and --events) or the returns "
-                         "(--ssda903, --cin), not both")  # fmt: skip
+                         "(--ssda903, --sen2, --cin), not both")  # fmt: skip
     results = []
     if args.ssda903:
         results.append(import_ssda903(files=args.ssda903))
+    if args.sen2:
+        results.append(import_sen2(*args.sen2))
     if args.cin:
         results.append(import_cin(*args.cin, care_needs_likely=args.care_needs_likely))
     return merge_imports(results)

@@ -1,8 +1,9 @@
 """Population runs: every young person's roadmap, added up, with disclosure control.
 
 Read the project's three CSV files (people, episodes, events), or import them
-from the statutory returns councils hold (the SSDA903 and the Children in Need
-census: :func:`import_ssda903`, :func:`import_cin`), run each young
+from the statutory returns councils hold (the SSDA903, the SEN2 return and the
+Children in Need census: :func:`import_ssda903`, :func:`import_sen2`,
+:func:`import_cin`, joined by :func:`merge_imports`), run each young
 person through the roadmap generator, tally gaps and forecasts, publish them
 through disclosure control, and write the reports (after the run, from its
 result); compare a baseline with reforms over a population; calibrate route
@@ -30,7 +31,8 @@ from ._compare_report import write_comparison_report
 from ._dask import connect, dask_available
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings, Published, suppress_count
 from ._import_cin import import_cin
-from ._import_common import ImportReport, ImportResult, merge_imports
+from ._import_common import ImportReport, ImportResult, PlanTimeliness, merge_imports
+from ._import_sen2 import import_sen2
 from ._import_ssda903 import import_ssda903
 from ._input import (
     Accounting,
@@ -65,6 +67,7 @@ __all__ = [
     "ImportResult",
     "PersonRow",
     "PersonSummary",
+    "PlanTimeliness",
     "PopulationResult",
     "PopulationRun",
     "PopulationTally",
@@ -81,6 +84,7 @@ __all__ = [
     "dask_available",
     "default_workers",
     "import_cin",
+    "import_sen2",
     "import_ssda903",
     "iter_people",
     "iter_person_rows",

@@ -13,6 +13,8 @@ What is read, for each ``Child`` (one row of the report):
   child (only ``ExpectedPersonBirthDate``) and a child who has died
   (``PersonDeathDate``) are left out: neither is a young person to plan for.
 * ``Disability`` codes, written to a ``disability`` column of ``people.csv``.
+* ``UPN`` (the unique pupil number), kept only to link the SEN2 return's young
+  people (:func:`~roadmaps.population.merge_imports`).
 
 **Disability and the adult-care cohort.** A disability recorded in the CIN
 census is not the Care Act test (Care Act 2014 s.58: a child "likely to have
@@ -47,6 +49,7 @@ from ._import_common import (
     iter_xml_records,
     parse_return_date,
     return_codes,
+    valid_upn,
 )
 
 SOURCE = "cin"
@@ -62,6 +65,7 @@ class _Child:
     id: str
     date_of_birth: date
     disability: tuple[str, ...] | None
+    upn: str | None
 
 
 def import_cin(
@@ -98,6 +102,7 @@ def import_cin(
             c.date_of_birth,
             care_needs_likely=care_needs_likely == "from-disability" and _disabled(c.disability),
             disability=c.disability or (),
+            upn=c.upn,
         )
         for c in sorted(chosen.values(), key=lambda c: c.id)
     )
@@ -152,7 +157,7 @@ def _child(order: int, ref: RowRef, element: XmlElement, log: ImportLog) -> _Chi
             return None
         if disability is None:
             log.flag("8540", ref)
-        return _Child(order, ref, child_id, born, disability)
+        return _Child(order, ref, child_id, born, disability, valid_upn(fields.get("UPN", "")))
     return None
 
 

@@ -1,15 +1,17 @@
 """What the readers of the statutory returns share: sources, dates, safe XML, the report, the output.
 
 ``pathways import`` turns a return a council already holds (the SSDA903 in
-:mod:`roadmaps.population._import_ssda903`, the Children in Need census in
-:mod:`roadmaps.population._import_cin`; a SEN2 reader can sit beside them) into
-the project's own three files, ``people.csv``, ``episodes.csv`` and
-``events.csv``, plus an import report. A reader works in three steps:
+:mod:`roadmaps.population._import_ssda903`, the SEN2 return in
+:mod:`roadmaps.population._import_sen2`, the Children in Need census in
+:mod:`roadmaps.population._import_cin`) into the project's own three files,
+``people.csv``, ``episodes.csv`` and ``events.csv``, plus an import report.
+:func:`merge_imports` joins several (by the child's id, and the SEN2 return by
+the unique pupil number). A reader works in three steps:
 
 1. read each source (a CSV file, a pandas DataFrame or an XML file) row by
    row, as :class:`SourceRow`, counting every row into an :class:`ImportLog`;
-2. check and combine the rows into :class:`ImportedPerson` and
-   :class:`ImportedEpisode` records, marking each source row *kept* (it went
+2. check and combine the rows into :class:`ImportedPerson`,
+   :class:`ImportedEpisode` and :class:`ImportedEvent` records, marking each source row *kept* (it went
    into the output, possibly merged with the same row of another year's
    return) or *rejected* (with its file, line and a reason that repeats no
    value from the row), and each DfE check that failed;
@@ -50,14 +52,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from cohorts import Person, person_from_mapping
+from cohorts import CEASE_REASONS, EHCP_SETTINGS, Person, person_from_mapping
 from pathways import InputError, Reference, RuleDataError, load_yaml_text
 
+from ._disclosure import DisclosureSettings, Published, share, suppress_count, suppress_table_1d
 from ._input import EPISODE_CODE_COLUMNS, EPISODE_COLUMNS, EVENT_COLUMNS, PEOPLE_COLUMNS, PersonRow
 
 DATA_FILE = Path(__file__).parent / "data" / "returns.yaml"
+SEN2_SOURCE = "sen2"
+CESSATION_COLUMNS = ("ehcp_ceased", "ehcp_cease_reason")
 REPORT_JSON = "import-report.json"
 REPORT_MD = "import-report.md"
 PEOPLE_FILE = "people.csv"
@@ -91,6 +96,57 @@ class _CinCodes(BaseModel):
     checks: dict[str, str]
 
 
+class _Sen2Setting(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    setting: str
+
+    @model_validator(mode="after")
+    def _known_setting(self) -> _Sen2Setting:
+        if self.setting not in EHCP_SETTINGS:
+            raise ValueError(f"unknown EHC plan setting '{self.setting}' "
+                             f"(expected one of {', '.join(EHCP_SETTINGS)})")  # fmt: skip
+        return self
+
+
+class _Sen2CeaseReason(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    cease_reason: str
+
+    @model_validator(mode="after")
+    def _known_reason(self) -> _Sen2CeaseReason:
+        if self.cease_reason not in CEASE_REASONS:
+            raise ValueError(f"unknown cease reason '{self.cease_reason}' "
+                             f"(expected one of {', '.join(CEASE_REASONS)})")  # fmt: skip
+        return self
+
+
+class _Sen2EndedWithoutPlan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request: tuple[str, ...]
+    assessment: tuple[str, ...]
+
+
+class _Sen2Codes(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    settings: dict[str, _Sen2Setting]
+    identified_settings: dict[str, str]
+    work_based_learning: dict[str, _Sen2Setting]
+    cease_reasons: dict[str, _Sen2CeaseReason]
+    died_reason: str
+    request_outcomes: dict[str, str]
+    assessment_outcomes: dict[str, str]
+    ended_without_plan: _Sen2EndedWithoutPlan
+    historical: str
+    assessed_elsewhere: str
+    within_weeks: int
+
+
 class ReturnCodes(BaseModel):
     """The code lists and DfE checks of ``data/returns.yaml``."""
 
@@ -99,6 +155,7 @@ class ReturnCodes(BaseModel):
     references: tuple[Reference, ...]
     ssda903: _Ssda903Codes
     cin: _CinCodes
+    sen2: _Sen2Codes
 
     def check_message(self, check: str) -> str:
         """The DfE message of a check by its rule number (SSDA903 or CIN)."""
@@ -446,20 +503,48 @@ class _XmlBuilder:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedPlan:
+    """An EHC plan as an import writes it to ``people.csv`` (the person file's ``EhcPlan``).
+
+    Attributes:
+        issued: the day the final plan was issued.
+        setting: the setting, one of the person file's EHC plan settings.
+        setting_end: the day the young person left that setting, if they have.
+        ceased: the first day without the plan, if it ceased.
+        cease_reason: the person file's reason it ceased ("" when not ceased or not given).
+    """
+
+    issued: date
+    setting: str
+    setting_end: date | None = None
+    ceased: date | None = None
+    cease_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedPerson:
     """A young person as an import writes them to ``people.csv``.
 
     Attributes:
-        id: the child's identifier in the return (CHILD, LAchildID).
+        id: the child's identifier in the return (CHILD, LAchildID; for the SEN2
+            return, which has none, an id the import gives).
         date_of_birth: the date of birth.
         care_needs_likely: whether to count them in the adult-social-care cohort.
         disability: the CIN disability codes (None when the source has none).
+        upn: the unique pupil number, when the return gives a valid one: how
+            returns are linked (:func:`merge_imports`). Never in a report.
+        ehcp: the EHC plan (from the SEN2 return).
+        recorded_events: the event types the young person's sources record
+            (none for the SSDA903 and CIN census).
     """
 
     id: str
     date_of_birth: date
     care_needs_likely: bool = False
     disability: tuple[str, ...] | None = None
+    upn: str | None = None
+    ehcp: ImportedPlan | None = None
+    recorded_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,6 +557,47 @@ class ImportedEpisode:
     legal_status: str = ""
     placement: str = ""
     reason_ended: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedEvent:
+    """An event as an import writes it to ``events.csv``."""
+
+    id: str
+    type: str
+    date: date
+
+
+_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # the DfE check letters: no I, O or S
+
+
+def valid_upn(text: str) -> str | None:
+    """The unique pupil number (UPN) in a cell, upper-cased, or None when it is not a valid one.
+
+    A UPN is a check letter and twelve more characters: eleven digits and a
+    digit or, in a temporary UPN, a letter. The check letter is the remainder
+    of the sum of each later character's value times its position (2 to 13)
+    divided by 23, as a letter of ``ABCDEFGHJKLMNPQRTUVWXYZ``; a letter in the
+    last place has its position in that list as its value (DfE, "Unique pupil
+    numbers (UPNs): guidance", the check letter algorithm). The placeholders
+    ``UN1`` to ``UN5`` (the SSDA903's "UPN not known" codes) are not UPNs.
+
+    >>> valid_upn("h999000200011"), valid_upn("A999000200011"), valid_upn("UN3")
+    ('H999000200011', None, None)
+    """
+    upn = text.strip().upper()
+    if len(upn) != 13 or not upn.isascii() or not upn[1:12].isdigit():
+        return None
+    values = [int(c) for c in upn[1:12]]
+    last = upn[12]
+    if last.isdigit():
+        values.append(int(last))
+    elif last in _UPN_LETTERS:
+        values.append(_UPN_LETTERS.index(last))
+    else:
+        return None
+    total = sum(value * position for position, value in enumerate(values, start=2))
+    return upn if _UPN_LETTERS[total % len(_UPN_LETTERS)] == upn[0] else None
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -525,6 +651,65 @@ class RepairCount:
     rows: tuple[tuple[str, int], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PlanTimeliness:
+    """The SEN2 headline measure for one calendar year: new EHC plans issued within 20 weeks.
+
+    A new plan is one issued in the year after an assessment by this local
+    authority (not a historical record, not transferred in, not assessed by
+    another authority). Plans whose assessment has ``Week20`` = 1 (an exception
+    to the time limit applies, SEND Regulations 2014 reg 13(3)) are left out of
+    both counts, as in the DfE's figure "excluding exceptions".
+
+    Attributes:
+        year: the calendar year the plans were issued in.
+        weeks: the time limit in weeks (a plan issued on day ``weeks * 7``
+            after the request was received is within it).
+        new_plans: new plans issued in the year, exceptions left out.
+        within: those issued within the time limit.
+        exceptions: new plans left out because an exception applies.
+    """
+
+    year: int
+    weeks: int
+    new_plans: int
+    within: int
+    exceptions: int
+
+    @property
+    def later(self) -> int:
+        """New plans issued after the time limit."""
+        return self.new_plans - self.within
+
+    def counts(self, settings: DisclosureSettings | None = None) -> dict[str, Any]:
+        """The counts and the share within, exact or (with ``settings``) through disclosure control.
+
+        Under disclosure control ``within`` and ``later`` are a table with the
+        new plans as its total (secondary suppression stops a hidden cell being
+        worked out from the others), the share is built from published counts
+        only, and ``exceptions`` is suppressed on its own.
+        """
+        if settings is None:
+            within: Published = self.within
+            later: Published = self.later
+            total: Published = self.new_plans
+            exceptions: Published = self.exceptions
+        else:
+            table = suppress_table_1d({"within": self.within, "later": self.later}, settings)
+            within, later, total = table.cells["within"], table.cells["later"], table.total
+            exceptions = suppress_count(self.exceptions, settings)
+        ratio = share(within, total)
+        return {
+            "calendar_year": self.year,
+            "weeks": self.weeks,
+            "new_plans_excluding_exceptions": total,
+            "within_weeks": within,
+            "later": later,
+            "share_within": None if ratio is None else round(ratio, 4),
+            "exceptions_left_out": exceptions,
+        }
+
+
 @dataclass(frozen=True)
 class ImportReport:
     """What an import read, kept, rejected, repaired and which DfE checks failed.
@@ -540,6 +725,9 @@ class ImportReport:
         repairs: the named rules that repaired or merged rows.
         written: rows written to ``people.csv``, ``episodes.csv`` and ``events.csv``.
         notes: plain-English notes on what the output can and cannot show.
+        timeliness: the SEN2 headline measure, one per calendar year of new plans.
+        linked: when returns were joined by UPN: young people ``in_both``,
+            ``only_sen2`` and ``only_other``.
     """
 
     source: str
@@ -549,6 +737,8 @@ class ImportReport:
     repairs: tuple[RepairCount, ...]
     written: Mapping[str, int]
     notes: tuple[str, ...] = ()
+    timeliness: tuple[PlanTimeliness, ...] = ()
+    linked: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -566,8 +756,27 @@ class ImportReport:
         """DfE rule number -> rows on which it failed (rejected or kept)."""
         return {c.check: c.rows_rejected + c.rows_flagged for c in self.checks}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as plain data (``import-report.json``)."""
+    def to_dict(self, settings: DisclosureSettings | None = None) -> dict[str, Any]:
+        """The report as plain data (``import-report.json``).
+
+        Args:
+            settings: put the counts of young people (the SEN2 measure and the
+                linking counts) through disclosure control, for a report that
+                is published; None (the default) gives them exact, for the
+                local import folder. Row counts are always exact.
+        """
+        data = self._rows_dict()
+        if self.timeliness:
+            data["new_plan_timeliness"] = {
+                "disclosure_control": _control_text(settings),
+                "years": [t.counts(settings) for t in self.timeliness],
+            }
+        if self.linked:
+            data["linked_by_upn"] = {key: n if settings is None else suppress_count(n, settings)
+                                     for key, n in self.linked.items()}  # fmt: skip
+        return data
+
+    def _rows_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "rows_read": self.rows_read,
@@ -597,13 +806,25 @@ class ImportReport:
             "notes": list(self.notes),
         }  # fmt: skip
 
-    def to_json(self) -> str:
-        """``import-report.json``: sorted keys, two-space indent, a final newline."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+    def to_json(self, settings: DisclosureSettings | None = None) -> str:
+        """``import-report.json``: sorted keys, two-space indent, a final newline.
 
-    def to_markdown(self) -> str:
-        """``import-report.md``: the same for people to read."""
-        return _report_markdown(self)
+        ``settings``: disclosure control for a published copy (see :meth:`to_dict`).
+        """
+        return json.dumps(self.to_dict(settings), indent=2, sort_keys=True) + "\n"
+
+    def to_markdown(self, settings: DisclosureSettings | None = None) -> str:
+        """``import-report.md``: the same for people to read (``settings`` as for :meth:`to_dict`)."""
+        return _report_markdown(self, settings)
+
+
+def _control_text(settings: DisclosureSettings | None) -> str:
+    if settings is None:
+        return ("none: exact counts, because this report is a local file beside people.csv; put "
+                "them through disclosure control before publishing them (pathways population "
+                "--sen2 does)")  # fmt: skip
+    return (f"counts of 1 to {settings.threshold - 1} are shown as '{settings.placeholder}', with "
+            "secondary suppression; the share only from published counts")  # fmt: skip
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -615,7 +836,32 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[s
     return lines
 
 
-def _report_markdown(report: ImportReport) -> str:
+def _timeliness_markdown(report: ImportReport, settings: DisclosureSettings | None) -> list[str]:
+    """The SEN2 headline measure and the linking counts, when the report has them."""
+    lines: list[str] = []
+    if report.timeliness:
+        weeks = report.timeliness[0].weeks
+        lines += ["", f"## New EHC plans issued within {weeks} weeks (the SEN2 headline measure)", ""]
+        rows = []
+        for t in report.timeliness:
+            c = t.counts(settings)
+            ratio = "" if c["share_within"] is None else f"{c['share_within']:.1%}"
+            rows.append([c["calendar_year"], c["new_plans_excluding_exceptions"], c["within_weeks"],
+                         c["later"], ratio, c["exceptions_left_out"]])  # fmt: skip
+        lines += _md_table(["year issued", "new plans (excluding exceptions)",
+                            f"within {weeks} weeks", "later", "share within",
+                            "exceptions (left out)"], rows)  # fmt: skip
+        lines += ["", f"Disclosure control: {_control_text(settings)}."]
+    if report.linked:
+        lines += ["", "## Linked by UPN", ""]
+        counts = {k: n if settings is None else suppress_count(n, settings) for k, n in report.linked.items()}
+        lines += _md_table(["in both", "only in the SEN2 return", "only in the other returns"],
+                           [[counts.get("in_both", 0), counts.get("only_sen2", 0),
+                             counts.get("only_other", 0)]])  # fmt: skip
+    return lines
+
+
+def _report_markdown(report: ImportReport, settings: DisclosureSettings | None = None) -> str:
     lines = [
         f"# Import report: {report.source}",
         "",
@@ -654,6 +900,7 @@ def _report_markdown(report: ImportReport) -> str:
             lines += ["", f"… and {len(report.rejections) - len(shown)} more in `{REPORT_JSON}`."]
     else:
         lines.append("No row was rejected.")
+    lines += _timeliness_markdown(report, settings)
     lines += ["", "## Notes", "", *(f"- {note}" for note in report.notes), ""]
     return "\n".join(lines)
 
@@ -811,22 +1058,40 @@ class ImportResult:
         people: the young people, in order of id.
         episodes: their looked-after episodes, by id and start.
         report: what was read, kept, rejected and repaired.
+        events: their recorded events (from the SEN2 return), by id, date and type.
     """
 
     people: tuple[ImportedPerson, ...]
     episodes: tuple[ImportedEpisode, ...]
     report: ImportReport
+    events: tuple[ImportedEvent, ...] = ()
 
     def _with_disability(self) -> bool:
         return any(p.disability is not None for p in self.people)
 
+    def _with_plans(self) -> bool:
+        return any(p.ehcp is not None for p in self.people)
+
+    def _with_upn(self) -> bool:
+        """The UPN is written where it is the link: when the SEN2 return (whose young people have
+        no other identifier) is among the sources."""
+        return SEN2_SOURCE in self.report.source.split("+")
+
     def people_rows(self) -> Iterator[list[str]]:
         """The rows of ``people.csv`` (header first)."""
-        disability = self._with_disability()
-        yield [*PEOPLE_COLUMNS, "recorded_events", *(["disability"] if disability else [])]
+        disability, plans, upn = self._with_disability(), self._with_plans(), self._with_upn()
+        yield [*PEOPLE_COLUMNS, "recorded_events",
+               *(CESSATION_COLUMNS if plans else ()), *(["upn"] if upn else []),
+               *(["disability"] if disability else [])]  # fmt: skip
         for p in self.people:
-            row = [p.id, p.date_of_birth.isoformat(), "", "", "",
-                   "true" if p.care_needs_likely else "false", "false", "none"]  # fmt: skip
+            plan = p.ehcp
+            row = [p.id, p.date_of_birth.isoformat(), *_plan_cells(plan),
+                   "true" if p.care_needs_likely else "false", "false",
+                   " ".join(p.recorded_events) or "none"]  # fmt: skip
+            if plans:
+                row += [_iso(plan.ceased), plan.cease_reason] if plan is not None else ["", ""]
+            if upn:
+                row.append(p.upn or "")
             if disability:
                 row.append(" ".join(p.disability or ()))
             yield row
@@ -839,8 +1104,10 @@ class ImportResult:
             yield [e.id, e.start.isoformat(), end, e.legal_status, e.placement, e.reason_ended]
 
     def event_rows(self) -> Iterator[list[str]]:
-        """The rows of ``events.csv``: only the header (the returns hold no events we use)."""
+        """The rows of ``events.csv`` (header first): none from the SSDA903 and CIN census."""
         yield list(EVENT_COLUMNS)
+        for e in self.events:
+            yield [e.id, e.type, e.date.isoformat()]
 
     def csv_texts(self) -> dict[str, str]:
         """``people.csv``, ``episodes.csv`` and ``events.csv`` as text."""
@@ -873,19 +1140,29 @@ class ImportResult:
         by_id: dict[str, list[tuple[int, ImportedEpisode]]] = {}
         for line, episode in enumerate(self.episodes, start=2):
             by_id.setdefault(episode.id, []).append((line, episode))
+        events: dict[str, list[tuple[int, ImportedEvent]]] = {}
+        for line, event in enumerate(self.events, start=2):
+            events.setdefault(event.id, []).append((line, event))
         rows = []
         for line, person in enumerate(self.people, start=2):
             episodes = by_id.get(person.id, [])
+            its_events = events.get(person.id, [])
             data: dict[str, Any] = {
                 "id": person.id,
                 "date_of_birth": person.date_of_birth.isoformat(),
                 "care_needs_likely": person.care_needs_likely,
                 "continuing_care": False,
-                "recorded_events": [],
             }
+            if person.ehcp is not None:
+                data["ehcp"] = _plan_data(person.ehcp)
             if episodes:
                 data["care_episodes"] = [_episode_data(e) for _, e in episodes]
-            rows.append(PersonRow(data, {}, line, tuple(n for n, _ in episodes)))
+            if its_events:
+                ordered = sorted((e.date, e.type) for _, e in its_events)
+                data["events"] = [{"type": kind, "date": when.isoformat()} for when, kind in ordered]
+            data["recorded_events"] = list(person.recorded_events)
+            rows.append(PersonRow(data, {}, line, tuple(n for n, _ in episodes),
+                                  tuple(n for n, _ in its_events)))  # fmt: skip
         return rows
 
     def to_people(self) -> list[Person]:
@@ -906,6 +1183,28 @@ class ImportResult:
             header, *body = list(rows)
             frames[name] = pd.DataFrame(body, columns=header, dtype="string")
         return frames
+
+
+def _iso(day: date | None) -> str:
+    return "" if day is None else day.isoformat()
+
+
+def _plan_cells(plan: ImportedPlan | None) -> list[str]:
+    """The ``ehcp_issued``, ``ehcp_setting`` and ``ehcp_setting_end`` cells."""
+    if plan is None:
+        return ["", "", ""]
+    return [plan.issued.isoformat(), plan.setting, _iso(plan.setting_end)]
+
+
+def _plan_data(plan: ImportedPlan) -> dict[str, Any]:
+    """The plan as the population reader makes it from ``people.csv`` (the same keys)."""
+    data: dict[str, Any] = {"issued": plan.issued.isoformat(), "setting": plan.setting,
+                            "setting_end": None if plan.setting_end is None else plan.setting_end.isoformat()}  # fmt: skip
+    if plan.ceased is not None:
+        data["ceased"] = plan.ceased.isoformat()
+    if plan.cease_reason:
+        data["cease_reason"] = plan.cease_reason
+    return data
 
 
 def _episode_data(e: ImportedEpisode) -> dict[str, Any]:
@@ -979,49 +1278,130 @@ def _swap_into_place(building: Path, out: Path) -> None:
 
 
 def merge_imports(results: Sequence[ImportResult]) -> ImportResult:
-    """Join imports of different returns (the SSDA903 and the CIN census) by the child's id.
+    """Join imports of different returns into one population, each young person once.
 
-    A young person in several is one person: their episodes from all, their
-    disability codes from the one that has them, ``care_needs_likely`` if any
-    says so, and the date of birth of the first given (a disagreement is noted
-    in the report). This assumes the returns use the same child identifier,
-    as a council's case system exports CHILD and LAchildID; the report says how
-    many young people were linked.
+    The SSDA903 and the CIN census are joined by the child's id (CHILD and
+    LAchildID, the same identifier in most case systems). The SEN2 return has
+    no such id: its young people are joined to the others by their unique pupil
+    number (UPN), when both records have a valid one (a placeholder such as
+    ``UN1`` to ``UN5``, or a UPN whose check letter is wrong, links nothing; a
+    UPN shared by two young people of the other returns links neither). A young
+    person in several returns is one person: their care episodes, the EHC plan
+    and events, the disability codes of the return that has them,
+    ``care_needs_likely`` if any says so, the event types any of the returns
+    records, and the date of birth of the first return given (the SEN2 after
+    the others); a disagreement is noted in the report. The report says how
+    many young people were linked, and how many are in only one return.
+
+    Raises:
+        InputError: two SEN2 imports are given (give every year's SEN2 file to
+            one import, which links them by UPN), or a SEN2 young person's id is
+            also an id in another return.
     """
     if len(results) == 1:
         return results[0]
-    people: dict[str, ImportedPerson] = {}
-    found_in: dict[str, int] = {}
-    differing = 0
-    for result in results:
-        for p in result.people:
-            found_in[p.id] = found_in.get(p.id, 0) + 1
-            before = people.get(p.id)
-            if before is None:
-                people[p.id] = p
-                continue
-            differing += before.date_of_birth != p.date_of_birth
-            people[p.id] = ImportedPerson(
-                p.id,
-                before.date_of_birth,
-                before.care_needs_likely or p.care_needs_likely,
-                before.disability if before.disability is not None else p.disability,
-            )
-    episodes = sorted((e for r in results for e in r.episodes), key=lambda e: (e.id, e.start))
-    linked = sum(1 for n in found_in.values() if n > 1)
-    notes = [note for r in results for note in r.report.notes]
-    notes.append(f"{linked} young people are in more than one return (linked by the child's id).")
-    if differing:
-        notes.append(f"{differing} of them have different dates of birth in the returns: the "
-                     "date in the return given first is used.")  # fmt: skip
-    merged = tuple(people[k] for k in sorted(people))
+    by_upn = [r for r in results if r.report.source == SEN2_SOURCE]
+    if len(by_upn) > 1:
+        raise InputError("two SEN2 imports cannot be joined: give every SEN2 file to one import "
+                         "(it links the years by UPN)")  # fmt: skip
+    by_id = [r for r in results if r.report.source != SEN2_SOURCE]
+    join = _Join()
+    for result in by_id:
+        join.add_by_id(result)
+    notes = [note for r in by_id for note in r.report.notes]
+    if len(by_id) > 1:
+        notes.append(f"{join.linked_by_id()} young people are in more than one return (linked "
+                     "by the child's id).")  # fmt: skip
+    linked: dict[str, int] = {}
+    events: list[ImportedEvent] = []
+    if by_upn:
+        linked = join.add_by_upn(by_upn[0])
+        events = [ImportedEvent(join.renamed.get(e.id, e.id), e.type, e.date) for e in by_upn[0].events]
+        notes += [*by_upn[0].report.notes, _linked_note(linked, join.ambiguous)]
+    if join.differing:
+        notes.append(f"{join.differing} of them have different dates of birth in the returns: the "
+                     "date in the return given first (the SEN2 return after the others) is "
+                     "used.")  # fmt: skip
+    ordered = [*by_id, *by_upn]
+    merged = tuple(join.people[k] for k in sorted(join.people))
+    episodes = sorted((e for r in ordered for e in r.episodes), key=lambda e: (e.id, e.start))
+    events.sort(key=lambda e: (e.id, e.date, e.type))
     report = ImportReport(
-        source="+".join(r.report.source for r in results),
-        files=tuple(f for r in results for f in r.report.files),
-        rejections=tuple(x for r in results for x in r.report.rejections),
-        checks=tuple(c for r in results for c in r.report.checks),
-        repairs=tuple(x for r in results for x in r.report.repairs),
-        written={PEOPLE_FILE: len(merged), EPISODES_FILE: len(episodes), EVENTS_FILE: 0},
+        source="+".join(r.report.source for r in ordered),
+        files=tuple(f for r in ordered for f in r.report.files),
+        rejections=tuple(x for r in ordered for x in r.report.rejections),
+        checks=tuple(c for r in ordered for c in r.report.checks),
+        repairs=tuple(x for r in ordered for x in r.report.repairs),
+        written={PEOPLE_FILE: len(merged), EPISODES_FILE: len(episodes), EVENTS_FILE: len(events)},
         notes=tuple(notes),
+        timeliness=tuple(t for r in ordered for t in r.report.timeliness),
+        linked=linked,
     )
-    return ImportResult(merged, tuple(episodes), report)
+    return ImportResult(merged, tuple(episodes), report, tuple(events))
+
+
+def _linked_note(linked: Mapping[str, int], ambiguous: int) -> str:
+    note = (f"Linked by UPN (unique pupil number): {linked['in_both']} young people are in both "
+            f"the SEN2 return and the other returns, {linked['only_other']} only in the other "
+            f"returns and {linked['only_sen2']} only in the SEN2 return. A young person without "
+            "a valid UPN in both (none, a placeholder such as UN1 to UN5, or a wrong check letter) "
+            "cannot be linked.")  # fmt: skip
+    if ambiguous:
+        note += (f" {ambiguous} UPNs are shared by more than one young person of the other "
+                 "returns, so they link no one.")  # fmt: skip
+    return note
+
+
+class _Join:
+    """The young people of several imports, joined by id and then by UPN."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, ImportedPerson] = {}
+        self.found_in: dict[str, int] = {}
+        self.differing = 0
+        self.renamed: dict[str, str] = {}  # a SEN2 id -> the id of the young person it joined
+        self.ambiguous = 0
+
+    def linked_by_id(self) -> int:
+        return sum(1 for n in self.found_in.values() if n > 1)
+
+    def _combine(self, before: ImportedPerson, p: ImportedPerson) -> ImportedPerson:
+        self.differing += before.date_of_birth != p.date_of_birth
+        return ImportedPerson(
+            before.id,
+            before.date_of_birth,
+            before.care_needs_likely or p.care_needs_likely,
+            before.disability if before.disability is not None else p.disability,
+            before.upn or p.upn,
+            before.ehcp if before.ehcp is not None else p.ehcp,
+            tuple(sorted(set(before.recorded_events) | set(p.recorded_events))),
+        )
+
+    def add_by_id(self, result: ImportResult) -> None:
+        for p in result.people:
+            self.found_in[p.id] = self.found_in.get(p.id, 0) + 1
+            before = self.people.get(p.id)
+            self.people[p.id] = p if before is None else self._combine(before, p)
+
+    def add_by_upn(self, result: ImportResult) -> dict[str, int]:
+        """Join the SEN2 young people by UPN; the counts in both and in only one."""
+        owners: dict[str, list[str]] = {}
+        for p in self.people.values():
+            if p.upn is not None:
+                owners.setdefault(p.upn, []).append(p.id)
+        self.ambiguous = sum(1 for ids in owners.values() if len(ids) > 1)
+        others = len(self.people)
+        in_both = 0
+        for p in result.people:
+            ids = owners.get(p.upn, []) if p.upn is not None else []
+            if len(ids) == 1:
+                self.people[ids[0]] = self._combine(self.people[ids[0]], p)
+                self.renamed[p.id] = ids[0]
+                in_both += 1
+            elif p.id in self.people:
+                raise InputError(f"the SEN2 young person '{p.id}' has the same id as a young "
+                                 "person of another return")  # fmt: skip
+            else:
+                self.people[p.id] = p
+        return {"in_both": in_both, "only_sen2": len(result.people) - in_both,
+                "only_other": others - in_both}  # fmt: skip

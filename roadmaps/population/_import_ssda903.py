@@ -9,8 +9,10 @@ by their columns, as the sector's validators do) or as one XML file per year
 
 What is read:
 
-* **Header**: ``CHILD`` (the id) and ``DOB`` (the date of birth). Sex,
-  ethnicity, UPN and the mother fields are not read: nothing uses them.
+* **Header**: ``CHILD`` (the id), ``DOB`` (the date of birth) and ``UPN``
+  (the unique pupil number, kept only to link the SEN2 return's young people,
+  :func:`~roadmaps.population.merge_imports`). Sex, ethnicity and the mother
+  fields are not read: nothing uses them.
 * **Episodes**: ``DECOM`` and ``DEC`` (start and end), ``LS``, ``PLACE`` and
   ``REC`` (legal status, placement, reason ended: they decide care-leaver
   status), and ``RNE`` for the continuity checks only.
@@ -76,6 +78,7 @@ from ._import_common import (
     iter_xml_records,
     parse_return_date,
     return_codes,
+    valid_upn,
 )
 
 SOURCE = "ssda903"
@@ -114,6 +117,7 @@ class _Header:
     row: _Row
     child: str
     date_of_birth: date
+    upn: str | None = None
 
 
 @dataclass(slots=True)
@@ -303,7 +307,7 @@ def _header_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog)
         problem = "is empty" if not text else "is not a date (dd/mm/yyyy or yyyy-mm-dd)"
         log.reject(place.ref, f"DOB {problem}", "102")
     else:
-        read.headers.append(_Header(place, child, born))
+        read.headers.append(_Header(place, child, born, valid_upn(cells.get("UPN", ""))))
 
 
 def _episode_row(place: _Row, cells: dict[str, str], read: _Read, log: ImportLog) -> None:
@@ -386,8 +390,8 @@ def _read_xml(order: int, path: Path, read: _Read, log: ImportLog) -> None:
         if header is None:
             log.reject(ref, "CHILD has no HEADER")
         else:
-            _header_row(_Row(order, ref), {"CHILD": child_id, "DOB": fields.get("DOB", "")},
-                        read, log)  # fmt: skip
+            cells = {"CHILD": child_id, "DOB": fields.get("DOB", ""), "UPN": fields.get("UPN", "")}
+            _header_row(_Row(order, ref), cells, read, log)
             if fields.get("IN_TOUCH", "").upper() == "DIED" and child_id:
                 read.xml_died.add(child_id)
         for element in child.findall("EPISODE"):
@@ -417,7 +421,7 @@ def _assemble(read: _Read, log: ImportLog) -> ImportResult:
         if child in died:
             _leave_out_died(child, read, log)
             continue
-        people.append(ImportedPerson(child, born[child].date_of_birth))
+        people.append(ImportedPerson(child, born[child].date_of_birth, upn=born[child].upn))
         for ep in by_child.get(child, []):
             episodes.append(ImportedEpisode(child, ep.start, ep.end, ep.legal_status,
                                             ep.placement, ep.reason_ended))  # fmt: skip
@@ -609,8 +613,8 @@ def _notes(
         "'not recorded', not as gaps.",
         f"{only_breaks} young people were only ever looked after in short breaks (legal status "
         "V3 or V4): they are not eligible children (CPPCR 2010 reg 48).",
-        "Only CHILD and DOB are read from the header; sex, ethnicity, UPN and the mother "
-        "fields are not written anywhere.",
+        "Only CHILD, DOB and UPN are read from the header (the UPN only to link the SEN2 "
+        "return); sex, ethnicity and the mother fields are not written anywhere.",
     ]
     if without:
         log.notes.append(

@@ -5,8 +5,10 @@ The files (issue 4):
 ``people.csv``
     one row per young person: ``id, date_of_birth, ehcp_issued, ehcp_setting,
     ehcp_setting_end, care_needs_likely, continuing_care``, optionally
-    ``primary_need`` and ``year_group_offset`` (fields of the person file), and
-    any other columns such as ``area``, which are passed on as *extras*.
+    ``primary_need``, ``year_group_offset``, ``ehcp_ceased`` and
+    ``ehcp_cease_reason`` (fields of the person file), ``upn`` (kept by an
+    import to link returns; not read), and any other columns such as ``area``,
+    which are passed on as *extras*.
 ``episodes.csv``
     one row per looked-after episode: ``id, start, end``, optionally
     ``legal_status``, ``placement`` and ``reason_ended`` (the SSDA903 codes LS,
@@ -20,15 +22,18 @@ source of the row records at all (``all``, ``none``, or event types separated
 by spaces or semicolons). An empty cell keeps the default: every type when an
 events file is given, none otherwise. A duty whose completing events the source
 never records is then "not recorded", not a gap (``pathways import`` writes
-``none``: the statutory returns hold no pathway-plan or assessment dates).
+``none`` for the SSDA903 and CIN census, which hold no pathway-plan or
+assessment dates, and the request and review types the SEN2 return holds).
 
 An empty cell means "absent". Dates are ``YYYY-MM-DD``. Yes/no cells accept
 true/false, yes/no, y/n and 1/0 in any case, and an empty cell means no. An
 empty ``ehcp_issued`` means no EHC (Education, Health and Care) plan, and then
-``ehcp_setting`` and ``ehcp_setting_end`` must be empty too. Column names are
-matched ignoring case, and cells are trimmed of surrounding spaces. A
-completely empty line is not a row. Files may start with a byte-order mark
-(as spreadsheet programs write them).
+``ehcp_setting`` and ``ehcp_setting_end`` must be empty too, and so must
+``ehcp_ceased`` (the first day without the plan, not before ``ehcp_issued``)
+and ``ehcp_cease_reason`` (one of the person file's cease reasons, only with
+``ehcp_ceased``). Column names are matched ignoring case, and cells are
+trimmed of surrounding spaces. A completely empty line is not a row. Files may
+start with a byte-order mark (as spreadsheet programs write them).
 
 **No row is lost.** Every data row of the three files is either *processed*
 (it went into a young person's record) or *rejected* into the
@@ -41,9 +46,10 @@ line 1) and a short reason. A reason never repeats a value from the row, so
 What is rejected, and why:
 
 * a people row: wrong number of columns, an empty id or date of birth, a date
-  that is not ``YYYY-MM-DD`` or not a real date, an unknown EHC plan setting, a
-  bad yes/no value, a setting without an EHC plan (or the reverse), a date of
-  birth after the as-of date, or a repeated id. For a repeated id the first
+  that is not ``YYYY-MM-DD`` or not a real date, an unknown EHC plan setting or
+  cease reason, a bad yes/no value, a setting or cessation without an EHC plan
+  (or the reverse), a plan ceased before it was issued, a date of birth after
+  the as-of date, or a repeated id. For a repeated id the first
   *acceptable* row (by line) is used and every later one is rejected as a
   duplicate; a row rejected for its own faults does not claim the id.
 * an episode or event row: wrong number of columns, an empty or bad field, an
@@ -92,7 +98,7 @@ from typing import IO, Any, NamedTuple, TextIO, TypeVar
 
 from pydantic import ValidationError
 
-from cohorts import EHCP_SETTINGS, Person, care_codes, person_from_mapping
+from cohorts import CEASE_REASONS, EHCP_SETTINGS, Person, care_codes, person_from_mapping
 from pathways import InputError
 
 from ._files import SpillCipher, open_private, private_spill_folder, reset_stop_signals
@@ -110,8 +116,17 @@ PEOPLE_COLUMNS: tuple[str, ...] = (
     "continuing_care",
 )
 """Required columns of ``people.csv``."""
-PEOPLE_PERSON_COLUMNS: tuple[str, ...] = ("primary_need", "year_group_offset", "recorded_events")
+PEOPLE_PERSON_COLUMNS: tuple[str, ...] = (
+    "primary_need",
+    "year_group_offset",
+    "recorded_events",
+    "ehcp_ceased",
+    "ehcp_cease_reason",
+)
 """Optional columns of ``people.csv`` that are fields of the person file."""
+PEOPLE_LINK_COLUMNS: tuple[str, ...] = ("upn",)
+"""Optional columns of ``people.csv`` that link a row to other records and are not read:
+``upn``, the unique pupil number an import keeps to link returns (never passed on)."""
 EPISODE_COLUMNS: tuple[str, ...] = ("id", "start", "end")
 EPISODE_CODE_COLUMNS: tuple[str, ...] = ("legal_status", "placement", "reason_ended")
 """Optional columns of ``episodes.csv``: the SSDA903 codes of a care episode."""
@@ -129,6 +144,7 @@ _YES_NO = {
     "": False,
 }
 _SETTINGS = frozenset(EHCP_SETTINGS)
+_CEASE_REASONS = frozenset(CEASE_REASONS)
 _CHUNK_ROWS = 100_000  # rows sorted in memory at a time, per file
 _BLOCK_ROWS = 2_000  # at most this many rows per pickled block of a chunk file
 _BLOCKS_PER_CHUNK = 32  # at least this many blocks per chunk: merging reads one block per chunk
@@ -806,6 +822,8 @@ class _PeopleColumns:
     primary_need: int | None
     year_group_offset: int | None
     recorded_events: int | None
+    ehcp_ceased: int | None
+    ehcp_cease_reason: int | None
     extra_names: tuple[str, ...]
     extra_values: Callable[[list[str]], tuple[str, ...]]
 
@@ -813,7 +831,7 @@ class _PeopleColumns:
     def of(cls, source: _CsvFile) -> _PeopleColumns:
         """The columns of an open ``people.csv`` (its header already checked)."""
         index = source.index
-        known = set(PEOPLE_COLUMNS) | set(PEOPLE_PERSON_COLUMNS)
+        known = set(PEOPLE_COLUMNS) | set(PEOPLE_PERSON_COLUMNS) | set(PEOPLE_LINK_COLUMNS)
         extras = [(column, i) for i, column in enumerate(source.columns) if column not in known]
         return cls(
             id=index["id"],
@@ -826,6 +844,8 @@ class _PeopleColumns:
             primary_need=index.get("primary_need"),
             year_group_offset=index.get("year_group_offset"),
             recorded_events=index.get("recorded_events"),
+            ehcp_ceased=index.get("ehcp_ceased"),
+            ehcp_cease_reason=index.get("ehcp_cease_reason"),
             extra_names=tuple(column for column, _ in extras),
             extra_values=_tuple_getter([i for _, i in extras]),
         )
@@ -837,8 +857,12 @@ class _PeopleColumns:
         dob = cells[self.date_of_birth]
         issued, setting = cells[self.ehcp_issued], cells[self.ehcp_setting]
         setting_end = cells[self.ehcp_setting_end]
-        reason = _identity_problem(cells[self.id], dob, as_of_text) or _ehcp_problem(
-            issued, setting, setting_end
+        ceased = cells[self.ehcp_ceased] if self.ehcp_ceased is not None else ""
+        cease_reason = cells[self.ehcp_cease_reason] if self.ehcp_cease_reason is not None else ""
+        reason = (
+            _identity_problem(cells[self.id], dob, as_of_text)
+            or _ehcp_problem(issued, setting, setting_end)
+            or _cessation_problem(issued, ceased, cease_reason)
         )
         if reason is not None:
             return reason
@@ -861,7 +885,8 @@ class _PeopleColumns:
             if recorded is None:
                 return "recorded_events names an unknown event type"
         extras = self.extra_values(cells)
-        return (dob, issued, setting, setting_end, likely, continuing, need, offset, recorded, extras)
+        plan = (issued, setting, setting_end, ceased, cease_reason)
+        return (dob, plan, likely, continuing, need, offset, recorded, extras)
 
 
 def _recorded_events(
@@ -913,6 +938,23 @@ def _ehcp_problem(issued: str, setting: str, setting_end: str) -> str | None:
         return "ehcp_setting is given but ehcp_issued is empty"
     elif setting_end:
         return "ehcp_setting_end is given but ehcp_issued is empty"
+    return None
+
+
+def _cessation_problem(issued: str, ceased: str, cease_reason: str) -> str | None:
+    """Why a people row's cessation cells do not fit its EHC plan, or None (issued is checked)."""
+    if ceased:
+        if not issued:
+            return "ehcp_ceased is given but ehcp_issued is empty"
+        if (problem := _date_problem(ceased)) is not None:
+            return f"ehcp_ceased {problem}"
+        if ceased < issued:
+            return "ehcp_ceased is before ehcp_issued"
+    if cease_reason:
+        if not ceased:
+            return "ehcp_cease_reason is given but ehcp_ceased is empty"
+        if cease_reason not in _CEASE_REASONS:
+            return "ehcp_cease_reason is not a known reason"
     return None
 
 
@@ -1129,9 +1171,8 @@ def _person_row(
     extra_names: tuple[str, ...],
     events_file: bool,
 ) -> PersonRow:
-    dob, issued, setting, setting_end, likely, continuing, need, offset, recorded, extra_values = (
-        used[2]
-    )
+    dob, plan, likely, continuing, need, offset, recorded, extra_values = used[2]
+    issued, setting, setting_end, ceased, cease_reason = plan
     data: dict[str, Any] = {
         "id": person_id,
         "date_of_birth": dob,
@@ -1140,6 +1181,10 @@ def _person_row(
     }
     if issued:
         data["ehcp"] = {"issued": issued, "setting": setting, "setting_end": setting_end or None}
+        if ceased:
+            data["ehcp"]["ceased"] = ceased
+        if cease_reason:
+            data["ehcp"]["cease_reason"] = cease_reason
     if episodes:
         # Sort by value, not by line, so that a shuffled file gives the same person.
         data["care_episodes"] = [

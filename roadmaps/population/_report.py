@@ -23,7 +23,9 @@ into one output folder:
     Jinja2 template ``roadmaps/population/templates/report.html``.
 ``import-report.json`` and ``import-report.md``
     for a run straight from a statutory return (:func:`~roadmaps.population.run_imported`):
-    what the import read, kept and rejected (files, lines and reasons only).
+    what the import read, kept and rejected (files, lines and reasons only),
+    and from the SEN2 return the share of new EHC plans issued within 20 weeks
+    and how many young people were linked, through disclosure control.
 
 Every count in ``summary.json``, the tables and the report has been through
 disclosure control (:mod:`roadmaps.population._disclosure`); none of them holds an id, a
@@ -593,8 +595,11 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
     texts[REPORT_MD] = report_markdown(result, accounting, area, labels)
     texts[REPORT_HTML] = report_html(result, accounting, area, labels)
     if run.import_report is not None:
-        texts[IMPORT_REPORT_JSON] = run.import_report.to_json()
-        texts[IMPORT_REPORT_MD] = run.import_report.to_markdown()
+        # Published beside the population report: its counts of young people (the SEN2 measure,
+        # the linking counts) go through the same disclosure control as the report's.
+        controlled = result.suppression.settings
+        texts[IMPORT_REPORT_JSON] = run.import_report.to_json(controlled)
+        texts[IMPORT_REPORT_MD] = run.import_report.to_markdown(controlled)
 
     def rejected(path: Path) -> None:
         written = write_rejected_csv(path, accounting.rejections)

@@ -52,7 +52,7 @@ from roadmaps.rule_ids import (
 
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings
 from ._files import stop_on_signals
-from ._import_common import EPISODES_FILE, PEOPLE_FILE, ImportReport, ImportResult
+from ._import_common import EPISODES_FILE, EVENTS_FILE, PEOPLE_FILE, ImportReport, ImportResult
 from ._input import (
     _REASON_PERSON_REJECTED,
     Accounting,
@@ -578,8 +578,9 @@ def run_imported(
 
     The same run as :func:`run_population_files` on the files
     :meth:`ImportResult.write <roadmaps.population.ImportResult.write>` would
-    write: its accounting counts the rows of those files (``people.csv`` and
-    ``episodes.csv``, by their line numbers), which are held in memory only.
+    write: its accounting counts the rows of those files (``people.csv``,
+    ``episodes.csv`` and, from the SEN2 return, ``events.csv``, by their line
+    numbers), which are held in memory only.
     The import report accounts for the rows of the returns themselves.
 
     Example::
@@ -593,11 +594,16 @@ def run_imported(
     default = load_pathway(area)
     rows = imported.person_rows()
     accounting = Accounting()
-    names = (PEOPLE_FILE, EPISODES_FILE, "")
+    names = (PEOPLE_FILE, EPISODES_FILE, EVENTS_FILE if imported.events else "")
     accounting.rejections.register_file(PEOPLE_FILE)
     accounting.rejections.register_file(EPISODES_FILE)
     accounting.rows_in_by_file = {PEOPLE_FILE: len(rows), EPISODES_FILE: len(imported.episodes)}
-    accounting.rows_in = accounting.rows_processed = len(rows) + len(imported.episodes)
+    if imported.events:
+        accounting.rejections.register_file(EVENTS_FILE)
+        accounting.rows_in_by_file[EVENTS_FILE] = len(imported.events)
+    accounting.rows_in = accounting.rows_processed = (
+        len(rows) + len(imported.episodes) + len(imported.events)
+    )
     accounting.people = len(rows)
     opened = OpenPopulation(default.area, (default.area,), accounting, (r for r in rows), names)
     result = _run_opened(
@@ -616,7 +622,7 @@ def run_imported(
         default.area,
         Path(PEOPLE_FILE),
         Path(EPISODES_FILE),
-        None,
+        Path(EVENTS_FILE) if imported.events else None,
         import_report=imported.report,
     )
 

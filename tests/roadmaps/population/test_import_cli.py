@@ -84,7 +84,9 @@ def test_import_cin(tmp_path: Path) -> None:
         (["import", "ssda903", str(FIXTURES / "cin_2025.xml"), "--out", "x"], "expected <EXPSSDA903>"),
         (["import", "cin", str(FIXTURES / "ssda903_2025.xml"), "--out", "x"], "expected <Message>"),
         (["import", "ssda903", str(FIXTURES / "README.md"), "--out", "x"], "not an SSDA903 table"),
-        (["import", "sen2", "f.xml", "--out", "x"], "invalid choice"),
+        (["import", "sen2", "f.xml", "--out", "x"], "f.xml: cannot read the file"),
+        (["import", "sen2", str(FIXTURES / "cin_2025.xml"), "--out", "x"], "not a SEN2 return"),
+        (["import", "sen3", "f.xml", "--out", "x"], "invalid choice"),
     ],
 )
 def test_bad_arguments_and_files_are_one_line_errors(

@@ -346,6 +346,38 @@ def test_recorded_events_with_an_unknown_type_rejects_the_row(tmp_path: Path) ->
     ]
 
 
+def test_cessation_columns_are_optional_and_checked(tmp_path: Path) -> None:
+    """ehcp_ceased and ehcp_cease_reason go into the EHC plan; a file without them loads as
+    before, and a bad cessation rejects the row with a reason naming the column."""
+    header = f"{PEOPLE_HEADER},ehcp_ceased,ehcp_cease_reason,upn"
+    paths = _files(
+        tmp_path,
+        f"{header}\n"
+        "yp-1,2005-10-21,2016-11-01,further-education,,,,2024-09-13,higher-education,H999000200011\n"
+        "yp-2,2008-03-04,2016-11-01,school,,,,,,\n"
+        "yp-3,2008-03-04,,,,,,2024-09-13,,\n"
+        "yp-4,2008-03-04,2016-11-01,school,,,,2016-10-31,,\n"
+        "yp-5,2008-03-04,2016-11-01,school,,,,2024-09-13,went-abroad,\n"
+        "yp-6,2008-03-04,2016-11-01,school,,,,,other,\n"
+        "yp-7,2008-03-04,2016-11-01,school,,,,13/09/2024,,\n",
+    )
+    people, accounting = _read(paths)
+    plans = {p.id: p.ehcp for p in people}
+    assert plans["yp-1"] is not None
+    assert (plans["yp-1"].ceased, plans["yp-1"].cease_reason) == (date(2024, 9, 13), "higher-education")
+    assert plans["yp-2"] is not None and plans["yp-2"].ceased is None
+    assert [(r.line, r.reason) for r in accounting.rejections] == [
+        (4, "ehcp_ceased is given but ehcp_issued is empty"),
+        (5, "ehcp_ceased is before ehcp_issued"),
+        (6, "ehcp_cease_reason is not a known reason"),
+        (7, "ehcp_cease_reason is given but ehcp_ceased is empty"),
+        (8, "ehcp_ceased is not a date in the form YYYY-MM-DD"),
+    ]
+    rows = list(iter_person_rows(*paths, as_of=AS_OF, accounting=Accounting()))
+    assert all("upn" not in row.extras for row in rows)  # the link column is never passed on
+    assert accounting.balanced
+
+
 def test_a_person_that_fails_model_validation_is_rejected_with_its_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
