@@ -31,7 +31,7 @@ from typing import Any, Literal
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pathways import RuleDataError, birthday, load_yaml_text
+from pathways import ReferenceFields, RuleDataError, birthday, load_yaml_text
 from roadmaps.model import CareLeaverStatus, Entry, Roadmap, RuleRef, Severity, Status
 
 from . import palette as pal
@@ -80,17 +80,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Reference(_Model):
-    """A source behind a statement: a provision of an instrument, a page, or a seed."""
-
-    title: str | None = None
-    instrument: str | None = None
-    provision: str | None = None
-    url: str | None = None
-    seed: str | None = None
-    quote: str | None = None
-
-
 class FamilyItem(_Model):
     """One easy-read point, with its source."""
 
@@ -98,7 +87,7 @@ class FamilyItem(_Model):
     heading: str
     text: tuple[str, ...]
     status: Literal["verified-primary", "verified-secondary", "unverified"]
-    references: tuple[Reference, ...]
+    references: tuple[ReferenceFields, ...]  # the rule data's citation fields
     age: int | None = None
 
 
