@@ -20,6 +20,10 @@ from ._pathway import (
 )
 from ._person import (
     EHCP_SETTINGS,
+    MAX_CARE_EPISODES,
+    MAX_EVENTS,
+    MAX_PERSON_FILE_BYTES,
+    MAX_TEXT_CHARS,
     CareEpisode,
     EhcPlan,
     Event,
@@ -27,6 +31,7 @@ from ._person import (
     ServiceUse,
     load_person,
     person_from_mapping,
+    person_from_text,
     person_to_mapping,
 )
 from ._routes import PersonRoutes, person_routes
@@ -40,6 +45,10 @@ __all__ = [
     "EhcPlan",
     "Event",
     "FACT_TYPES",
+    "MAX_CARE_EPISODES",
+    "MAX_EVENTS",
+    "MAX_PERSON_FILE_BYTES",
+    "MAX_TEXT_CHARS",
     "Person",
     "PersonRoutes",
     "ServiceUse",
@@ -53,6 +62,7 @@ __all__ = [
     "person_context",
     "person_facts",
     "person_from_mapping",
+    "person_from_text",
     "person_routes",
     "person_to_mapping",
     "resolve_settings",

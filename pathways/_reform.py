@@ -46,6 +46,7 @@ from ._loader import (
     replace_branch_tables,
 )
 from ._models import Edge, Frozen, GapRule, Node, Parameter, ReferenceFields
+from ._read import read_text_file
 from ._yaml import load_yaml_text
 
 CHANGE_OPERATORS = (
@@ -163,10 +164,7 @@ def load_reform(path: str | Path) -> Reform:
         RuleDataError: the file is malformed, has unknown keys or a bad change.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleDataError(f"cannot read the reform file ({exc.strerror})", file=str(path)) from None
+    text = read_text_file(path, what="reform file", error=RuleDataError)
     data = load_yaml_text(text, source=str(path))
     if not isinstance(data, dict):
         raise RuleDataError("a reform file must be a mapping (name, description, references, changes)", file=str(path))

@@ -109,7 +109,7 @@ def load_yaml_text(
     pathways._errors.RuleDataError: f:2: the aliases expand to more than 8 values
     """
     try:
-        if _flow_depth_exceeds(text, MAX_NESTING):
+        if flow_depth_exceeds(text, MAX_NESTING):
             # Checked before parsing: libyaml takes quadratic time over deep flow nesting.
             raise _Refused(f"nested more than {MAX_NESTING} levels deep", None)
         return _Builder(text, max_values).document()
@@ -130,7 +130,7 @@ def _problem(text: str) -> str:
     return text if len(text) <= _PROBLEM_CHARS else text[: _PROBLEM_CHARS - 1] + "…"
 
 
-def _flow_depth_exceeds(text: str, limit: int) -> bool:
+def flow_depth_exceeds(text: str, limit: int) -> bool:
     """Whether ``[``/``{`` brackets nest deeper than ``limit`` (counting brackets in quotes too)."""
     if text.count("[") + text.count("{") <= limit:
         return False
