@@ -519,16 +519,23 @@ def _apply_overrides(c: _Collector) -> dict[str, Override]:
             if base is None:
                 raise GraphError(f"override names unknown parameter '{override.parameter}'",
                                  file=src.file, line=src.line, id=override.parameter)
-            c.parameters[base.id] = Parameter.model_validate(
-                {
-                    **base.model_dump(by_alias=True, exclude={"values", "references", "status", "note", "beyond_statutory"}),
-                    "values": override.values,
-                    "references": [r.model_dump() for r in override.references] or [r.model_dump() for r in base.references],
-                    "status": override.status,
-                    "note": override.note or base.note,
-                    "beyond_statutory": override.beyond_statutory,
-                }
-            )
+            try:
+                c.parameters[base.id] = Parameter.model_validate(
+                    {
+                        **base.model_dump(
+                            by_alias=True, exclude={"values", "references", "status", "note", "beyond_statutory"}
+                        ),
+                        "values": override.values,
+                        "references": [r.model_dump() for r in override.references]
+                        or [r.model_dump() for r in base.references],
+                        "status": override.status,
+                        "note": override.note or base.note,
+                        "beyond_statutory": override.beyond_statutory,
+                    }
+                )
+            except ValidationError as exc:
+                message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise RuleDataError(f"override: {message}", file=src.file, line=src.line, id=base.id) from None
             c.sources[base.id] = src
             applied[base.id] = override
         else:

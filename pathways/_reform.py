@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from ._errors import GraphError, RuleDataError
 from ._graph import PathwayGraph
@@ -195,9 +195,13 @@ def _set_parameter(c: _Collector, change: Change, src: Source) -> None:
         if not values:  # keep the old value in force before the reform starts
             values[min(base.values)] = next(iter(base.values.values()))
         values[start] = change.value
-    c.parameters[base.id] = Parameter.model_validate(
-        {**base.model_dump(by_alias=True, exclude={"values"}), "values": values}
-    )
+    try:
+        c.parameters[base.id] = Parameter.model_validate(
+            {**base.model_dump(by_alias=True, exclude={"values"}), "values": values}
+        )
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise _fail(f"parameter '{base.id}': {message}", src, base.id) from None
     c.sources[base.id] = src
 
 
