@@ -22,8 +22,9 @@ import reprlib
 
 EXCERPT_CHARS = 60
 """The most characters of a user's value that a message quotes."""
-MESSAGE_CHARS = 240
-"""The most characters of a message's text in :meth:`PathwaysError.one_line` (without the place)."""
+LINE_CHARS = 290
+"""The longest :meth:`PathwaysError.one_line` (a message is cut to fit, keeping at least 100 characters)."""
+_MIN_MESSAGE_CHARS = 100
 
 
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
@@ -93,15 +94,21 @@ class PathwaysError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        """Render ``file:line: id: message`` on a single line."""
+        """Render ``file:line: id: message`` on a single line of printable characters.
+
+        The line is at most :data:`LINE_CHARS` characters unless the file name
+        itself is very long (the message then keeps 100 characters).
+        """
         where = ""
         if self.file:
             where = self.file if self.line is None else f"{self.file}:{self.line}"
         parts = [p for p in (printable(where), excerpt(self.id) if self.id else "") if p]
+        prefix = f"{': '.join(parts)}: " if parts else ""
         text = printable(" ".join(self.message.split()))
-        if len(text) > MESSAGE_CHARS:  # a safety net: messages quote values as excerpts
-            text = text[: MESSAGE_CHARS - 1] + "…"
-        return f"{': '.join(parts)}: {text}" if parts else text
+        room = max(_MIN_MESSAGE_CHARS, LINE_CHARS - len(prefix))
+        if len(text) > room:  # a safety net: messages quote values as short excerpts already
+            text = text[: room - 1] + "…"
+        return prefix + text
 
 
 class RuleDataError(PathwaysError):

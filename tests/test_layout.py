@@ -199,6 +199,8 @@ PUBLIC_NAMES = {
         "DEFAULT_SETTINGS",
         "DisclosureSettings",
         "FORECAST_MILESTONES",
+        "MAX_LINE_CHARS",
+        "MAX_ROW_CHARS",
         "PersonRow",
         "PersonSummary",
         "PopulationResult",

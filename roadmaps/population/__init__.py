@@ -28,6 +28,8 @@ from ._compare_report import write_comparison_report
 from ._dask import connect, dask_available
 from ._disclosure import DEFAULT_SETTINGS, DisclosureSettings, Published, suppress_count
 from ._input import (
+    MAX_LINE_CHARS,
+    MAX_ROW_CHARS,
     Accounting,
     PersonRow,
     Rejection,
@@ -55,6 +57,8 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "DisclosureSettings",
     "FORECAST_MILESTONES",
+    "MAX_LINE_CHARS",
+    "MAX_ROW_CHARS",
     "PersonRow",
     "PersonSummary",
     "PopulationResult",
