@@ -303,9 +303,8 @@ def _rows(header: list[str]) -> st.SearchStrategy[list[list[str]]]:
 
 def _csv_file(columns: tuple[str, ...], extra: tuple[str, ...] = ()) -> st.SearchStrategy[bytes]:
     header = st.one_of(
-        st.just(list(columns)),
-        st.just(list(columns)),
-        st.permutations([*columns, *extra]).map(list),
+        *[st.just(list(columns))] * 4,
+        *[st.permutations([*columns, *extra]).map(list)] * 2,
         st.lists(st.sampled_from([*columns, *extra, "ID", "", "id"]), max_size=10),
     )
     lines = header.flatmap(lambda names: st.tuples(st.just(names), _rows(names)))
@@ -315,10 +314,10 @@ def _csv_file(columns: tuple[str, ...], extra: tuple[str, ...] = ()) -> st.Searc
         st.sampled_from(["\n", "\r\n", "\r"]),
         st.booleans(),
     )
-    encodings = st.sampled_from(["utf-8"] * 6 + ["utf-8-sig", "latin-1", "utf-16"])
+    encodings = st.sampled_from(["utf-8"] * 10 + ["utf-8-sig", "latin-1", "utf-16"])
     encoded = st.tuples(text, encodings).map(lambda pair: _encode(pair[0], pair[1]))
     mutated = st.tuples(encoded, _edits).map(lambda pair: _mutate(pair[0], pair[1]))
-    return st.one_of(encoded, encoded, encoded, mutated, st.binary(max_size=2_000), st.just(b""))
+    return st.one_of(*[encoded] * 6, mutated, st.binary(max_size=2_000), st.just(b""))
 
 
 def population_files() -> st.SearchStrategy[tuple[bytes, bytes | None, bytes | None]]:
