@@ -22,6 +22,10 @@ from ._pathway import (
 from ._person import (
     CEASE_REASONS,
     EHCP_SETTINGS,
+    MAX_CARE_EPISODES,
+    MAX_EVENTS,
+    MAX_PERSON_FILE_BYTES,
+    MAX_TEXT_CHARS,
     PHASE_TRANSFER_KINDS,
     AreaMove,
     CareEpisode,
@@ -32,6 +36,7 @@ from ._person import (
     ServiceUse,
     load_person,
     person_from_mapping,
+    person_from_text,
     person_to_mapping,
 )
 from ._routes import PersonRoutes, person_routes
@@ -48,6 +53,10 @@ __all__ = [
     "EhcPlan",
     "Event",
     "FACT_TYPES",
+    "MAX_CARE_EPISODES",
+    "MAX_EVENTS",
+    "MAX_PERSON_FILE_BYTES",
+    "MAX_TEXT_CHARS",
     "PHASE_TRANSFER_KINDS",
     "Person",
     "PersonRoutes",
@@ -64,6 +73,7 @@ __all__ = [
     "person_context",
     "person_facts",
     "person_from_mapping",
+    "person_from_text",
     "person_routes",
     "person_to_mapping",
     "resolve_settings",

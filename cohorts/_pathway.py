@@ -21,6 +21,7 @@ from pathways import (
     LeapDayPolicy,
     PathwayGraph,
     area_ids,
+    excerpt,
     value_on,
 )
 from pathways import (
@@ -107,7 +108,7 @@ def load_pathway(area: str = "england", data_root: str | Path | None = None) -> 
     root = Path(data_root) if data_root is not None else DATA_ROOT
     known = _areas(root)
     if area not in known:
-        raise InputError(f"unknown area '{area}' (choose from {', '.join(known)})", id="--area")
+        raise InputError(f"unknown area {excerpt(area)} (choose from {', '.join(known)})", id="--area")
     return _cached(root, area)
 
 
@@ -203,9 +204,11 @@ def resolve_settings(pathway: PathwayGraph, overrides: Mapping[str, str] | None 
     for key, value in (overrides or {}).items():
         setting = pathway.rules.settings.get(key)
         if setting is None:
-            raise InputError(f"unknown setting '{key}' (known: {', '.join(sorted(settings))})", id=key)
+            raise InputError(f"unknown setting {excerpt(key)} (known: {', '.join(sorted(settings))})", id=key)
         if value not in setting.choices:
-            raise InputError(f"setting '{key}' must be one of {', '.join(setting.choices)} (got '{value}')", id=key)
+            raise InputError(
+                f"setting '{key}' must be one of {', '.join(setting.choices)} (got {excerpt(value)})", id=key
+            )
         settings[key] = value
     return dict(sorted(settings.items()))
 
@@ -225,21 +228,41 @@ def check_person(pathway: PathwayGraph, person: Person, as_of: date, *, source: 
     recorded = () if person.recorded_events in (None, "all") else person.recorded_events
     for index, kind in enumerate(recorded or ()):
         if kind not in pathway.rules.events:
-            raise InputError(f"field 'recorded_events[{index}]' is an unknown event type '{kind}'", file=source)
+            raise InputError(
+                f"field 'recorded_events[{index}]' is an unknown event type {excerpt(kind)}", file=source
+            )
     for index, event in enumerate(person.events):
         if event.type not in pathway.rules.events:
-            known = ", ".join(sorted(pathway.rules.events))
+            known = _some(sorted(pathway.rules.events))
             raise InputError(
-                f"field 'events[{index}].type' is an unknown event type '{event.type}' (known: {known})",
+                f"field 'events[{index}].type' is an unknown event type {excerpt(event.type)} (known: {known})",
                 file=source,
             )
     for index, use in enumerate(person.services):
         node = pathway.rules.nodes.get(use.service)
         if node is None or node.kind != "service":
-            raise InputError(f"field 'services[{index}].service' is an unknown service '{use.service}'", file=source)
+            raise InputError(
+                f"field 'services[{index}].service' is an unknown service {excerpt(use.service)}", file=source
+            )
     for index, episode in enumerate(person.care_episodes):
         if episode.start < person.date_of_birth:
             raise InputError(f"field 'care_episodes[{index}].start' is before the date of birth", file=source)
+
+
+def _some(names: list[str], limit: int = 100) -> str:
+    """``a, b, c``, cut with ``…`` after about ``limit`` characters so that a message stays short.
+
+    >>> _some(["alpha", "beta", "gamma"], limit=12)
+    'alpha, beta, …'
+    """
+    shown: list[str] = []
+    length = 0
+    for name in names:
+        length += len(name) + 2
+        if length > limit + 2:
+            return ", ".join([*shown, "…"])
+        shown.append(name)
+    return ", ".join(shown)
 
 
 def person_context(

@@ -8,16 +8,68 @@ are made by :func:`check_person` against a loaded pathway.
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from pathways import InputError, load_yaml_text
+from pathways import (
+    InputError,
+    decode_text,
+    excerpt,
+    load_json_text,
+    load_yaml_text,
+    read_text_file,
+)
 
 from ._care_codes import care_codes
+
+MAX_PERSON_FILE_BYTES = 1_000_000
+"""The largest person file read, in bytes (about 20,000 events written one a line)."""
+MAX_EVENTS = 10_000
+"""The most events one young person may have (a person file, or rows of ``events.csv``)."""
+MAX_CARE_EPISODES = 1_000
+"""The most care episodes one young person may have (a person file, or rows of ``episodes.csv``)."""
+MAX_TEXT_CHARS = 200
+"""The longest text field of a person (an id, a code, an event type, a service id)."""
+_MAX_SHORT_LISTS = 100  # services and recorded event types: a few dozen exist at most
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` text (or a date): no timestamps, no numbers read as dates."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+ShortText = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+
+
+def _at_most(limit: int, what: str) -> Any:
+    """A before-validator refusing a list longer than ``limit`` before its items are checked."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and len(value) > limit:
+            raise ValueError(f"has {len(value):,} {what}; at most {limit:,} are accepted")
+        return value
+
+    return BeforeValidator(check)
+
 
 EhcpSetting = Literal[
     "school", "further-education", "apprenticeship", "higher-education", "employment", "none",
@@ -62,9 +114,9 @@ class EhcPlan(_Record):
     was decided (record ``ceased`` only if the decision stood).
     """
 
-    issued: date
+    issued: IsoDate
     setting: EhcpSetting
-    setting_end: date | None = None
+    setting_end: IsoDate | None = None
     # Additions to the interface (all optional):
     next_transfer: PhaseTransfer | None = None
     ceased: date | None = None
@@ -108,11 +160,11 @@ class CareEpisode(_Record):
     words of ``cohorts/data/ssda903.yaml`` (``foster``, ``returned-home``, …).
     """
 
-    start: date
-    end: date | None = None
-    legal_status: str | None = None
-    placement: str | None = None
-    reason_ended: str | None = None
+    start: IsoDate
+    end: IsoDate | None = None
+    legal_status: ShortText | None = None
+    placement: ShortText | None = None
+    reason_ended: ShortText | None = None
 
     @field_validator("legal_status", "placement", "reason_ended", mode="before")
     @classmethod
@@ -125,13 +177,17 @@ class CareEpisode(_Record):
             raise ValueError(f"care episode ends ({self.end}) before it starts ({self.start})")
         codes = care_codes()
         if self.legal_status is not None and self.legal_status not in codes.legal_status:
-            raise ValueError(f"unknown legal status '{self.legal_status}' (an SSDA903 LS code such as C2, V2 or V3)")
+            raise ValueError(
+                f"unknown legal status {excerpt(self.legal_status)} (an SSDA903 LS code such as C2, V2 or V3)"
+            )
         if self.placement is not None and codes.placement_kind(self.placement) is None:
             kinds = ", ".join(sorted(set(codes.placement_kinds.values())))
-            raise ValueError(f"unknown placement '{self.placement}' (an SSDA903 PLACE code, or one of {kinds})")
+            raise ValueError(f"unknown placement {excerpt(self.placement)} (an SSDA903 PLACE code, or one of {kinds})")
         if self.reason_ended is not None and codes.reason_kind(self.reason_ended) is None:
             kinds = ", ".join(sorted(set(codes.reason_kinds.values())))
-            raise ValueError(f"unknown reason ended '{self.reason_ended}' (an SSDA903 REC code, or one of {kinds})")
+            raise ValueError(
+                f"unknown reason ended {excerpt(self.reason_ended)} (an SSDA903 REC code, or one of {kinds})"
+            )
         if self.reason_ended is not None and self.end is None:
             raise ValueError("a care episode with reason_ended needs an end date")
         return self
@@ -154,23 +210,23 @@ class LeavingCare(_Record):
       advice and support with a personal adviser (s.23CZB).
     """
 
-    education_or_training_until: date | None = None
-    returned_to_education_on: date | None = None
-    adviser_requested_on: date | None = None
+    education_or_training_until: IsoDate | None = None
+    returned_to_education_on: IsoDate | None = None
+    adviser_requested_on: IsoDate | None = None
 
 
 class Event(_Record):
     """Something that has already happened: an assessment, plan, review, referral or decision."""
 
-    type: str = Field(min_length=1)
-    date: date
+    type: Text
+    date: IsoDate
 
 
 class ServiceUse(_Record):
     """A service the young person receives now (optional; an addition to the interface)."""
 
-    service: str = Field(min_length=1)
-    planned_end: date | None = None
+    service: Text
+    planned_end: IsoDate | None = None
 
 
 class AreaMove(_Record):
@@ -183,24 +239,26 @@ class AreaMove(_Record):
 class Person(_Record):
     """One young person. See docs/person-file.md for every field."""
 
-    id: str = Field(min_length=1)
-    date_of_birth: date
+    id: Text
+    date_of_birth: IsoDate
     ehcp: EhcPlan | None = None
-    care_episodes: tuple[CareEpisode, ...] = ()
+    care_episodes: Annotated[tuple[CareEpisode, ...], _at_most(MAX_CARE_EPISODES, "care episodes")] = ()
     care_needs_likely: bool = False
     continuing_care: bool = False
-    events: tuple[Event, ...] = ()
+    events: Annotated[tuple[Event, ...], _at_most(MAX_EVENTS, "events")] = ()
     # Additions to the interface (all optional):
-    primary_need: str | None = None
+    primary_need: ShortText | None = None
     year_group_offset: int = 0
-    services: tuple[ServiceUse, ...] = ()
+    services: Annotated[tuple[ServiceUse, ...], _at_most(_MAX_SHORT_LISTS, "services")] = ()
     leaving_care: LeavingCare | None = None
-    area: str | None = None
+    area: ShortText | None = None
     # Moves to other areas, in date order: the roadmap uses each area's rules for its period.
     moves: tuple[AreaMove, ...] = ()
     # The event types the source of this record collects ("all", or a list). Default: every
     # type when any event is recorded, none when the record has no events at all.
-    recorded_events: tuple[str, ...] | Literal["all"] | None = None
+    recorded_events: (
+        Annotated[tuple[ShortText, ...], _at_most(_MAX_SHORT_LISTS, "event types")] | Literal["all"] | None
+    ) = None
 
     @model_validator(mode="after")
     def _moves_in_order(self) -> Person:
@@ -229,7 +287,10 @@ class Person(_Record):
     @field_validator("id", mode="before")
     @classmethod
     def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
+        # A whole number is an id written without quotes in JSON (YAML keeps ids as written).
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -246,9 +307,9 @@ def _friendly(error: dict[str, Any]) -> str:
     if kind == "missing":
         return "is required"
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
-        return f"is not a valid date (got {error.get('input')!r}; expected YYYY-MM-DD)"
+        return f"is not a valid date (got {excerpt(error.get('input'))}; expected YYYY-MM-DD)"
     if kind == "literal_error":
-        return f"must be one of {error['ctx']['expected']} (got {error.get('input')!r})"
+        return f"must be one of {error['ctx']['expected']} (got {excerpt(error.get('input'))})"
     msg: str = error["msg"]
     return msg.removeprefix("Value error, ")
 
@@ -270,22 +331,34 @@ def load_person(path: str | Path) -> Person:
     """Read a person file (YAML, or JSON when it ends in .json).
 
     Raises:
-        InputError: the file is missing, malformed, or a field is invalid. The
-            message names the file and the field.
+        InputError: the file is missing, larger than :data:`MAX_PERSON_FILE_BYTES`,
+            not UTF-8, malformed, or a field is invalid. The message names the file
+            and the field.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the person file ({exc.strerror})", file=str(path)) from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+    text = read_text_file(path, what="person file", max_bytes=MAX_PERSON_FILE_BYTES)
+    return person_from_text(text, source=str(path), suffix=path.suffix)
+
+
+def person_from_text(content: str | bytes, *, source: str, suffix: str = ".yaml") -> Person:
+    """Read a person file's content: JSON when ``suffix`` is ``.json``, else YAML.
+
+    Bytes are decoded as UTF-8. This is :func:`load_person` without the file,
+    for content that comes from elsewhere (an upload, a form).
+
+    Raises:
+        InputError: the content is larger than :data:`MAX_PERSON_FILE_BYTES`, not
+            UTF-8, malformed, or a field is invalid; the message names ``source``.
+    """
+    size = len(content) if isinstance(content, bytes) else len(content.encode("utf-8", "surrogatepass"))
+    if size > MAX_PERSON_FILE_BYTES:
+        raise InputError(f"the person file is larger than {MAX_PERSON_FILE_BYTES:,} bytes", file=source)
+    text = decode_text(content, source=source) if isinstance(content, bytes) else content
+    if suffix.lower() == ".json":
+        data = load_json_text(text, source=source)
     else:
-        data = load_yaml_text(text, source=str(path), error=InputError)
-    return person_from_mapping(data, source=str(path))
+        data = load_yaml_text(text, source=source, error=InputError)
+    return person_from_mapping(data, source=source)
 
 
 def person_to_mapping(person: Person) -> dict[str, Any]:

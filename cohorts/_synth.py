@@ -28,7 +28,9 @@ not depend on ``bad_fraction``.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
+import os
 import random
 from dataclasses import dataclass
 from datetime import date
@@ -379,6 +381,10 @@ def synthesise(
         seed: the random seed; the same seed gives the same files.
         out_dir: the folder for ``people.csv``, ``episodes.csv`` and
             ``events.csv`` (created if missing; existing files are replaced).
+            The files are written under temporary names in the folder and
+            renamed when all three are complete, so a failure (a full disk, an
+            interruption) leaves no partial file and the old files, if any,
+            unchanged.
         as_of: the as-of date: ages are 13 to 25 on it and no event is after it.
         bad_fraction: the share of rows to break on purpose (0 to 1).
         mix: the parameters; by default ``cohorts/data/synthetic.yaml``.
@@ -392,33 +398,24 @@ def synthesise(
         raise ValueError(f"bad_fraction must be between 0 and 1 (got {bad_fraction})")
     mix = _default_mix(as_of) if mix is None else mix
     out = Path(out_dir)
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
     out.mkdir(parents=True, exist_ok=True)
     paths = (out / "people.csv", out / "episodes.csv", out / "events.csv")
+    temporary = tuple(path.with_name(f".{path.name}.{os.getpid()}.tmp") for path in paths)
     counts = _Counts()
     generator = _Generator(mix, as_of, random.Random(seed), random.Random(f"bad-rows:{seed}"))
-    with (
-        open(paths[0], "w", encoding="utf-8", newline="") as people_file,
-        open(paths[1], "w", encoding="utf-8", newline="") as episodes_file,
-        open(paths[2], "w", encoding="utf-8", newline="") as events_file,
-    ):
-        people_file.write(PEOPLE_HEADER)
-        episodes_file.write(EPISODES_HEADER)
-        events_file.write(EVENTS_HEADER)
-        people_lines: list[str] = []
-        episode_lines: list[str] = []
-        event_lines: list[str] = []
-        for number in range(1, n + 1):
-            generator.person(number, bad_fraction, counts, people_lines, episode_lines, event_lines)
-            if len(people_lines) >= 5_000:
-                people_file.write("".join(people_lines))
-                episodes_file.write("".join(episode_lines))
-                events_file.write("".join(event_lines))
-                people_lines.clear()
-                episode_lines.clear()
-                event_lines.clear()
-        people_file.write("".join(people_lines))
-        episodes_file.write("".join(episode_lines))
-        events_file.write("".join(event_lines))
+    try:
+        _write_files(generator, n, bad_fraction, counts, temporary)
+        for done, path in zip(temporary, paths, strict=True):
+            os.replace(done, path)
+    except BaseException:
+        # Nothing half-written is left: no temporary file, and no folder this call made.
+        for done in temporary:
+            done.unlink(missing_ok=True)
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     return SynthResult(
         people_path=paths[0],
         episodes_path=paths[1],
@@ -430,6 +427,31 @@ def synthesise(
         bad_rows=counts.bad_rows,
         expected_rejected=counts.expected_rejected,
     )
+
+
+def _write_files(
+    generator: _Generator, n: int, bad_fraction: float, counts: _Counts, paths: tuple[Path, ...]
+) -> None:
+    """Write the three CSV files of ``n`` young people to ``paths`` and make them durable."""
+    with (
+        open(paths[0], "w", encoding="utf-8", newline="") as people_file,
+        open(paths[1], "w", encoding="utf-8", newline="") as episodes_file,
+        open(paths[2], "w", encoding="utf-8", newline="") as events_file,
+    ):
+        files = (people_file, episodes_file, events_file)
+        for handle, header in zip(files, (PEOPLE_HEADER, EPISODES_HEADER, EVENTS_HEADER), strict=True):
+            handle.write(header)
+        lines: tuple[list[str], list[str], list[str]] = ([], [], [])
+        for number in range(1, n + 1):
+            generator.person(number, bad_fraction, counts, *lines)
+            if len(lines[0]) >= 5_000:
+                for handle, pending in zip(files, lines, strict=True):
+                    handle.write("".join(pending))
+                    pending.clear()
+        for handle, pending in zip(files, lines, strict=True):
+            handle.write("".join(pending))
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 class _Membership(NamedTuple):

@@ -28,7 +28,7 @@ from ._dates import (
 )
 from ._describe import describe_condition, describe_date
 from ._dot import graphviz_available, render_dot, to_dot
-from ._errors import GraphError, InputError, PathwaysError, RuleDataError
+from ._errors import GraphError, InputError, PathwaysError, RuleDataError, excerpt
 from ._evaluate import CompiledRules, Context, dated, value_on, weakest_status
 from ._frames import to_frame
 from ._graph import PathwayGraph, load_pathway
@@ -52,6 +52,7 @@ from ._models import (
     Setting,
     Severity,
 )
+from ._read import MAX_FILE_BYTES, decode_text, load_json_text, read_text_file
 from ._reform import Reform, apply_reforms, diff_rules, load_reform, reformed_pathway
 from ._routes import RouteAnalysis, RouteEdge, RouteGraph, RouteNode
 from ._stats import BranchCalibration, BranchEvents, calibrate_branch, count_branch_events
@@ -78,6 +79,7 @@ __all__ = [
     "InputError",
     "LEAP_DAY_POLICIES",
     "LeapDayPolicy",
+    "MAX_FILE_BYTES",
     "Node",
     "Parameter",
     "PathwayGraph",
@@ -111,16 +113,20 @@ __all__ = [
     "compulsory_school_age_end",
     "count_branch_events",
     "dated",
+    "decode_text",
     "describe_condition",
     "describe_date",
     "diff_rules",
+    "excerpt",
     "fe_year_end_containing",
     "graphviz_available",
     "line_of",
+    "load_json_text",
     "load_pathway",
     "load_reform",
     "load_rules",
     "load_yaml_text",
+    "read_text_file",
     "reformed_pathway",
     "render_dot",
     "school_leaving_date",

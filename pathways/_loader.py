@@ -22,7 +22,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from ._dates import FIRST_SEPTEMBER_READINGS, SchoolCalendar
-from ._errors import GraphError, RuleDataError
+from ._errors import GraphError, RuleDataError, excerpt
 from ._models import (
     CYCLIC_EDGE_KINDS,
     Area,
@@ -42,6 +42,7 @@ from ._models import (
     Setting,
     Unit,
 )
+from ._read import read_text_file
 from ._yaml import line_of, load_yaml_text
 
 #: The unit of the parameter that plays each calendar role (a key of ``calendar`` in ``area.yaml``).
@@ -152,16 +153,17 @@ def _validate(model: type[BaseModel], data: Any, *, file: str, loc: tuple[int | 
         where = ".".join(str(p) for p in full)
         kind = err["type"]
         if kind == "extra_forbidden":
-            problem = f"unknown key '{full[-1]}'"
+            problem = f"unknown key {excerpt(full[-1])}"
         elif kind == "missing":
-            problem = f"missing key '{full[-1]}'"
+            problem = f"missing key {excerpt(full[-1])}"
         else:
             problem = f"{where}: {err['msg'].removeprefix('Value error, ')}"
         raise RuleDataError(problem, file=file, line=line, id=item_id) from None
 
 
 def _read_rule_file(path: Path, display: str) -> tuple[RuleFile, Any]:
-    data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
+    text = read_text_file(path, what="rule-data file", error=RuleDataError, source=display)
+    data = load_yaml_text(text, source=display)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -186,7 +188,8 @@ def _read_area(directory: Path, data_root: Path) -> _AreaFile:
     display = display_path(path, data_root)
     if not path.is_file():
         raise RuleDataError("no area.yaml in this rule-data directory", file=str(directory))
-    data = load_yaml_text(path.read_text(encoding="utf-8"), source=display)
+    text = read_text_file(path, what="rule-data file", error=RuleDataError, source=display)
+    data = load_yaml_text(text, source=display)
     area: Area = _validate(Area, data, file=display)
     return _AreaFile(area, data, display)
 
@@ -517,16 +520,23 @@ def _apply_overrides(c: _Collector) -> dict[str, Override]:
             if base is None:
                 raise GraphError(f"override names unknown parameter '{override.parameter}'",
                                  file=src.file, line=src.line, id=override.parameter)
-            c.parameters[base.id] = Parameter.model_validate(
-                {
-                    **base.model_dump(by_alias=True, exclude={"values", "references", "status", "note", "beyond_statutory"}),
-                    "values": override.values,
-                    "references": [r.model_dump() for r in override.references] or [r.model_dump() for r in base.references],
-                    "status": override.status,
-                    "note": override.note or base.note,
-                    "beyond_statutory": override.beyond_statutory,
-                }
-            )
+            try:
+                c.parameters[base.id] = Parameter.model_validate(
+                    {
+                        **base.model_dump(
+                            by_alias=True, exclude={"values", "references", "status", "note", "beyond_statutory"}
+                        ),
+                        "values": override.values,
+                        "references": [r.model_dump() for r in override.references]
+                        or [r.model_dump() for r in base.references],
+                        "status": override.status,
+                        "note": override.note or base.note,
+                        "beyond_statutory": override.beyond_statutory,
+                    }
+                )
+            except ValidationError as exc:
+                message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise RuleDataError(f"override: {message}", file=src.file, line=src.line, id=base.id) from None
             c.sources[base.id] = src
             applied[base.id] = override
         else:

@@ -245,6 +245,7 @@ class Parameter(Cited):
     unit: Unit
     values: dict[dt.date, int | float | str]
     overridable: bool = False
+    bounds: tuple[float, float] | None = None
 
     _id = field_validator("id")(_check_id)
 
@@ -254,6 +255,35 @@ class Parameter(Cited):
         if not values:
             raise ValueError("a parameter needs at least one dated value")
         return dict(sorted(values.items()))
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> Parameter:
+        if self.bounds is not None:
+            low, high = self.bounds
+            if low > high:
+                raise ValueError(f"bounds [{low:g}, {high:g}]: the first must not be above the second")
+        elif self.overridable:
+            raise ValueError("an overridable parameter needs bounds: [lowest, highest] for --set")
+        for value in self.values.values():
+            problem = self.out_of_bounds(value)
+            if problem is not None:
+                raise ValueError(f"value {problem}")
+        return self
+
+    def out_of_bounds(self, value: object) -> str | None:
+        """Why ``value`` is outside :attr:`bounds` (for a message), or None when it is inside.
+
+        >>> p = Parameter(id="age", label="An age", unit="years", values={"2020-01-01": 17},
+        ...               bounds=(0, 25), references=[{"url": "https://example.org"}])
+        >>> p.out_of_bounds(-1)
+        'must be from 0 to 25 years (got -1)'
+        """
+        if self.bounds is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        low, high = self.bounds
+        if low <= value <= high:
+            return None
+        return f"must be from {low:g} to {high:g} {self.unit} (got {value:g})"
 
 
 class Setting(Cited):

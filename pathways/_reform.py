@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from ._errors import GraphError, RuleDataError
 from ._graph import PathwayGraph
@@ -46,6 +46,7 @@ from ._loader import (
     replace_branch_tables,
 )
 from ._models import Edge, Frozen, GapRule, Node, Parameter, ReferenceFields
+from ._read import read_text_file
 from ._yaml import load_yaml_text
 
 CHANGE_OPERATORS = (
@@ -163,10 +164,7 @@ def load_reform(path: str | Path) -> Reform:
         RuleDataError: the file is malformed, has unknown keys or a bad change.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleDataError(f"cannot read the reform file ({exc.strerror})", file=str(path)) from None
+    text = read_text_file(path, what="reform file", error=RuleDataError)
     data = load_yaml_text(text, source=str(path))
     if not isinstance(data, dict):
         raise RuleDataError("a reform file must be a mapping (name, description, references, changes)", file=str(path))
@@ -197,9 +195,13 @@ def _set_parameter(c: _Collector, change: Change, src: Source) -> None:
         if not values:  # keep the old value in force before the reform starts
             values[min(base.values)] = next(iter(base.values.values()))
         values[start] = change.value
-    c.parameters[base.id] = Parameter.model_validate(
-        {**base.model_dump(by_alias=True, exclude={"values"}), "values": values}
-    )
+    try:
+        c.parameters[base.id] = Parameter.model_validate(
+            {**base.model_dump(by_alias=True, exclude={"values"}), "values": values}
+        )
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise _fail(f"parameter '{base.id}': {message}", src, base.id) from None
     c.sources[base.id] = src
 
 

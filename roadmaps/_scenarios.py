@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cohorts import Person, load_pathway, load_person, person_from_mapping
-from pathways import InputError, load_reform, load_yaml_text, reformed_pathway
+from pathways import InputError, load_reform, load_yaml_text, read_text_file, reformed_pathway
 from roadmaps.rule_ids import DEFAULT_AREA
 
 from ._roadmap import generate_roadmap
@@ -84,7 +84,7 @@ class ScenarioResult:
 
 
 def load_scenario(path: Path) -> Scenario:
-    data = load_yaml_text(path.read_text(encoding="utf-8"), source=str(path), error=InputError)
+    data = load_yaml_text(read_text_file(path, what="scenario file"), source=str(path), error=InputError)
     try:
         return Scenario.model_validate(data)
     except Exception as exc:  # pydantic.ValidationError, reported in one line

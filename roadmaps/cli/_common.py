@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from pathways import InputError
+from pathways import InputError, excerpt
 from roadmaps.rule_ids import DEFAULT_AREA, LEAP_DAY_POLICY
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_NUMBER = re.compile(r"[-+]?[0-9]{1,18}")
 
 
 class Parser(argparse.ArgumentParser):
@@ -21,16 +25,53 @@ class Parser(argparse.ArgumentParser):
 
 
 def parse_date(text: str) -> date:
+    """An argparse type: a date written YYYY-MM-DD (not 20260101, not 2026-W01-1)."""
     try:
-        return date.fromisoformat(text)
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (expected YYYY-MM-DD)") from None
+        pass
+    raise argparse.ArgumentTypeError(f"{excerpt(text)} is not a date (expected YYYY-MM-DD)")
+
+
+def parse_whole_number(text: str) -> int | None:
+    """A whole number written in ASCII digits (at most 18, with an optional sign), or None.
+
+    ``int()`` alone would take ``'١٢'`` (Arabic-Indic digits) as 12 and fail on
+    ``'²'`` or on a number past Python's digit limit with a traceback.
+
+    >>> parse_whole_number("12"), parse_whole_number("-3"), parse_whole_number("١٢")
+    (12, -3, None)
+    """
+    text = text.strip()
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
+def integer(text: str) -> int:
+    """An argparse type: a whole number (range checks are the command's)."""
+    value = parse_whole_number(text)
+    if value is None:
+        too_long = re.fullmatch(r"[-+]?[0-9]+", text.strip()) is not None
+        raise argparse.ArgumentTypeError(f"{excerpt(text)} is {'too large' if too_long else 'not a whole number'}")
+    return value
+
+
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        value = integer(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{excerpt(text)} must be from {low:,} to {high:,}")
+        return value
+
+    return parse
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"'{text}' is not KEY=VALUE")
+        raise argparse.ArgumentTypeError(f"{excerpt(text)} is not KEY=VALUE")
     return key.strip(), value.strip()
 
 
@@ -69,15 +110,17 @@ def split_overrides(pairs: Sequence[tuple[str, str]], pathway: object) -> tuple[
             base = rules.parameters[key]
             if not base.overridable:
                 raise InputError(f"parameter '{key}' is statutory and cannot be set; use a reform", id="--set")
-            try:
-                number: int | float = int(value)
-            except ValueError:
-                raise InputError(f"'{key}' needs a whole number (got '{value}')", id="--set") from None
+            number = parse_whole_number(value)
+            if number is None:
+                raise InputError(f"'{key}' needs a whole number (got {excerpt(value)})", id="--set")
+            problem = base.out_of_bounds(number)
+            if problem is not None:
+                raise InputError(f"'{key}' {problem}", id="--set")
             params[key] = Parameter.model_validate(
                 {**base.model_dump(exclude={"values"}), "values": {min(base.values): number}}
             )
         else:
-            raise InputError(f"'{key}' is neither a setting nor a parameter", id="--set")
+            raise InputError(f"{excerpt(key)} is neither a setting nor a parameter", id="--set")
     return settings, params
 
 
@@ -108,12 +151,9 @@ def load_roadmap_inputs(args: argparse.Namespace) -> tuple[object, object, date,
 
 def count(text: str) -> int:
     """An argparse type: a whole number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    value = integer(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
+        raise argparse.ArgumentTypeError(f"{excerpt(text)} must be 0 or more")
     return value
 
 

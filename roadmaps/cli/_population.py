@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 from pathways import InputError
 from roadmaps.rule_ids import DEFAULT_AREA, LEAP_DAY_POLICY
 
-from ._common import parse_date
+from ._common import integer, parse_date
 from ._import import add_care_needs_option, print_import
 
+MAX_WORKERS = 256  # processes; more only exhausts the machine
+MAX_THRESHOLD = 1_000_000  # a threshold above any population hides every count
 NAME = "population"
 HELP = "gap counts and forecasts for a whole population, with disclosure control"
 
@@ -51,12 +53,12 @@ def add_population_inputs(p: argparse.ArgumentParser, *, people_optional: bool =
         help="rules for young people with no area column value (default: england)",
     )
     p.add_argument(
-        "--workers", type=int, default=None, help="processes to use (default: all processors)"
+        "--workers", type=integer, default=None, help="processes to use (default: all processors)"
     )
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the outputs")
     p.add_argument(
         "--threshold",
-        type=int,
+        type=integer,
         default=None,
         help="disclosure control: counts below this are hidden (default: 5)",
     )
@@ -91,14 +93,20 @@ def population_options(args: argparse.Namespace) -> dict[str, Any]:
     """Checked keyword arguments from :func:`add_population_inputs`'s options.
 
     Raises:
-        InputError: ``--workers`` or ``--threshold`` below 1.
+        InputError: ``--workers`` or ``--threshold`` below 1 or above their caps.
     """
     from roadmaps.population import DisclosureSettings
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1 (got {args.workers})", id="--workers")
+    if args.workers is not None and args.workers > MAX_WORKERS:
+        raise InputError(f"--workers must be at most {MAX_WORKERS} (got {args.workers:,})", id="--workers")
     if args.threshold is not None and args.threshold < 1:
         raise InputError(f"--threshold must be at least 1 (got {args.threshold})", id="--threshold")
+    if args.threshold is not None and args.threshold > MAX_THRESHOLD:
+        raise InputError(
+            f"--threshold must be at most {MAX_THRESHOLD:,} (got {args.threshold:,})", id="--threshold"
+        )
     options: dict[str, object] = {}
     if args.threshold is not None:
         options["threshold"] = args.threshold

@@ -7,15 +7,16 @@ from datetime import date
 
 from pathways import InputError
 
-from ._common import parse_date
+from ._common import integer, parse_date
 
+MAX_PEOPLE = 10_000_000  # about 2 GB of CSV: beyond any local authority's population
 NAME = "synth"
 HELP = "write a synthetic population (people.csv, episodes.csv, events.csv)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n", type=int, required=True, help="how many young people")
-    p.add_argument("--seed", type=int, required=True, help="random seed: same seed, same files")
+    p.add_argument("--n", type=integer, required=True, help="how many young people")
+    p.add_argument("--seed", type=integer, required=True, help="random seed: same seed, same files")
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the three CSV files")
     p.add_argument(
         "--as-of",
@@ -36,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.n < 0:
         raise InputError(f"--n must be at least 0 (got {args.n})", id="--n")
+    if args.n > MAX_PEOPLE:
+        raise InputError(f"--n must be at most {MAX_PEOPLE:,} (got {args.n:,})", id="--n")
     if not 0 <= args.bad_fraction <= 1:
         raise InputError(
             f"--bad-fraction must be between 0 and 1 (got {args.bad_fraction})", id="--bad-fraction"

@@ -35,6 +35,8 @@ from ._import_common import ImportReport, ImportResult, PlanTimeliness, merge_im
 from ._import_sen2 import import_sen2
 from ._import_ssda903 import import_ssda903
 from ._input import (
+    MAX_LINE_CHARS,
+    MAX_ROW_CHARS,
     Accounting,
     PersonRow,
     Rejection,
@@ -65,6 +67,8 @@ __all__ = [
     "FORECAST_MILESTONES",
     "ImportReport",
     "ImportResult",
+    "MAX_LINE_CHARS",
+    "MAX_ROW_CHARS",
     "PersonRow",
     "PersonSummary",
     "PlanTimeliness",

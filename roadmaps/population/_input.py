@@ -61,8 +61,17 @@ What is rejected, and why:
   or event row is rejected on its own: the young person is still processed
   with their other rows.
 
-A file that cannot be read, is not UTF-8, or lacks a required column is
-*unusable*: :class:`pathways.InputError` (the command line exits 2).
+**Sizes.** A row longer than :data:`MAX_ROW_CHARS` characters and an id longer
+than :data:`cohorts.MAX_TEXT_CHARS` are rejected rows, as is a field longer
+than the :mod:`csv` field limit (131,072 characters: "malformed CSV row"). A young person with more
+than :data:`cohorts.MAX_EVENTS` events or :data:`cohorts.MAX_CARE_EPISODES`
+care episodes is rejected with all their rows. Whole numbers are ASCII digits
+(``'١٢'`` is not 12).
+
+A file that cannot be read, is not UTF-8, has a line longer than
+:data:`MAX_LINE_CHARS` characters (``/dev/zero``, a binary file), or lacks a
+required column is *unusable*: :class:`pathways.InputError` (the command line
+exits 2).
 
 **Streaming.** The files need not be sorted. Each file is read once, in
 chunks; each chunk is sorted by id and, when there is more than one chunk,
@@ -84,6 +93,7 @@ import multiprocessing
 import operator
 import os
 import pickle
+import re
 import shutil
 import sys
 import time
@@ -98,7 +108,16 @@ from typing import IO, Any, NamedTuple, TextIO, TypeVar
 
 from pydantic import ValidationError
 
-from cohorts import CEASE_REASONS, EHCP_SETTINGS, Person, care_codes, person_from_mapping
+from cohorts import (
+    CEASE_REASONS,
+    EHCP_SETTINGS,
+    MAX_CARE_EPISODES,
+    MAX_EVENTS,
+    MAX_TEXT_CHARS,
+    Person,
+    care_codes,
+    person_from_mapping,
+)
 from pathways import InputError
 
 from ._files import SpillCipher, open_private, private_spill_folder, reset_stop_signals
@@ -145,6 +164,12 @@ _YES_NO = {
 }
 _SETTINGS = frozenset(EHCP_SETTINGS)
 _CEASE_REASONS = frozenset(CEASE_REASONS)
+MAX_LINE_CHARS = 1_000_000
+"""The longest physical line of a CSV file; a longer one makes the file unusable."""
+MAX_ROW_CHARS = 10_000
+"""The longest row (all its cells together); a longer row is rejected."""
+_MAX_COLUMNS_SHOWN = 100  # "found more than 100 columns": reasons stay few and short
+_WHOLE_NUMBER = re.compile(r"[-+]?[0-9]{1,9}")
 _CHUNK_ROWS = 100_000  # rows sorted in memory at a time, per file
 _BLOCK_ROWS = 2_000  # at most this many rows per pickled block of a chunk file
 _BLOCKS_PER_CHUNK = 32  # at least this many blocks per chunk: merging reads one block per chunk
@@ -357,6 +382,28 @@ def _date_problem(text: str) -> str | None:
 # --- reading one file ------------------------------------------------------------------
 
 
+def capped_lines(handle: TextIO, path: Path) -> Iterator[str]:
+    """The lines of an open text file, refusing one longer than :data:`MAX_LINE_CHARS`.
+
+    Reading line by line with a cap keeps memory small whatever the file
+    (``/dev/zero`` has no line ends at all).
+
+    Raises:
+        InputError: a line is too long (the file is not a CSV file).
+    """
+    readline = handle.readline
+    number = 0
+    while line := readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(
+                f"the line is longer than {MAX_LINE_CHARS:,} characters (is this a CSV file?)",
+                file=str(path),
+                line=number,
+            )
+        yield line
+
+
 class _CsvFile:
     """An open CSV with its header checked; iterate for (line, cells)."""
 
@@ -370,7 +417,7 @@ class _CsvFile:
         except OSError as exc:
             raise InputError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
         self._handle = handle
-        self._reader = csv.reader(handle)
+        self._reader = csv.reader(capped_lines(handle, path))
         try:
             header = next(self._reader, None)
         except UnicodeDecodeError:
@@ -413,7 +460,7 @@ class _CsvFile:
                     row = next(reader)
                 except StopIteration:
                     break
-                except csv.Error:
+                except csv.Error:  # also a field longer than the csv module's field limit
                     count += 1
                     log.add(name, previous_end + 1, "malformed CSV row")
                     previous_end = reader.line_num
@@ -427,9 +474,13 @@ class _CsvFile:
                     if len(row) == 1 and not row[0].strip():
                         count -= 1  # a line of spaces only: not a row
                         continue
-                    log.add(
-                        name, line, f"wrong number of columns (expected {width}, found {len(row)})"
-                    )
+                    found = len(row) if len(row) <= _MAX_COLUMNS_SHOWN else f"more than {_MAX_COLUMNS_SHOWN}"
+                    log.add(name, line, f"wrong number of columns (expected {width}, found {found})")
+                    if misfit is not None:
+                        misfit(line, row)
+                    continue
+                if sum(map(len, row)) > MAX_ROW_CHARS:
+                    log.add(name, line, f"row is longer than {MAX_ROW_CHARS} characters")
                     if misfit is not None:
                         misfit(line, row)
                     continue
@@ -551,17 +602,29 @@ class _Cursor:
         self.head: tuple[Any, ...] | None = next(items, None)
 
     def take_until(
-        self, key: str, orphan: Callable[[tuple[Any, ...]], None]
+        self,
+        key: str,
+        orphan: Callable[[tuple[Any, ...]], None],
+        limit: int | None = None,
+        overflow: Callable[[tuple[Any, ...]], None] | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Pass items with an id below ``key`` to ``orphan``; return the items with id ``key``."""
+        """Pass items with an id below ``key`` to ``orphan``; return the items with id ``key``.
+
+        Past ``limit`` items with id ``key``, the rest go to ``overflow`` instead of
+        the list (so one young person with millions of rows cannot fill memory); the
+        list then holds ``limit + 1`` items.
+        """
         head = self.head
         items = self._items
         while head is not None and head[0] < key:
             orphan(head)
             head = next(items, None)
-        taken = []
+        taken: list[tuple[Any, ...]] = []
         while head is not None and head[0] == key:
-            taken.append(head)
+            if limit is not None and overflow is not None and len(taken) > limit:
+                overflow(head)
+            else:
+                taken.append(head)
             head = next(items, None)
         self.head = head
         return taken
@@ -578,6 +641,9 @@ class _Cursor:
 
 
 _REASON_NOT_IN_PEOPLE = "id not in people file"
+_REASON_LONG_ID = f"id is longer than {MAX_TEXT_CHARS} characters"
+_REASON_TOO_MANY_EPISODES = f"more than {MAX_CARE_EPISODES} care episodes for one young person"
+_REASON_TOO_MANY_EVENTS = f"more than {MAX_EVENTS} events for one young person"
 _REASON_PERSON_REJECTED = "person row rejected"
 _REASON_DUPLICATE = "duplicate id (an earlier row has the same id)"
 
@@ -874,11 +940,13 @@ class _PeopleColumns:
             return "continuing_care is not a yes/no value"
         offset = 0
         if self.year_group_offset is not None and cells[self.year_group_offset]:
-            try:
-                offset = int(cells[self.year_group_offset])
-            except ValueError:
+            text = cells[self.year_group_offset]
+            if not _WHOLE_NUMBER.fullmatch(text):  # int() would take '١٢' and choke on 5,000 digits
                 return "year_group_offset is not a whole number"
+            offset = int(text)
         need = cells[self.primary_need] if self.primary_need is not None else ""
+        if len(need) > MAX_TEXT_CHARS:
+            return f"primary_need is longer than {MAX_TEXT_CHARS} characters"
         recorded: str | tuple[str, ...] | None = None
         if self.recorded_events is not None and cells[self.recorded_events]:
             recorded = _recorded_events(cells[self.recorded_events], known_event_types)
@@ -914,6 +982,8 @@ def _identity_problem(person_id: str, dob: str, as_of_text: str) -> str | None:
     """Why a people row's id or date of birth is unusable, or None."""
     if not person_id:
         return "id is empty"
+    if len(person_id) > MAX_TEXT_CHARS:
+        return _REASON_LONG_ID
     if not dob:
         return "date_of_birth is empty"
     if (problem := _date_problem(dob)) is not None:
@@ -971,6 +1041,8 @@ def _sort_episodes(
         person_id, start, end = cells[i_id], cells[i_start], cells[i_end]
         if not person_id:
             log.add(name, line, "id is empty")
+        elif len(person_id) > MAX_TEXT_CHARS:
+            log.add(name, line, _REASON_LONG_ID)
         elif not start:
             log.add(name, line, "start is empty")
         elif (problem := _date_problem(start)) is not None:
@@ -1052,6 +1124,8 @@ def _sort_events(
         person_id, kind, when = cells[i_id], cells[i_type], cells[i_date]
         if not person_id:
             log.add(name, line, "id is empty")
+        elif len(person_id) > MAX_TEXT_CHARS:
+            log.add(name, line, _REASON_LONG_ID)
         elif not kind:
             log.add(name, line, "type is empty")
         elif known_event_types is not None and kind not in known_event_types:
@@ -1084,6 +1158,12 @@ def _join(
     def orphan_event(item: tuple[Any, ...]) -> None:
         log.add(events_name, item[1], _REASON_NOT_IN_PEOPLE)
 
+    def episode_overflow(item: tuple[Any, ...]) -> None:
+        log.add(episodes_name, item[1], _REASON_PERSON_REJECTED)
+
+    def event_overflow(item: tuple[Any, ...]) -> None:
+        log.add(events_name, item[1], _REASON_PERSON_REJECTED)
+
     for person_id, group in itertools.groupby(people, key=_first):
         used: tuple[Any, ...] | None = None
         for item in group:
@@ -1093,8 +1173,16 @@ def _join(
                 used = item
             else:
                 log.add(people_name, item[1], _REASON_DUPLICATE)
-        its_episodes = episodes.take_until(person_id, orphan_episode)
-        its_events = events.take_until(person_id, orphan_event)
+        its_episodes = episodes.take_until(person_id, orphan_episode, MAX_CARE_EPISODES, episode_overflow)
+        its_events = events.take_until(person_id, orphan_event, MAX_EVENTS, event_overflow)
+        too_many = (
+            _REASON_TOO_MANY_EPISODES if len(its_episodes) > MAX_CARE_EPISODES
+            else _REASON_TOO_MANY_EVENTS if len(its_events) > MAX_EVENTS
+            else None
+        )  # fmt: skip
+        if used is not None and too_many is not None:
+            log.add(people_name, used[1], too_many)
+            used = None
         if used is None:
             _reject_rows(log, episodes_name, its_episodes, events_name, its_events)
             continue

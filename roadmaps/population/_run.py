@@ -59,6 +59,7 @@ from ._input import (
     PersonRow,
     ProgressBar,
     batched,
+    capped_lines,
     iter_person_rows,
     map_population,
 )
@@ -357,8 +358,8 @@ def _has_area_column(people_csv: Path) -> bool:
     the reader then reports the problem)."""
     try:
         with open(people_csv, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError, csv.Error):
+            header = next(csv.reader(capped_lines(handle, people_csv)), [])
+    except (OSError, UnicodeDecodeError, csv.Error, InputError):
         return False
     return "area" in (cell.strip().lower() for cell in header)
 
