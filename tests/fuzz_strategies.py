@@ -228,7 +228,8 @@ def _encode(text: str, encoding: str) -> bytes:
 
 def person_files() -> st.SearchStrategy[tuple[str, bytes]]:
     """(suffix, content) of a person file: structured, hand-typed, attacks, mutated or random bytes."""
-    structured = st.tuples(person_mappings() | plausible_person_mappings(), st.booleans()).map(
+    records = _weighted((1, person_mappings()), (2, plausible_person_mappings()))
+    structured = st.tuples(records, st.booleans()).map(
         lambda pair: (".json", json.dumps(pair[0], ensure_ascii=False).encode("utf-8", "surrogatepass"))
         if pair[1]
         else (".yaml", _to_yaml(pair[0]).encode("utf-8", "surrogatepass"))
@@ -244,7 +245,7 @@ def person_files() -> st.SearchStrategy[tuple[str, bytes]]:
     base = st.one_of(structured, encoded)
     mutated = st.tuples(base, _edits).map(lambda pair: (pair[0][0], _mutate(pair[0][1], pair[1])))
     random_bytes = st.tuples(st.sampled_from([".yaml", ".json", ".yml"]), st.binary(max_size=3_000))
-    return st.one_of(structured, encoded, mutated, random_bytes)
+    return _weighted((4, structured), (3, encoded), (2, mutated), (1, random_bytes))
 
 
 # --- population CSVs ----------------------------------------------------------------------
@@ -302,10 +303,10 @@ def _rows(header: list[str]) -> st.SearchStrategy[list[list[str]]]:
 
 
 def _csv_file(columns: tuple[str, ...], extra: tuple[str, ...] = ()) -> st.SearchStrategy[bytes]:
-    header = st.one_of(
-        *[st.just(list(columns))] * 4,
-        *[st.permutations([*columns, *extra]).map(list)] * 2,
-        st.lists(st.sampled_from([*columns, *extra, "ID", "", "id"]), max_size=10),
+    header = _weighted(
+        (4, st.just(list(columns))),
+        (2, st.permutations([*columns, *extra]).map(list)),
+        (1, st.lists(st.sampled_from([*columns, *extra, "ID", "", "id"]), max_size=10)),
     )
     lines = header.flatmap(lambda names: st.tuples(st.just(names), _rows(names)))
     text = st.builds(
@@ -317,7 +318,14 @@ def _csv_file(columns: tuple[str, ...], extra: tuple[str, ...] = ()) -> st.Searc
     encodings = st.sampled_from(["utf-8"] * 10 + ["utf-8-sig", "latin-1", "utf-16"])
     encoded = st.tuples(text, encodings).map(lambda pair: _encode(pair[0], pair[1]))
     mutated = st.tuples(encoded, _edits).map(lambda pair: _mutate(pair[0], pair[1]))
-    return st.one_of(*[encoded] * 6, mutated, st.binary(max_size=2_000), st.just(b""))
+    rare = st.one_of(mutated, st.binary(max_size=2_000), st.just(b""))
+    return _weighted((7, encoded), (3, rare))
+
+
+def _weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """One of the strategies, picked in proportion to its weight (``one_of`` picks evenly)."""
+    table = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.integers(0, len(table) - 1).flatmap(lambda index: table[index])
 
 
 def population_files() -> st.SearchStrategy[tuple[bytes, bytes | None, bytes | None]]:
