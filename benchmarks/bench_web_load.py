@@ -310,6 +310,10 @@ def main() -> int:
     server = start_server(port, args.workers, args.threads)
     try:
         pids = server_processes(server)
+        deadline = time.monotonic() + 10
+        while len(pids) < 1 + args.workers and time.monotonic() < deadline:
+            time.sleep(0.1)  # /health answers as soon as one worker is up
+            pids = server_processes(server)
         results = Results()
         stop_at = time.monotonic() + args.duration
         started = time.monotonic()

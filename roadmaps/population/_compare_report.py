@@ -41,6 +41,7 @@ from ._compare import ComparisonRun, ScenarioResult
 from ._disclosure import DisclosureSettings
 from ._input import write_rejected_csv
 from ._report import (
+    LOCAL_DIR,
     REJECTED_FILE,
     TABLES_DIR,
     _csv_text,
@@ -59,7 +60,6 @@ from ._view import make_table, median_text, moved_columns, render_page, scenario
 COMPARE_JSON = "compare.json"
 COMPARE_MD = "compare.md"
 COMPARE_HTML = "compare.html"
-LOCAL_DIR = "local-only"
 PEOPLE_CHANGED = f"{LOCAL_DIR}/people-changed.csv"
 
 
@@ -257,7 +257,12 @@ def report_markdown(run: ComparisonRun) -> str:
         lines += _md_table(
             ["milestone", "young people", "median days", *columns],
             (
-                [labels.get(e, e), m.total, median_text(m.median_days), *(m.bins[c] for c in columns)]
+                [
+                    labels.get(e, e),
+                    m.total,
+                    median_text(m.median_days),
+                    *(m.bins[c] for c in columns),
+                ]
                 for e, m in scenario.milestone_moves.items()
             ),
         )
@@ -266,7 +271,10 @@ def report_markdown(run: ComparisonRun) -> str:
     lines += ["", "## Forecast: difference by year", ""]
     lines += _md_table(
         ["year", *FORECAST_MILESTONES],
-        ([year, *(row[m] for m in FORECAST_MILESTONES)] for year, row in scenario.forecast_delta.items()),
+        (
+            [year, *(row[m] for m in FORECAST_MILESTONES)]
+            for year, row in scenario.forecast_delta.items()
+        ),
     )
     lines += ["", "## What the reform changes in the pathway", ""]
     diff_lines = _graph_diff_lines(scenario.graph_diff)
@@ -352,7 +360,11 @@ def write_comparison_report(
     """
     _single(run)
     out = prepare_out_dir(out_dir)
-    texts = {COMPARE_JSON: compare_json(run), COMPARE_MD: report_markdown(run), COMPARE_HTML: report_html(run)}
+    texts = {
+        COMPARE_JSON: compare_json(run),
+        COMPARE_MD: report_markdown(run),
+        COMPARE_HTML: report_html(run),
+    }
     for name, text in comparison_tables(run).items():
         texts[f"{TABLES_DIR}/{name}.csv"] = text
     if people_list:

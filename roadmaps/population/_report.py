@@ -453,7 +453,9 @@ def report_html(
             ["duty that cannot be checked", "rule id", "young people"],
             ([labels.get(r, r), r, n] for r, n in rows),
             text_columns=2,
-        ) if (rows := _not_recorded_rows(result)) else None,
+        )
+        if (rows := _not_recorded_rows(result))
+        else None,
         **_forecast_view(result, labels),
         sections=_table_sections(result, labels),
         rejected_table=make_table("Rejected rows by reason", ["reason", "rows"], reasons.items())
@@ -609,6 +611,10 @@ def write_population_report(run: PopulationRun, out_dir: str | Path) -> tuple[Pa
     return write_files_atomically(out, texts, [(REJECTED_FILE, rejected)])
 
 
+#: The folder of outputs that name young people (by id): made readable by its owner only.
+LOCAL_DIR = "local-only"
+
+
 @stop_on_signals()
 def write_files_atomically(
     out: Path, texts: Mapping[str, str], writers: Iterable[tuple[str, Callable[[Path], None]]] = ()
@@ -634,7 +640,12 @@ def write_files_atomically(
         for relative, text in texts.items():
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="") as handle:
+            private = Path(relative).parts[0] == LOCAL_DIR
+            if private:  # lists young people by id: for the owner's eyes only
+                target.parent.chmod(0o700)
+            mode = 0o600 if private else 0o666  # 0o666: the umask decides, as open() does
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            with open(descriptor, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         for relative, writer in writers:
             target = folder / relative

@@ -98,6 +98,11 @@ def template_environment(package: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        # A plain dictionary of compiled templates: the default (a bounded LRU
+        # cache) takes a lock at every look-up, including each {% from … import %}
+        # as a page renders, and under the web app's threads that lock was where
+        # half of a roadmap page's time went. The templates are a fixed few.
+        cache_size=-1,
     )
 
 

@@ -50,9 +50,10 @@ from cohorts import (
     care_codes,
     load_pathway,
     person_from_mapping,
+    person_from_text,
     person_to_mapping,
 )
-from pathways import PathwaysError, load_yaml_text
+from pathways import PathwaysError, load_json_text
 
 #: Most rows of each kind the form takes (it keeps a request's size bounded).
 MAX_ROWS = 60
@@ -1242,28 +1243,25 @@ def read_person_file(filename: str, content: bytes) -> Person:
     except UnicodeDecodeError:
         raise PersonFileError("The selected file must be text saved as UTF-8") from None
     try:
-        if name.endswith(".json"):
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise PersonFileError(
-                    f"The selected file is not valid JSON (line {exc.lineno}: {exc.msg})"
-                ) from None
-            except RecursionError:
-                raise PersonFileError(
-                    "The selected file is not a person file (its JSON is nested too deeply)"
-                ) from None
-        else:
-            data = load_yaml_text(text, source="the selected file")
-        return person_from_mapping(data, source="the selected file")
+        person = person_from_text(
+            text,
+            source="the selected file",
+            suffix=".json" if name.endswith(".json") else ".yaml",
+        )
     except PathwaysError as exc:
         raise PersonFileError(
             f"The selected file is not a usable person file: {_plain(exc.one_line())}"
         ) from None
+    return person
 
 
 def _plain(message: str) -> str:
-    return message.removeprefix("the selected file: ").removeprefix("the selected file:")
+    """The reader's error without the file's stand-in name: ``line 3: …`` or the problem."""
+    rest = message.removeprefix("the selected file")
+    line, colon, problem = rest.removeprefix(":").partition(": ")
+    if colon and line.isdigit():
+        return f"line {line}: {problem}"
+    return rest.removeprefix(":").strip()
 
 
 def carried_request(values: Mapping[str, str], areas: Sequence[str]) -> RoadmapRequest:
@@ -1273,8 +1271,8 @@ def carried_request(values: Mapping[str, str], areas: Sequence[str]) -> RoadmapR
         PersonFileError: the data was changed or is incomplete.
     """
     try:
-        data = json.loads(values.get("person") or "")
-    except (json.JSONDecodeError, RecursionError):
+        data = load_json_text(values.get("person") or "", source="the page")
+    except PathwaysError:
         raise PersonFileError("The page did not send the young person's details") from None
     try:
         person = person_from_mapping(data, source="the page")

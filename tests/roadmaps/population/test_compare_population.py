@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import stat
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -248,7 +249,11 @@ def test_no_identifier_or_date_of_birth_in_aggregate_outputs(cli_run: Path, popu
     tokens = set(re.findall(r"[A-Za-z0-9_-]+", text))
     assert not ids & tokens
     assert not {b for b in births if b in text}
-    local = (cli_run / "local-only" / "people-changed.csv").read_text(encoding="utf-8")
+    local_path = cli_run / "local-only" / "people-changed.csv"
+    # It lists young people by id: the owner alone may read it, whatever the umask.
+    assert stat.S_IMODE(local_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(local_path.parent.stat().st_mode) == 0o700
+    local = local_path.read_text(encoding="utf-8")
     assert local.startswith("id,people_csv_line,gaps_gained,gaps_lost,milestones_changed\n")
     listed = local.count("\n") - 1
     data = json.loads((cli_run / "compare.json").read_text(encoding="utf-8"))

@@ -29,7 +29,16 @@ from roadmaps.web._app import WebLimits, create_app
             "The selected file must be text saved as UTF-8",
         ),
         ("person.yaml", b"id: [x\n", "The selected file is not a usable person file"),
-        ("person.json", b'{"id": ', "The selected file is not valid JSON (line 1"),
+        (
+            "person.json",
+            b'{"id": ',
+            "The selected file is not a usable person file: line 1: malformed JSON",
+        ),
+        (
+            "person.json",
+            b'{"id": "a", "id": "b"}',
+            "The selected file is not a usable person file: duplicate key &#39;id&#39;",
+        ),
         (
             "person.yaml",
             b"id: x\ndate_of_birth: 2009-02-30\n",
@@ -41,7 +50,7 @@ from roadmaps.web._app import WebLimits, create_app
             "field &#39;foo&#39; unknown field",
         ),
         ("person.yaml", b"- a list\n", "a person file must be a mapping of fields"),
-        ("person.json", b"[" * 5000, "its JSON is nested too deeply"),
+        ("person.json", b"[" * 5000, "usable person file: nested more than"),
         ("person.yaml", b"[" * 5000, "The selected file is not a usable person file"),
     ],
 )
