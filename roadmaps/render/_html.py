@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any, Literal
 
@@ -48,7 +48,7 @@ from ._svg import (
     long_date,
     short_date,
 )
-from ._templates import render
+from ._templates import render, render_macro
 
 FAMILY_TEXT_FILE = "family_text.yaml"
 
@@ -266,7 +266,12 @@ class _Citations:
     printed: tuple[_Source, ...]
     more: tuple[_Source, ...]
 
+    def __html__(self) -> str:
+        """Printed in a template: the ``citations`` macro's markup."""
+        return render_macro("citations", self)
 
+
+@lru_cache(maxsize=4096)
 def _citations(rule: RuleRef) -> _Citations:
     """The rule's sources, each once.
 
@@ -427,6 +432,10 @@ class _Badge:
     status: Status
     glyph: str
     word: str
+
+    def __html__(self) -> str:
+        """Printed in a template: the ``status_badge`` macro's markup."""
+        return render_macro("status_badge", self)
 
 
 @dataclass(frozen=True, slots=True)
