@@ -50,6 +50,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         f"(default: {DEFAULT_THREADS})",
     )
     p.add_argument(
+        "--pages-at-once",
+        type=int,
+        metavar="N",
+        default=1,
+        help="requests each worker process works on at once, once read; the others wait "
+        "their turn, first come first served (default: 1)",
+    )
+    p.add_argument(
         "--form-expiry",
         type=int,
         metavar="MINUTES",
@@ -94,6 +102,10 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError(f"--port must be between 0 and 65535 (got {args.port})", id="--port")
     if args.threads < 1:
         raise InputError(f"--threads must be at least 1 (got {args.threads})", id="--threads")
+    if args.pages_at_once < 1:
+        raise InputError(
+            f"--pages-at-once must be at least 1 (got {args.pages_at_once})", id="--pages-at-once"
+        )
     if args.form_expiry < 1:
         raise InputError(
             f"--form-expiry must be at least 1 minute (got {args.form_expiry})", id="--form-expiry"
@@ -131,7 +143,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     # Made once, before any worker starts: every worker shares its CSRF secret.
-    app = create_app(access_log=args.access_log, form_max_age=args.form_expiry * 60)
+    app = create_app(
+        access_log=args.access_log,
+        form_max_age=args.form_expiry * 60,
+        pages_at_once=args.pages_at_once,
+    )
 
     def announce(port: int, workers: int) -> None:
         _announce(args.host, port, workers)

@@ -37,6 +37,7 @@ the route and the status only. Sign-in belongs to the council's reverse proxy
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import hashlib
 import hmac
@@ -47,6 +48,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -454,6 +456,7 @@ def create_app(
     access_log: bool = False,
     form_max_age: int = FORM_MAX_AGE,
     clock: Callable[[], float] = time.time,
+    pages_at_once: int = 1,
 ) -> Flask:
     """The web app (a Flask app; ``pathways serve`` serves it with gunicorn).
 
@@ -467,9 +470,18 @@ def create_app(
         form_max_age: seconds for which a page's forms can be sent after the
             page was made; later, "This page has expired".
         clock: the time now, in seconds since the epoch (for the forms' age).
+        pages_at_once: requests a worker process works on at once, once each
+            has been read in full; the others wait their turn, first come first
+            served. Python runs one thread of a process at a time: threads that
+            take turns at it draw no more pages, make each page slower and make
+            the waits uneven. Sending a page to a slow client, and reading a
+            request from one, happen outside this limit; so does a population
+            upload's run, which is long.
     """
     if form_max_age < 1:
         raise ValueError(f"form_max_age must be at least 1 second (got {form_max_age})")
+    if pages_at_once < 1:
+        raise ValueError(f"pages_at_once must be at least 1 (got {pages_at_once})")
     app = Flask(__name__.rpartition(".")[0], static_folder=None)
     app.request_class = _MemoryRequest
     app.config.update(
@@ -489,6 +501,7 @@ def create_app(
 
     forms = _FormTokens(signing_key, form_max_age, clock)
     _register_security(app, forms, limits, access_log)
+    _register_turns(app, pages_at_once)
     _register_template_globals(app, forms, limits, choices)
     _register_error_pages(app, limits, form_max_age)
     _register_person_routes(app, today, choices)
@@ -580,6 +593,63 @@ def _register_security(app: Flask, forms: _FormTokens, limits: WebLimits, access
                 "%s %s %d %.0fms", request.method, _route(), response.status_code, elapsed
             )
         return response
+
+
+def _register_turns(app: Flask, pages_at_once: int) -> None:
+    """Let ``pages_at_once`` requests of this process be worked on at once (``create_app``).
+
+    A request takes its turn once it has been read in full (the CSRF check in
+    ``start`` reads the body) and gives it back when Flask is done with it,
+    before the server sends the page.
+    """
+    turns = _Turns(pages_at_once)
+
+    @app.before_request
+    def take_turn() -> None:
+        if request.endpoint not in _OUTSIDE_TURNS:
+            turns.take()
+            g.has_turn = True
+
+    @app.teardown_request
+    def give_back_turn(_error: BaseException | None) -> None:
+        if g.pop("has_turn", False):
+            turns.give()
+
+
+class _Turns:
+    """At most ``n`` holders at once, served strictly in the order they asked.
+
+    (A :class:`threading.Semaphore` lets a newcomer take a free place before a
+    thread that was waiting for it wakes up: some requests then wait far longer
+    than others.) A turn given back goes straight to the longest waiter.
+    """
+
+    def __init__(self, n: int) -> None:
+        self._lock = threading.Lock()
+        self._free = n
+        self._waiting: collections.deque[threading.Lock] = collections.deque()
+
+    def take(self) -> None:
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                return
+            ticket = threading.Lock()
+            ticket.acquire()
+            self._waiting.append(ticket)
+        ticket.acquire()  # until give() hands this waiter the turn
+
+    def give(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._free += 1
+
+
+#: Endpoints that do not wait for a turn: the population upload's run takes seconds,
+#: and would hold up every page behind it; the health check is for monitors.
+_OUTSIDE_TURNS = frozenset({"population", "health"})
 
 
 def _register_template_globals(

@@ -25,7 +25,8 @@ from web_helpers import ROOT, example_values
 
 from roadmaps.cli import main as cli_main
 from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
-from roadmaps.web import ServerSettings, listen_sockets
+from roadmaps.web import ServerSettings, create_app, listen_sockets
+from roadmaps.web._app import _Turns
 
 # --- packaging and the command ------------------------------------------------------------------
 
@@ -81,8 +82,56 @@ def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--workers must be at least 1" in capsys.readouterr().err
     assert cli_main(["serve", "--form-expiry", "0"]) == 2
     assert "--form-expiry must be at least 1 minute" in capsys.readouterr().err
+    assert cli_main(["serve", "--pages-at-once", "0"]) == 2
+    assert "--pages-at-once must be at least 1" in capsys.readouterr().err
     assert cli_main(["serve", "--trusted-proxy", "proxy.example"]) == 2
     assert "--trusted-proxy must be an IP address or network" in capsys.readouterr().err
+
+
+def test_turns_are_taken_in_the_order_asked_and_never_by_more_than_allowed() -> None:
+    """A page in hand is drawn before the requests that came after it (no barging)."""
+    turns = _Turns(2)
+    turns.take()
+    turns.take()
+    order: list[int] = []
+    holding = [2]
+    most = [2]
+    lock = threading.Lock()
+
+    def request(number: int) -> None:
+        turns.take()
+        with lock:
+            order.append(number)
+            holding[0] += 1
+            most[0] = max(most[0], holding[0])
+        time.sleep(0.001)
+        with lock:
+            holding[0] -= 1
+        turns.give()
+
+    waiting = []
+    for number in range(6):
+        thread = threading.Thread(target=request, args=(number,))
+        thread.start()
+        waiting.append(thread)
+        deadline = time.monotonic() + 5
+        while len(turns._waiting) < number + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)  # each asks only once the one before it is queued
+    assert order == []  # both turns are held
+    with lock:
+        holding[0] -= 1
+    turns.give()
+    for thread in waiting:
+        thread.join(timeout=5)
+    assert order == list(range(6)) and most[0] <= 2
+    turns.give()
+    turns.take()
+    turns.take()  # both turns came back: taking two does not wait
+
+
+def test_the_app_refuses_no_turns() -> None:
+    with pytest.raises(ValueError, match="pages_at_once must be at least 1"):
+        create_app(secret=b"s" * 32, pages_at_once=0)
 
 
 def test_gunicorn_settings_bound_every_connection_and_write_nothing() -> None:
