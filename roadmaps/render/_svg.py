@@ -17,6 +17,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from pathways import LEAP_DAY_POLICIES, LeapDayPolicy, age_on, birthday
@@ -135,6 +136,7 @@ def leap_day_policy(roadmap: Roadmap) -> LeapDayPolicy:
     return "mar1"
 
 
+@lru_cache(maxsize=8192)  # a page writes hundreds of coordinates, most of them often
 def _num(value: float) -> str:
     """A coordinate with one decimal place and no trailing ``.0`` (stable output)."""
     text = f"{value:.1f}"
@@ -147,6 +149,7 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+@lru_cache(maxsize=4096)  # labels come from the rule data: the same few, page after page
 def _text_width(text: str, size: float, bold: bool = False) -> float:
     """An estimate of the drawn width of ``text`` in a sans-serif font of Arial's metrics."""
     units = 0.0
