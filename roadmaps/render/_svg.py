@@ -136,7 +136,6 @@ def leap_day_policy(roadmap: Roadmap) -> LeapDayPolicy:
     return "mar1"
 
 
-@lru_cache(maxsize=8192)  # a page writes hundreds of coordinates, most of them often
 def _num(value: float) -> str:
     """A coordinate with one decimal place and no trailing ``.0`` (stable output)."""
     text = f"{value:.1f}"
