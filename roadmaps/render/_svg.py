@@ -139,8 +139,9 @@ def leap_day_policy(roadmap: Roadmap) -> LeapDayPolicy:
 def _num(value: float) -> str:
     """A coordinate with one decimal place and no trailing ``.0`` (stable output)."""
     text = f"{value:.1f}"
-    if text.endswith(".0"):
-        text = text[:-2]
+    if text[-1] != "0":  # (a page writes hundreds: the common case first)
+        return text
+    text = text[:-2]
     return "0" if text == "-0" else text
 
 
@@ -317,16 +318,16 @@ class _Svg:
         halo: str | None = None,
         extra: str = "",
     ) -> None:
-        attrs = [f'x="{_num(x)}"', f'y="{_num(y)}"', f'font-size="{_num(size)}"', f'fill="{fill}"']
+        attrs = f'x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" fill="{fill}"'
         if anchor != "start":
-            attrs.append(f'text-anchor="{anchor}"')
+            attrs += f' text-anchor="{anchor}"'
         if bold:
-            attrs.append('font-weight="bold"')
+            attrs += ' font-weight="bold"'
         if halo:
-            attrs.append(f'stroke="{halo}" stroke-width="3.5" paint-order="stroke"')
+            attrs += f' stroke="{halo}" stroke-width="3.5" paint-order="stroke"'
         if extra:
-            attrs.append(extra)
-        self.add(f"<text {' '.join(attrs)}>{_esc(content)}</text>")
+            attrs += " " + extra
+        self.parts.append(f"<text {attrs}>{_esc(content)}</text>")
 
 
 # Each status has its own shape, named in the mark's class so a test can check they differ.
