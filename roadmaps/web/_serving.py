@@ -20,11 +20,9 @@ import contextlib
 import gc
 import ipaddress
 import logging
-import mmap
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -112,97 +110,6 @@ class ServerSettings:
         if Path("/dev/shm").is_dir():
             options["worker_tmp_dir"] = "/dev/shm"
         return options
-
-
-class ConnectionBalance:
-    """Keeps the connections spread evenly over gunicorn's worker processes.
-
-    A browser (or a benchmark's client) sends request after request on one
-    kept-alive connection, and the connection stays with the worker that took
-    it: one worker could hold 30 of 50 busy connections and the other 20, and
-    its pages then came half as late again. So each worker writes down how many
-    connections it holds, in a few bytes of memory the workers share (no file),
-    and:
-
-    - a worker takes a new connection only while it holds at most ``margin``
-      more than the least busy worker (:meth:`may_accept`); another takes it;
-    - a worker that holds more than that answers a request with ``Connection:
-      close`` (:meth:`pre_request`, at most one every ``pause`` seconds); the
-      client opens a new connection, which a less busy worker takes.
-
-    Nothing else changes for a client. Needs gunicorn's threaded worker of
-    version 27 or later (:func:`balanced_worker_class`); without it, gunicorn's
-    own worker serves and the connections are not balanced.
-    """
-
-    def __init__(self, workers: int, *, margin: int = 1, pause: float = 0.1) -> None:
-        self.slots = max(1, workers)
-        self.margin = margin
-        self.pause = pause
-        self._memory = mmap.mmap(-1, 8 * self.slots)  # anonymous, shared with forked workers
-        self._counts = memoryview(self._memory).cast("q")
-        for slot in range(self.slots):
-            self._counts[slot] = -1  # no worker in this slot yet
-        self._last_close = 0.0
-
-    def pre_fork(self, server: Any, worker: Any) -> None:
-        """gunicorn's ``pre_fork`` hook (in the master): give the new worker a free slot."""
-        taken = {getattr(w, "balance_slot", None) for w in server.WORKERS.values()}
-        free = [slot for slot in range(self.slots) if slot not in taken]
-        worker.balance_slot = free[0] if free else None  # more workers than slots: not counted
-        if free:
-            self._counts[free[0]] = -1
-
-    def _least_other(self, worker: Any) -> int | None:
-        """Record the worker's count; return the least count of the other workers (None: none)."""
-        slot = getattr(worker, "balance_slot", None)
-        held = getattr(worker, "nr_conns", None)
-        if slot is None or not isinstance(held, int):
-            return None
-        self._counts[slot] = held
-        others = [count for index, count in enumerate(self._counts) if index != slot and count >= 0]
-        return min(others) if others else None
-
-    def may_accept(self, worker: Any) -> bool:
-        """Whether the worker may take a new connection now."""
-        least = self._least_other(worker)
-        return least is None or worker.nr_conns <= least + self.margin
-
-    def pre_request(self, worker: Any, req: Any) -> None:
-        """gunicorn's ``pre_request`` hook (in a worker): close this connection if over its share."""
-        least = self._least_other(worker)
-        now = time.monotonic()
-        if least is None or now - self._last_close < self.pause:
-            return  # the last one closed may not have been taken up yet: do not overshoot
-        if worker.nr_conns > least + self.margin + 1:
-            self._last_close = now
-            req.must_close = True
-
-
-def balanced_worker_class(balance: ConnectionBalance) -> Any:
-    """gunicorn's threaded worker that takes new connections only as ``balance`` allows.
-
-    Its loop takes connections while ``nr_conns < worker_connections``, asking at each
-    turn; here that limit is the configured one when the worker is within its share,
-    and no more than it already holds when it is over. Returns ``"gthread"`` (gunicorn's
-    own) where the installed gunicorn's worker is not the one this was written for.
-    """
-    from gunicorn.workers.gthread import ThreadWorker
-
-    if not hasattr(ThreadWorker, "set_accept_enabled"):  # before gunicorn 27
-        return "gthread"
-
-    class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
-        @property
-        def worker_connections(self) -> int:
-            configured: int = self._configured_connections
-            return configured if balance.may_accept(self) else min(configured, self.nr_conns)
-
-        @worker_connections.setter
-        def worker_connections(self, value: int) -> None:
-            self._configured_connections = value
-
-    return BalancedThreadWorker
 
 
 def gunicorn_available() -> bool:
@@ -311,17 +218,12 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
     """
     from gunicorn.app.base import BaseApplication
 
-    balance = ConnectionBalance(settings.worker_count())
-
     class PathwaysGunicorn(BaseApplication):  # type: ignore[misc]
         """gunicorn run from Python: the settings given, no command line, no config file."""
 
         def load_config(self) -> None:
             for key, value in settings.gunicorn_options(sockets).items():
                 self.cfg.set(key, value)
-            self.cfg.set("worker_class", balanced_worker_class(balance))
-            self.cfg.set("pre_fork", balance.pre_fork)
-            self.cfg.set("pre_request", balance.pre_request)
 
         def load(self) -> Flask:
             return app

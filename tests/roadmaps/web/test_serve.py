@@ -27,7 +27,6 @@ from roadmaps.cli import main as cli_main
 from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
 from roadmaps.web import ServerSettings, create_app, listen_sockets
 from roadmaps.web._app import _Turns
-from roadmaps.web._serving import ConnectionBalance, balanced_worker_class
 
 # --- packaging and the command ------------------------------------------------------------------
 
@@ -425,94 +424,3 @@ def test_the_single_process_server_believes_https_from_the_trusted_proxy_only() 
     assert seen(None, "127.0.0.1") == "http"
     assert seen("127.0.0.1", "127.0.0.1", proto="http") == "http"
     assert seen("127.0.0.1", "not an address") == "http"
-
-
-class _FakeWorker:
-    def __init__(self) -> None:
-        self.nr_conns = 0
-
-
-class _FakeArbiter:
-    def __init__(self) -> None:
-        self.WORKERS: dict[int, object] = {}
-
-
-class _FakeRequest:
-    must_close = False
-
-
-def test_connection_balance_gives_each_worker_a_slot_and_reuses_a_dead_ones() -> None:
-    balance = ConnectionBalance(2)
-    arbiter = _FakeArbiter()
-    first, second, extra = _FakeWorker(), _FakeWorker(), _FakeWorker()
-    balance.pre_fork(arbiter, first)
-    arbiter.WORKERS[101] = first
-    balance.pre_fork(arbiter, second)
-    arbiter.WORKERS[102] = second
-    balance.pre_fork(arbiter, extra)  # a third worker (gunicorn's TTIN): not counted
-    assert (first.balance_slot, second.balance_slot, extra.balance_slot) == (0, 1, None)  # type: ignore[attr-defined]
-    assert balance.may_accept(extra)
-    del arbiter.WORKERS[101]  # the first died: its replacement takes its slot
-    replacement = _FakeWorker()
-    balance.pre_fork(arbiter, replacement)
-    assert replacement.balance_slot == 0  # type: ignore[attr-defined]
-
-
-def test_a_worker_over_its_share_takes_no_new_connection_and_closes_one() -> None:
-    balance = ConnectionBalance(2, margin=1, pause=0.0)
-    arbiter = _FakeArbiter()
-    busy, quiet = _FakeWorker(), _FakeWorker()
-    for pid, worker in ((1, busy), (2, quiet)):
-        balance.pre_fork(arbiter, worker)
-        arbiter.WORKERS[pid] = worker
-    assert balance.may_accept(busy)  # the other has not counted yet
-    quiet.nr_conns, busy.nr_conns = 20, 21
-    assert balance.may_accept(busy)  # (each records its own count when it asks)
-    assert balance.may_accept(quiet) and balance.may_accept(busy)  # within the margin
-    busy.nr_conns = 22
-    assert not balance.may_accept(busy) and balance.may_accept(quiet)
-    request = _FakeRequest()
-    balance.pre_request(busy, request)
-    assert not request.must_close  # over by 2: it stops taking new ones, keeps its own
-    busy.nr_conns = 23
-    balance.pre_request(busy, request)
-    assert request.must_close  # over by 3: one goes
-    calm = _FakeRequest()
-    balance.pre_request(quiet, calm)
-    assert not calm.must_close
-
-
-def test_closing_is_paced_so_the_counts_do_not_swing() -> None:
-    balance = ConnectionBalance(2, margin=1, pause=60.0)
-    arbiter = _FakeArbiter()
-    busy, quiet = _FakeWorker(), _FakeWorker()
-    for pid, worker in ((1, busy), (2, quiet)):
-        balance.pre_fork(arbiter, worker)
-        arbiter.WORKERS[pid] = worker
-    quiet.nr_conns, busy.nr_conns = 5, 30
-    balance.may_accept(quiet)
-    first, second = _FakeRequest(), _FakeRequest()
-    balance.pre_request(busy, first)
-    balance.pre_request(busy, second)
-    assert first.must_close and not second.must_close
-
-
-def test_the_balanced_worker_limits_new_connections_only_when_over_its_share() -> None:
-    pytest.importorskip("gunicorn")
-    balance = ConnectionBalance(2)
-    worker_class = balanced_worker_class(balance)
-    assert worker_class != "gthread", "the installed gunicorn's threaded worker has changed"
-    arbiter = _FakeArbiter()
-    worker = worker_class.__new__(worker_class)
-    worker.worker_connections = 1000
-    worker.nr_conns = 40
-    other = _FakeWorker()
-    for pid, each in ((1, worker), (2, other)):
-        balance.pre_fork(arbiter, each)
-        arbiter.WORKERS[pid] = each
-    other.nr_conns = 38
-    balance.may_accept(other)
-    assert worker.worker_connections == 40  # over by 2: takes none until the other catches up
-    other.nr_conns = 39
-    balance.may_accept(other)
-    assert worker.worker_connections == 1000
