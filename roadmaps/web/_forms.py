@@ -109,12 +109,6 @@ CEASE_REASON_LABELS: dict[str, str] = {
 }
 assert tuple(CEASE_REASON_LABELS) == CEASE_REASONS, "keep CEASE_REASON_LABELS in step"
 
-AREA_LABELS: dict[str, str] = {
-    "england": "England (national rules only)",
-    "leicester": "Leicester",
-    "peterborough": "Peterborough",
-}
-
 #: Plain-English names of the placement kinds of ``cohorts/data/ssda903.yaml``.
 PLACEMENT_LABELS: dict[str, str] = {
     "foster": "Foster care",
@@ -725,8 +719,10 @@ def form_choices() -> Choices:
     event_types: dict[str, str] = {}
     services: dict[str, str] = {}
     by_area: dict[str, frozenset[str]] = {}
+    labels: dict[str, str] = {}
     for area in areas:
         pathway = load_pathway(area)
+        labels[area] = pathway.rules.label or area.title()  # area.yaml's label
         for event_id, event in pathway.rules.events.items():
             event_types.setdefault(event_id, event.label)
         ids = {n.id: n.label for n in pathway.rules.nodes.values() if n.kind == "service"}
@@ -735,7 +731,7 @@ def form_choices() -> Choices:
         by_area[area] = frozenset(ids)
     codes = care_codes()
     choices = Choices(
-        areas=tuple((a, AREA_LABELS.get(a, a.title())) for a in areas),
+        areas=tuple((a, labels[a]) for a in areas),
         event_types=tuple(sorted(event_types.items(), key=lambda item: item[1].lower())),
         services=tuple(sorted(services.items(), key=lambda item: item[1].lower())),
         services_by_area=by_area,
