@@ -11,6 +11,7 @@ Run: ``python benchmarks/bench_routes.py``
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import sys
@@ -83,6 +84,7 @@ def report(layers: int, width: int) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()
     print(f"Python {sys.version.split()[0]}; medians of {RUNS} runs; target <= 50 ms")
     report(layers=20, width=5)
     report(layers=40, width=10)

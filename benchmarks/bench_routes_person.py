@@ -19,6 +19,7 @@ Medians and minima of 201 runs; the minimum shows the cost on a quiet machine.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -48,6 +49,7 @@ def timed(action: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()
     pathway = load_pathway(AREA)
     person = load_person(EXAMPLE)
     routes = person_routes(person, as_of=AS_OF, pathway=pathway)

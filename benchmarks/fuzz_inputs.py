@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+# After the packages: tests/ mirrors them (tests/cohorts/ …), and first it would hide them.
+sys.path.append(str(ROOT / "tests"))
 
 from fuzz_strategies import (  # noqa: E402 - found through the path set just above
     MAX_SECONDS,
