@@ -188,6 +188,7 @@ def person_form(rng: random.Random, token: str) -> str:
 @dataclass
 class Results:
     latencies: list[float] = field(default_factory=list)
+    by_client: dict[int, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -229,6 +230,7 @@ def client(number: int, port: int, stop_at: float, think: float, results: Result
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         with results.lock:
             results.latencies.append(elapsed)
+            results.by_client.setdefault(number, []).append(elapsed)
             if problem:
                 results.errors.append(problem)
         if think:
@@ -355,6 +357,14 @@ def main() -> int:
         f"  latency: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
         f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
     )
+    means = sorted(statistics.mean(v) * 1000 for v in results.by_client.values() if v)
+    if len(means) > 1:
+        # A kept-alive connection stays with the worker that took it: a gap here is
+        # one worker holding more clients than another (docs/web-app.md).
+        print(
+            f"  each client's mean wait: fastest {means[0]:.0f} ms, "
+            f"median {statistics.median(means):.0f} ms, slowest {means[-1]:.0f} ms"
+        )
     print(
         f"  errors: {len(results.errors)}"
         + (f" (first: {results.errors[0]})" if results.errors else "")
