@@ -69,14 +69,8 @@ def _escaped(value: Any) -> str:
     The result is final: :class:`_EscapedOnce` compiles ``{{ v }}`` to this
     call alone, without Jinja2's own escape around it.
     """
-    if type(value) is str:  # most values: html.escape's replacements, without its call
-        return (
-            value.replace("&", "&amp;")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-            .replace('"', "&quot;")
-            .replace("'", "&#x27;")
-        )
+    if type(value) is str:  # most values
+        return html.escape(value)
     to_html = getattr(value, "__html__", None)
     if to_html is not None:
         return str(to_html())

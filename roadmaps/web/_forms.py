@@ -722,7 +722,7 @@ def form_choices() -> Choices:
     labels: dict[str, str] = {}
     for area in areas:
         pathway = load_pathway(area)
-        labels[area] = pathway.rules.label or area.title()  # area.yaml's label
+        labels[area] = pathway.rules.label  # area.yaml's label
         for event_id, event in pathway.rules.events.items():
             event_types.setdefault(event_id, event.label)
         ids = {n.id: n.label for n in pathway.rules.nodes.values() if n.kind == "service"}

@@ -268,8 +268,9 @@ def warm_up() -> None:
         source="warm-up",
     )
     for area in available_areas():
+        roadmap = generate_roadmap(person, as_of=as_of, area=area)
         for audience in ("practitioner", "family"):
-            render_html(generate_roadmap(person, as_of=as_of, area=area), audience=audience)
+            render_html(roadmap, audience=audience)
     gc.collect()
     gc.freeze()
 
