@@ -20,6 +20,7 @@ import contextlib
 import gc
 import ipaddress
 import logging
+import mmap
 import os
 import socket
 import threading
@@ -110,6 +111,111 @@ class ServerSettings:
         if Path("/dev/shm").is_dir():
             options["worker_tmp_dir"] = "/dev/shm"
         return options
+
+
+class ConnectionBalance:
+    """Keeps the connections in service spread evenly over gunicorn's worker processes.
+
+    A browser (or a benchmark's client) sends request after request on one
+    kept-alive connection, and the connection stays with the worker that took
+    it. With 50 busy clients, one worker could hold 31 and the other 19, and the
+    first one's pages then took half as long again. So each worker writes down
+    how many connections it has in service (in a thread: a request being read,
+    answered or sent), in a few bytes of memory the workers share (no file), and
+    takes a new connection only while it has at most ``margin`` more than the
+    least busy worker (:meth:`may_accept`). The least busy one always takes
+    it; one that stops taking connections looks again every ``recheck`` seconds
+    (:func:`balanced_worker_class`), as the others' counts change without telling
+    it, so a new connection waits no longer than that for a worker.
+
+    Idle kept-alive connections, and new ones that have sent nothing for a few
+    seconds, wait in gunicorn's poller without a thread and are not counted.
+    No connection is closed to move it (gunicorn's lingering close would hold up
+    a worker for seconds on a client that never reads). Needs gunicorn's
+    threaded worker of version 27 or later (:func:`balanced_worker_class`);
+    without it, gunicorn's own worker serves and the connections are not balanced.
+    """
+
+    def __init__(self, workers: int, *, margin: int = 1, recheck: float = 0.02) -> None:
+        self.slots = max(1, workers)
+        self.margin = margin
+        self.recheck = recheck
+        self._memory = mmap.mmap(-1, 8 * self.slots)  # anonymous, shared with forked workers
+        self._counts = memoryview(self._memory).cast("q")
+        for slot in range(self.slots):
+            self._counts[slot] = -1  # no worker in this slot
+
+    def pre_fork(self, server: Any, worker: Any) -> None:
+        """gunicorn's ``pre_fork`` hook (in the master): give the new worker a free slot."""
+        taken = {getattr(w, "balance_slot", None) for w in server.WORKERS.values()}
+        free = [slot for slot in range(self.slots) if slot not in taken]
+        worker.balance_slot = free[0] if free else None  # more workers than slots: not counted
+        if free:
+            self._counts[free[0]] = -1  # until the worker first counts (may_accept)
+
+    def child_exit(self, server: Any, worker: Any) -> None:
+        """gunicorn's ``child_exit`` hook (in the master): a dead worker's count goes."""
+        slot = getattr(worker, "balance_slot", None)
+        if slot is not None:
+            self._counts[slot] = -1
+
+    def may_accept(self, worker: Any, in_service: int) -> bool:
+        """Record that ``worker`` has ``in_service`` connections in service; may it take more?"""
+        slot = getattr(worker, "balance_slot", None)
+        if slot is None:
+            return True
+        self._counts[slot] = in_service
+        others = [count for index, count in enumerate(self._counts) if index != slot and count >= 0]
+        return not others or in_service <= min(others) + self.margin
+
+    def hooks(self) -> dict[str, Callable[..., None]]:
+        """The gunicorn settings of these hooks."""
+        return {"pre_fork": self.pre_fork, "child_exit": self.child_exit}
+
+
+def balanced_worker_class(balance: ConnectionBalance) -> Any:
+    """gunicorn's threaded worker that takes new connections only as ``balance`` allows.
+
+    Its loop takes connections while ``nr_conns < worker_connections``, asking at
+    each turn; here that limit is the configured one when the worker is within its
+    share, and no more than it already holds when it is over. A turn comes at each
+    event (a request done, a connection readable), or after a second with none;
+    a worker that is not taking connections takes a turn every
+    ``balance.recheck`` seconds instead, as the others' counts change without
+    telling it. Returns ``"gthread"`` (gunicorn's own) where the installed
+    gunicorn's worker is not the one this was written for.
+    """
+    from gunicorn.workers.gthread import ThreadWorker
+
+    if not all(
+        hasattr(ThreadWorker, name)
+        for name in ("set_accept_enabled", "wait_for_and_dispatch_events")
+    ):  # before gunicorn 27
+        return "gthread"
+
+    class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
+        @property
+        def worker_connections(self) -> int:
+            configured: int = self._configured_connections
+            # The poller holds the idle ones (kept alive, or not yet sending) without a thread.
+            waiting = len(getattr(self, "keepalived_conns", ())) + len(
+                getattr(self, "pending_conns", ())
+            )
+            held: int = self.nr_conns
+            if balance.may_accept(self, held - waiting):
+                return configured
+            return min(configured, held)
+
+        @worker_connections.setter
+        def worker_connections(self, value: int) -> None:
+            self._configured_connections = value
+
+        def wait_for_and_dispatch_events(self, timeout: float) -> None:
+            if not getattr(self, "_accepting", True):
+                timeout = min(timeout, balance.recheck)
+            super().wait_for_and_dispatch_events(timeout)
+
+    return BalancedThreadWorker
 
 
 def gunicorn_available() -> bool:
@@ -218,12 +324,17 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
     """
     from gunicorn.app.base import BaseApplication
 
+    balance = ConnectionBalance(settings.worker_count())
+
     class PathwaysGunicorn(BaseApplication):  # type: ignore[misc]
         """gunicorn run from Python: the settings given, no command line, no config file."""
 
         def load_config(self) -> None:
             for key, value in settings.gunicorn_options(sockets).items():
                 self.cfg.set(key, value)
+            self.cfg.set("worker_class", balanced_worker_class(balance))
+            for key, hook in balance.hooks().items():
+                self.cfg.set(key, hook)
 
         def load(self) -> Flask:
             return app

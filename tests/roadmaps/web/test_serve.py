@@ -19,6 +19,7 @@ import time
 import tomllib
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 from web_helpers import ROOT, example_values
@@ -27,6 +28,7 @@ from roadmaps.cli import main as cli_main
 from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
 from roadmaps.web import ServerSettings, create_app, listen_sockets
 from roadmaps.web._app import _Turns
+from roadmaps.web._serving import ConnectionBalance, balanced_worker_class
 
 # --- packaging and the command ------------------------------------------------------------------
 
@@ -424,3 +426,86 @@ def test_the_single_process_server_believes_https_from_the_trusted_proxy_only() 
     assert seen(None, "127.0.0.1") == "http"
     assert seen("127.0.0.1", "127.0.0.1", proto="http") == "http"
     assert seen("127.0.0.1", "not an address") == "http"
+
+
+# --- the connections in service, spread over the workers ---------------------------------------
+
+
+class _FakeWorker:
+    pass
+
+
+class _FakeArbiter:
+    def __init__(self) -> None:
+        self.WORKERS: dict[int, object] = {}
+
+
+def _started(balance: ConnectionBalance, arbiter: _FakeArbiter, pid: int) -> Any:
+    worker = _FakeWorker()
+    balance.pre_fork(arbiter, worker)
+    arbiter.WORKERS[pid] = worker
+    return worker
+
+
+def test_connection_balance_gives_each_worker_a_slot_and_frees_a_dead_ones() -> None:
+    balance, arbiter = ConnectionBalance(2), _FakeArbiter()
+    first, second = _started(balance, arbiter, 100), _started(balance, arbiter, 101)
+    extra = _started(balance, arbiter, 102)  # a third worker (gunicorn's TTIN): not counted
+    assert (first.balance_slot, second.balance_slot, extra.balance_slot) == (0, 1, None)
+    assert balance.may_accept(extra, 50)
+    assert balance.may_accept(first, 3)  # the second has not counted yet
+    assert not balance.may_accept(second, 5)  # 5 against 3
+    balance.child_exit(arbiter, second)  # it died: its count goes with it
+    del arbiter.WORKERS[101]
+    assert balance.may_accept(first, 9)
+    replacement = _started(balance, arbiter, 103)
+    assert replacement.balance_slot == 1
+    assert balance.may_accept(first, 9)  # not counted until it counts
+    assert balance.may_accept(replacement, 0) and not balance.may_accept(first, 9)
+
+
+def test_a_worker_over_its_share_takes_no_new_connection() -> None:
+    balance, arbiter = ConnectionBalance(2, margin=1), _FakeArbiter()
+    busy, quiet = _started(balance, arbiter, 100), _started(balance, arbiter, 101)
+    assert balance.may_accept(quiet, 19)
+    assert balance.may_accept(busy, 20)  # within the margin
+    assert not balance.may_accept(busy, 21)  # over it: the other takes the next one
+    assert balance.may_accept(quiet, 19)  # the least busy always may
+    assert balance.may_accept(quiet, 21) and balance.may_accept(busy, 21)
+
+
+def test_the_balanced_worker_counts_only_connections_in_service() -> None:
+    pytest.importorskip("gunicorn")
+    balance, arbiter = ConnectionBalance(2), _FakeArbiter()
+    worker_class = balanced_worker_class(balance)
+    assert worker_class != "gthread", "the installed gunicorn's threaded worker has changed"
+    worker = worker_class.__new__(worker_class)
+    worker.worker_connections = 1000
+    worker.keepalived_conns, worker.pending_conns = [None] * 280, [None] * 10
+    worker.nr_conns = 312  # 22 in service; the idle ones wait in the poller
+    for pid, each in ((100, worker), (101, _FakeWorker())):
+        balance.pre_fork(arbiter, each)
+        arbiter.WORKERS[pid] = each
+    other = arbiter.WORKERS[101]
+    assert balance.may_accept(other, 20)
+    assert worker.worker_connections == 312  # 22 against 20: takes none until the other catches up
+    assert balance.may_accept(other, 21)
+    assert worker.worker_connections == 1000
+
+
+def test_a_worker_not_taking_connections_looks_again_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("gunicorn")
+    from gunicorn.workers.gthread import ThreadWorker
+
+    balance = ConnectionBalance(2, recheck=0.02)
+    worker_class = balanced_worker_class(balance)
+    worker = worker_class.__new__(worker_class)
+    waits: list[float] = []
+    monkeypatch.setattr(
+        ThreadWorker, "wait_for_and_dispatch_events", lambda self, timeout: waits.append(timeout)
+    )
+    worker._accepting = True
+    worker.wait_for_and_dispatch_events(1.0)  # taking connections: gunicorn's own second
+    worker._accepting = False
+    worker.wait_for_and_dispatch_events(1.0)
+    assert waits == [1.0, 0.02]
