@@ -502,6 +502,7 @@ def create_app(
     forms = _FormTokens(signing_key, form_max_age, clock)
     _register_security(app, forms, limits, access_log)
     _register_turns(app, pages_at_once)
+    _register_form_check(app, forms)
     _register_template_globals(app, forms, limits, choices)
     _register_error_pages(app, limits, form_max_age)
     _register_person_routes(app, today, choices)
@@ -553,9 +554,11 @@ def _register_security(app: Flask, forms: _FormTokens, limits: WebLimits, access
         request.max_content_length = (
             limits.population if request.endpoint == "population" else limits.form
         )
-        if request.method == "POST":
-            # Reading the form reads the body: the size limits apply here, before any of it.
-            forms.check(g.csrf_token, request.form.get(CSRF_FIELD))
+        if request.method == "POST" and request.endpoint not in _OUTSIDE_TURNS:
+            # The body, read now as it is (the size limit applies as it is read) and parsed
+            # once the request has its turn (_register_turns): a client slow to send it
+            # holds no turn, and the turn covers the parsing.
+            _read_body()
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -595,12 +598,37 @@ def _register_security(app: Flask, forms: _FormTokens, limits: WebLimits, access
         return response
 
 
+def _read_body() -> None:
+    """Read the request's body into memory, refused (413) past its size limit.
+
+    Werkzeug refuses a body with a declared length over the limit before reading it;
+    one sent in chunks is read up to the limit, and reading on past it is refused
+    there, as Werkzeug's form parser does (``get_data`` alone stops at the limit).
+    """
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        request.stream.read(1)
+
+
+def _register_form_check(app: Flask, forms: _FormTokens) -> None:
+    """Check a form's CSRF token (after ``_register_turns``: parsing the form is work)."""
+
+    @app.before_request
+    def check_form() -> None:
+        if request.method == "POST":
+            # Reading the form reads the body if it is not read yet (the population
+            # upload's): the size limits apply here.
+            forms.check(g.csrf_token, request.form.get(CSRF_FIELD))
+
+
 def _register_turns(app: Flask, pages_at_once: int) -> None:
     """Let ``pages_at_once`` requests of this process be worked on at once (``create_app``).
 
-    A request takes its turn once it has been read in full (the CSRF check in
-    ``start`` reads the body) and gives it back when Flask is done with it,
-    before the server sends the page.
+    A request takes its turn once it has been read in full (``start`` reads the
+    body) and before anything is made of it (the form parsed, its CSRF token
+    checked), and gives it back when Flask is done with it, before the server
+    sends the page.
     """
     turns = _Turns(pages_at_once)
 
@@ -1014,9 +1042,7 @@ def _population(limits: WebLimits, today: date) -> Response | tuple[str, int]:
             where = f" (line {exc.line})" if exc.line else ""
             check.add(field_name, f"The {label} file cannot be used{where}: {exc.message}")
             return _population_form(as_of=as_of_input, area=area, errors=tuple(check.errors)), 422
-    page = report_html(
-        run.result, run.accounting, run.area, rule_labels(run.area), nonce=g.nonce
-    )
+    page = report_html(run.result, run.accounting, run.area, rule_labels(run.area), nonce=g.nonce)
     bar = render_template("population_bar.html", accounting=run.accounting)
     return Response(adopt_page(page, bar=bar), mimetype="text/html")
 

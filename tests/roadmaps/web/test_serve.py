@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +27,7 @@ from web_helpers import ROOT, example_values
 
 from roadmaps.cli import main as cli_main
 from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
-from roadmaps.web import ServerSettings, create_app, listen_sockets
+from roadmaps.web import ServerSettings, create_app, listen_sockets, serve_in_thread, stop_server
 from roadmaps.web._app import _Turns
 from roadmaps.web._serving import ConnectionBalance, balanced_worker_class
 
@@ -129,6 +130,30 @@ def test_turns_are_taken_in_the_order_asked_and_never_by_more_than_allowed() -> 
     turns.give()
     turns.take()
     turns.take()  # both turns came back: taking two does not wait
+
+
+def test_a_body_still_being_sent_holds_no_turn() -> None:
+    """The body is read before the request takes its turn, and parsed after it."""
+    app = create_app(secret=b"s" * 32, pages_at_once=1)
+    server, thread = serve_in_thread(app)
+    try:
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        slow.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\ncsrf_token=abc&"
+        )
+        time.sleep(0.2)  # its thread is reading the body now
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        assert response.status == 200 and b"csrf_token" in response.read()
+        assert time.monotonic() - started < 5
+        slow.sendall(b"x" * 985)  # the rest: then it is parsed, and refused (no valid token)
+        assert slow.recv(64).startswith(b"HTTP/1.1 400")
+        slow.close()
+    finally:
+        stop_server(server, thread)
 
 
 def test_the_app_refuses_no_turns() -> None:
