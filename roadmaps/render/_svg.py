@@ -14,6 +14,7 @@ are printed to one decimal place, and ids are fixed strings.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,8 +146,14 @@ def _num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+#: A character :func:`html.escape` replaces: most text has none, and finding that out
+#: costs half as much as the escape's five replacements.
+_SPECIAL = re.compile("[&<>\"']")
+
+
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """:func:`html.escape` (quotes too), faster for text with nothing to escape."""
+    return html.escape(text) if _SPECIAL.search(text) else text
 
 
 @lru_cache(maxsize=4096)  # labels come from the rule data: the same few, page after page

@@ -33,6 +33,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+from ._svg import _SPECIAL
+
 _ONELINE = re.compile(
     r"[ \t]*\{%-?\s*oneline\s*-?%\}\n?(?P<body>.*?)[ \t]*\{%-?\s*endoneline\s*-?%\}\n?", re.DOTALL
 )
@@ -70,7 +72,7 @@ def _escaped(value: Any) -> str:
     call alone, without Jinja2's own escape around it.
     """
     if type(value) is str:  # most values
-        return html.escape(value)
+        return html.escape(value) if _SPECIAL.search(value) else value
     to_html = getattr(value, "__html__", None)
     if to_html is not None:
         return str(to_html())
