@@ -188,6 +188,7 @@ def person_form(rng: random.Random, token: str) -> str:
 @dataclass
 class Results:
     by_client: dict[int, list[float]] = field(default_factory=dict)
+    finished: list[float] = field(default_factory=list)  # when each page arrived (monotonic)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -229,11 +230,22 @@ def client(number: int, port: int, stop_at: float, think: float, results: Result
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         with results.lock:
             results.by_client.setdefault(number, []).append(elapsed)
+            results.finished.append(time.monotonic())
             if problem:
                 results.errors.append(problem)
         if think:
             time.sleep(rng.uniform(0.5 * think, 1.5 * think))
     connection.close()
+
+
+def pages_per_second(finished: list[float], started: float, duration: float) -> list[int]:
+    """How many pages arrived in each whole second of the run, sorted (slowest first)."""
+    counts = [0] * int(duration)
+    for moment in finished:
+        second = int(moment - started)
+        if 0 <= second < len(counts):
+            counts[second] += 1
+    return sorted(counts)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -362,6 +374,14 @@ def main() -> int:
         print(
             f"  each client's mean wait: fastest {means[0]:.0f} ms, "
             f"median {statistics.median(means):.0f} ms, slowest {means[-1]:.0f} ms"
+        )
+    per_second = pages_per_second(results.finished, started, args.duration)
+    if len(per_second) > 2:
+        # The machine's own speed varies (other virtual machines on the host): a slow
+        # stretch raises the p95 of the whole run.
+        print(
+            f"  roadmaps in each whole second: slowest {per_second[0]}, "
+            f"median {statistics.median(per_second):.0f}, fastest {per_second[-1]}"
         )
     print(
         f"  errors: {len(results.errors)}"
