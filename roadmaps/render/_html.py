@@ -35,7 +35,7 @@ from pathways import ReferenceFields, RuleDataError, birthday, load_yaml_text
 from roadmaps.model import CareLeaverStatus, Entry, Roadmap, RuleRef, Severity, Status
 
 from . import palette as pal
-from ._glossary import glossary_for
+from ._glossary import glossary_for, load_glossary
 from ._svg import (
     AGENCY_NAMES,
     AUDIENCES,
@@ -670,7 +670,17 @@ def _family_sections(roadmap: Roadmap, text: FamilyText) -> tuple[Markup, Markup
 
 def _glossary_section(body_text: str, audience: Audience, heading: str) -> Markup:
     terms, missing = glossary_for(body_text)
+    if not missing:  # the usual case: the section is the glossary's own text, drawn once
+        return _glossary_markup(tuple(term.term for term in terms), audience, heading)
     return render("glossary.html", audience=audience, heading=heading, terms=terms, missing=missing)
+
+
+@lru_cache(maxsize=1024)
+def _glossary_markup(names: tuple[str, ...], audience: Audience, heading: str) -> Markup:
+    """The glossary section of these terms (all in the glossary), made once for each set."""
+    known = load_glossary()
+    terms = [known[name] for name in names]
+    return render("glossary.html", audience=audience, heading=heading, terms=terms, missing=())
 
 
 # --- the page ---------------------------------------------------------------------------
