@@ -6,7 +6,8 @@ starts one worker process per processor core, restarts a worker that dies or
 hangs, and stops them all on SIGTERM once the requests in hand are done. Each
 worker is gunicorn's ``gthread`` worker: a thread pool for the connections
 that are being served, and a poller that holds idle kept-alive connections
-without a thread. gunicorn runs on Linux and macOS; on Windows, which has no
+without a thread. The workers keep even shares of the busy connections
+(:class:`ConnectionBalance`). gunicorn runs on Linux and macOS; on Windows, which has no
 ``fork``, :func:`make_server` serves from one process instead.
 
 Nothing is written to disk: gunicorn's control socket is off, and the
