@@ -6,13 +6,16 @@ of it; see ``docs/web-app.md``. It needs the ``web`` extra: ``pip install
 'transition-pathways[web]'``.
 
 It serves from one gunicorn worker process per processor core (``--workers``),
-each serving up to ``--threads`` connections at once, all on the listening
-sockets bound here. Where gunicorn cannot run (Windows), one process serves.
+all on the listening sockets bound here, each serving its connections from one
+thread and an event loop (gevent; ``--worker threads``: up to ``--threads``
+connections at once, each in a thread). Where gunicorn cannot run (Windows), one
+process serves.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import logging
 import sys
@@ -24,6 +27,8 @@ HELP = "the practitioner's web app (needs the web extra)"
 
 #: Connections each worker process serves at once (``ServerSettings.threads``).
 DEFAULT_THREADS = 256
+#: How a worker serves its connections (``ServerSettings.worker``).
+WORKER_KINDS = ("events", "threads")
 #: Minutes for which a page's forms can be sent (``create_app``'s ``form_max_age``).
 DEFAULT_FORM_EXPIRY = 120
 
@@ -43,11 +48,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "1 where gunicorn cannot run, as on Windows)",
     )
     p.add_argument(
+        "--worker",
+        choices=WORKER_KINDS,
+        default=None,
+        help="how each worker process serves its connections: 'events', one thread and an "
+        "event loop (gevent), or 'threads', a thread per connection being served (default: "
+        "events where gevent is installed)",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=DEFAULT_THREADS,
-        help="connections each worker process serves at once, slow ones included "
-        f"(default: {DEFAULT_THREADS})",
+        help="with --worker threads: connections each worker process serves at once, slow "
+        f"ones included (default: {DEFAULT_THREADS})",
     )
     p.add_argument(
         "--pages-at-once",
@@ -121,6 +134,10 @@ def _check(args: argparse.Namespace) -> None:
             ) from None
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1 (got {args.workers})", id="--workers")
+    if args.worker == "events" and importlib.util.find_spec("gevent") is None:
+        raise InputError(
+            "--worker events needs gevent: pip install 'transition-pathways[web]'", id="--worker"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,7 +150,10 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     _check(args)
     settings = ServerSettings(
-        workers=args.workers, threads=args.threads, trusted_proxy=args.trusted_proxy
+        workers=args.workers,
+        worker=args.worker,
+        threads=args.threads,
+        trusted_proxy=args.trusted_proxy,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not _is_loopback(args.host):

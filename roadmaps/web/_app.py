@@ -39,6 +39,7 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import functools
 import hashlib
 import hmac
 import html
@@ -57,7 +58,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask import Request as FlaskRequest
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
@@ -631,6 +632,7 @@ def _register_turns(app: Flask, pages_at_once: int) -> None:
     sends the page.
     """
     turns = _Turns(pages_at_once)
+    app.extensions[_TURNS] = turns
 
     @app.before_request
     def take_turn() -> None:
@@ -656,8 +658,13 @@ class _Turns:
         self._lock = threading.Lock()
         self._free = n
         self._waiting: collections.deque[threading.Lock] = collections.deque()
+        #: Called before a turn is asked for (:func:`use_event_loop`): under an event
+        #: loop, the other requests that have arrived are read and queue first.
+        self.before_take: Callable[[], object] | None = None
 
     def take(self) -> None:
+        if self.before_take is not None:
+            self.before_take()
         with self._lock:
             if self._free:
                 self._free -= 1
@@ -678,6 +685,40 @@ class _Turns:
 #: Endpoints that do not wait for a turn: the population upload's run takes seconds,
 #: and would hold up every page behind it; the health check is for monitors.
 _OUTSIDE_TURNS = frozenset({"population", "health"})
+
+#: ``app.extensions`` keys: the app's turns, and how it runs long work (``use_event_loop``).
+_TURNS = "pathways.turns"
+_RUN_BLOCKING = "pathways.run_blocking"
+
+
+def use_event_loop(
+    app: Flask,
+    *,
+    let_others_queue: Callable[[], object],
+    run_blocking: Callable[[Callable[[], Any]], Any],
+) -> None:
+    """Fit the app to a server that serves every connection from one thread (gevent).
+
+    There, a request runs until it waits for the network, so one whose next
+    request is already in would be drawn again and again ahead of requests that
+    came before it: each request first calls ``let_others_queue`` (wait until
+    every request already sent has been read and queued for its turn), so turns
+    are taken in the order the requests came. And a population upload's run, which
+    takes seconds of processor time, goes to ``run_blocking`` (a real thread), so
+    that the worker's other pages go on meanwhile.
+    """
+    turns = app.extensions.get(_TURNS)
+    if isinstance(turns, _Turns):
+        turns.before_take = let_others_queue
+    app.extensions[_RUN_BLOCKING] = run_blocking
+
+
+def _run_blocking(work: Callable[[], Any]) -> Any:
+    """Run long work: here, or where :func:`use_event_loop` says."""
+    run: Callable[[Callable[[], Any]], Any] = current_app.extensions.get(
+        _RUN_BLOCKING, lambda job: job()
+    )
+    return run(work)
 
 
 def _register_template_globals(
@@ -1026,14 +1067,17 @@ def _population(limits: WebLimits, today: date) -> Response | tuple[str, int]:
     with memory_files(contents) as paths:
         names = {str(path): key for key, path in paths.items()}
         try:
-            run = run_population_files(
-                paths["people"],
-                paths.get("episodes"),
-                paths.get("events"),
-                as_of=as_of,
-                area=area,
-                workers=1,
-                progress=False,
+            run = _run_blocking(
+                functools.partial(
+                    run_population_files,
+                    paths["people"],
+                    paths.get("episodes"),
+                    paths.get("events"),
+                    as_of=as_of,
+                    area=area,
+                    workers=1,
+                    progress=False,
+                )
             )
         except PathwaysError as exc:
             key = names.get(str(exc.file or ""), "")
@@ -1042,7 +1086,11 @@ def _population(limits: WebLimits, today: date) -> Response | tuple[str, int]:
             where = f" (line {exc.line})" if exc.line else ""
             check.add(field_name, f"The {label} file cannot be used{where}: {exc.message}")
             return _population_form(as_of=as_of_input, area=area, errors=tuple(check.errors)), 422
-    page = report_html(run.result, run.accounting, run.area, rule_labels(run.area), nonce=g.nonce)
+    page = _run_blocking(
+        functools.partial(
+            report_html, run.result, run.accounting, run.area, rule_labels(run.area), nonce=g.nonce
+        )
+    )
     bar = render_template("population_bar.html", accounting=run.accounting)
     return Response(adopt_page(page, bar=bar), mimetype="text/html")
 

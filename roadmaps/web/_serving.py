@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import ipaddress
 import logging
 import mmap
 import os
+import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +40,9 @@ from werkzeug.serving import make_server as make_werkzeug_server
 
 LOG = logging.getLogger("roadmaps.web")
 
+#: How a worker can serve its connections (``pathways serve --worker``).
+WORKER_KINDS = ("events", "threads")
+
 #: Connections the kernel queues for a listening socket before a worker takes them.
 BACKLOG = 2048
 
@@ -48,7 +54,12 @@ class ServerSettings:
     Attributes:
         workers: worker processes; None: one per processor core this process
             may use (1 where gunicorn cannot run).
-        threads: connections each worker serves at once, each in a thread of its
+        worker: how each worker serves its connections (:data:`WORKER_KINDS`):
+            ``"events"``, one thread and an event loop (gevent), each connection
+            costing a few kilobytes while it waits; or ``"threads"``, a thread for
+            each connection being served (``threads`` of them). None: ``"events"``
+            where gevent is installed, ``"threads"`` otherwise.
+        threads: with ``worker="threads"``: connections each worker serves at once, each in a thread of its
             own, from the request's first byte to the response's last: a page
             being drawn, or a slow client sending a request or reading a page.
             Python runs one thread of a process at a time, so more threads do
@@ -67,12 +78,23 @@ class ServerSettings:
     """
 
     workers: int | None = None
+    worker: str | None = None
     threads: int = 256
     connections: int = 1000
     keepalive: int = 5
     timeout: int = 30
     graceful_timeout: int = 30
     trusted_proxy: str | None = None
+
+    def worker_kind(self) -> str:
+        """How each worker serves its connections: ``worker``, or its default."""
+        if self.worker is not None:
+            if self.worker not in WORKER_KINDS:
+                raise ValueError(
+                    f"worker must be one of {', '.join(WORKER_KINDS)}, got {self.worker!r}"
+                )
+            return self.worker
+        return "events" if importlib.util.find_spec("gevent") is not None else "threads"
 
     def worker_count(self) -> int:
         """The worker processes: ``workers``, or its default."""
@@ -219,6 +241,86 @@ def balanced_worker_class(balance: ConnectionBalance) -> Any:
     return BalancedThreadWorker
 
 
+def balanced_event_worker_class(balance: ConnectionBalance) -> Any:
+    """gunicorn's gevent worker, taking new connections only as ``balance`` allows.
+
+    One thread serves every connection of the worker, each in a greenlet that
+    waits for the network without holding a thread, so slow and idle clients cost
+    a few kilobytes each. gunicorn's own loop is kept but for three things:
+
+    - its connections are counted for ``balance`` (all of them: a connection
+      costs nothing while it waits, and each worker takes its share of them);
+    - the app takes its turns in the order the requests came, and runs a
+      population upload in a real thread (:func:`use_event_loop`);
+    - a worker that is not taking connections looks again every
+      ``balance.recheck`` seconds.
+    """
+    import time
+    from functools import partial
+
+    import gevent
+    from gevent.pool import Pool
+    from gevent.server import StreamServer
+    from gunicorn.workers.ggevent import GeventWorker
+
+    from ._app import use_event_loop
+
+    class BalancedEventWorker(GeventWorker):  # type: ignore[misc]
+        def init_process(self) -> None:
+            # gevent's patching takes a moment before gunicorn sets this worker's signal
+            # handlers: a stop signal then would reach the master's handler, copied into
+            # this process, and be lost (the master waiting its graceful timeout for it).
+            # Until then, any of them stops the worker as soon as it has started.
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+                signal.signal(sig, self.handle_exit)
+            super().init_process()
+
+        def run(self) -> None:
+            if isinstance(self.wsgi, Flask):
+                use_event_loop(
+                    self.wsgi,
+                    let_others_queue=gevent.idle,
+                    run_blocking=lambda work: gevent.get_hub().threadpool.apply(work),
+                )
+            pool = Pool(self.worker_connections)
+            servers = []
+            for sock in self.sockets:
+                sock.setblocking(1)
+                server = StreamServer(sock, handle=partial(self.handle, sock), spawn=pool)
+                server.max_accept = 1  # one at a time, so that the workers take turns
+                server.full = partial(self._full, pool)
+                server.start()
+                servers.append(server)
+            notified = 0.0
+            while self.alive:
+                if time.monotonic() - notified >= 1.0:
+                    self.notify()  # the master's heartbeat; exits if the master has gone
+                    notified = time.monotonic()
+                for server in servers:
+                    if not server.full():
+                        server.start_accepting()
+                gevent.sleep(balance.recheck)
+            self._stop(servers, pool)
+
+        def _full(self, pool: Any) -> bool:
+            return bool(pool.full()) or not balance.may_accept(self, len(pool))
+
+        def _stop(self, servers: list[Any], pool: Any) -> None:
+            """As gunicorn's worker stops: no new connections; those in hand have the
+            graceful timeout to finish, then are closed."""
+            for server in servers:
+                server.close()
+            deadline = time.monotonic() + self.cfg.graceful_timeout
+            while pool.free_count() != pool.size and time.monotonic() < deadline:
+                self.notify()
+                gevent.sleep(0.1)
+            if pool.free_count() != pool.size:
+                self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
+                pool.kill(timeout=1)
+
+    return BalancedEventWorker
+
+
 def gunicorn_available() -> bool:
     """Whether gunicorn can run here (it needs ``fork``: not on Windows)."""
     if not hasattr(os, "fork"):
@@ -333,7 +435,10 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
         def load_config(self) -> None:
             for key, value in settings.gunicorn_options(sockets).items():
                 self.cfg.set(key, value)
-            self.cfg.set("worker_class", balanced_worker_class(balance))
+            if settings.worker_kind() == "events":
+                self.cfg.set("worker_class", balanced_event_worker_class(balance))
+            else:
+                self.cfg.set("worker_class", balanced_worker_class(balance))
             for key, hook in balance.hooks().items():
                 self.cfg.set(key, hook)
 
@@ -346,7 +451,12 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
         PathwaysGunicorn().run()  # closes the sockets when it stops
     except SystemExit as stop:
         if os.getpid() != master:
-            raise  # a worker process ending: straight out of the process, as gunicorn means
+            # A worker process ending: straight out of the process, as gunicorn means,
+            # without the interpreter's clean-up, which under gevent's patched locks
+            # prints "Exception ignored" from logging (as multiprocessing's children do).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stop.code if isinstance(stop.code, int) else 1)
         return stop.code if isinstance(stop.code, int) else 1
     return 0
 

@@ -8,6 +8,7 @@ worker restarted, stopping, limits answered with the app's own page, nothing on 
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import os
 import queue
 import re
@@ -19,6 +20,7 @@ import threading
 import time
 import tomllib
 import urllib.parse
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from web_helpers import ROOT, example_values
 from roadmaps.cli import main as cli_main
 from roadmaps.cli._serve import DEFAULT_THREADS, _is_loopback, default_workers
 from roadmaps.web import ServerSettings, create_app, listen_sockets, serve_in_thread, stop_server
-from roadmaps.web._app import _Turns
+from roadmaps.web._app import _Turns, use_event_loop
 from roadmaps.web._serving import ConnectionBalance, balanced_worker_class
 
 # --- packaging and the command ------------------------------------------------------------------
@@ -40,6 +42,7 @@ def test_web_extra_is_declared() -> None:
     web = " ".join(extras["web"]).lower()
     assert "flask" in web and "jinja2" in web and "gunicorn" in web and "waitress" not in web
     assert "sys_platform != 'win32'" in web  # gunicorn needs fork
+    assert "gevent" in web  # the default worker
     test = " ".join(extras["test"]).lower()
     assert "transition-pathways[web]" in test and "playwright" in test
 
@@ -297,8 +300,14 @@ def _form(connection: http.client.HTTPConnection) -> tuple[str, str]:
 
 
 @needs_gunicorn
-def test_worker_processes_share_the_secret_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
-    server = _Serve(tmp_path, "--workers", "2", "--threads", "4")
+@pytest.mark.parametrize(
+    ("worker", "worker_class"),
+    [("events", "BalancedEventWorker"), ("threads", "BalancedThreadWorker")],
+)
+def test_worker_processes_share_the_secret_and_a_dead_one_is_replaced(
+    tmp_path: Path, worker: str, worker_class: str
+) -> None:
+    server = _Serve(tmp_path, "--workers", "2", "--worker", worker, "--threads", "4")
     connections: list[http.client.HTTPConnection] = []
     try:
         assert "(2 worker processes;" in server.announcement
@@ -327,9 +336,58 @@ def test_worker_processes_share_the_secret_and_a_dead_one_is_replaced(tmp_path: 
             assert fresh.getresponse().read().count(b"Transition roadmap") >= 1
         assert server.stop() == 0
         assert server.written() == set(), "nothing on disk: no control socket, no temporary file"
+        assert any(f"Using worker: {worker_class}" in line for line in server.stderr)
     finally:
         for connection in connections:
             connection.close()
+        server.kill()
+
+
+@needs_gunicorn
+def test_a_population_upload_and_a_roadmap_at_once_under_the_default_worker(
+    tmp_path: Path, population_files: dict[str, bytes]
+) -> None:
+    """The default worker (one thread, an event loop) runs the upload in a real thread
+    (``use_event_loop``): the report comes back whole, and so does a roadmap asked for
+    while it is made, with nothing printed but the server's own log lines."""
+    server = _Serve(tmp_path, "--workers", "1")
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        token, cookie = _form(connection)
+        boundary = "pathwaysboundary"
+        fields = {"csrf_token": token, "area": "england", "as_of-day": "23"}
+        fields |= {"as_of-month": "11", "as_of-year": "2026"}
+        body = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in fields.items()
+        )
+        for name, content in population_files.items():
+            body += (
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}_file"; '
+                    f'filename="{name}.csv"\r\nContent-Type: text/csv\r\n\r\n'
+                ).encode()
+                + content
+                + b"\r\n"
+            )
+        body += f"--{boundary}--\r\n".encode()
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Cookie": cookie}
+        connection.request("POST", "/population", body=body, headers=headers)
+        page = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        page.request("POST", "/", body=_roadmap_body(token), headers=form_headers)
+        roadmap = page.getresponse()
+        assert roadmap.status == 200 and b"Transition roadmap" in roadmap.read()
+        report = connection.getresponse()
+        text = report.read().decode()
+        assert report.status == 200, text[:300]
+        assert "Make another report" in text
+        assert re.search(r"Read \d+ rows: \d+ used and \d+ rejected", text)
+        page.close()
+        connection.close()
+        assert server.stop() == 0
+        assert not any("Traceback" in line for line in server.stderr), server.stderr
+    finally:
         server.kill()
 
 
@@ -534,3 +592,85 @@ def test_a_worker_not_taking_connections_looks_again_soon(monkeypatch: pytest.Mo
     worker._accepting = False
     worker.wait_for_and_dispatch_events(1.0)
     assert waits == [1.0, 0.02]
+
+
+def test_turns_let_the_others_queue_first_when_told() -> None:
+    turns = _Turns(1)
+    calls: list[str] = []
+    turns.take()
+    turns.give()
+    assert calls == []  # by default a request takes its turn at once
+    turns.before_take = lambda: calls.append("others first")
+    turns.take()
+    assert calls == ["others first"]
+    turns.give()
+
+
+def test_use_event_loop_sends_the_population_run_to_the_thread_runner(
+    population_files: dict[str, bytes],
+) -> None:
+    from web_helpers import _population_post
+
+    app = create_app(secret=b"s" * 32, today=lambda: date(2026, 11, 23))
+    ran: list[str] = []
+
+    def in_a_thread(work: Any) -> Any:
+        ran.append(getattr(work, "func", work).__name__)
+        return work()
+
+    use_event_loop(app, let_others_queue=lambda: None, run_blocking=in_a_thread)
+    turns = app.extensions["pathways.turns"]
+    assert turns.before_take is not None
+    response = _population_post(app.test_client(), population_files)
+    assert response.status_code == 200
+    assert ran == ["run_population_files", "report_html"]
+
+
+def test_the_worker_kind_is_checked() -> None:
+    assert ServerSettings(worker="threads").worker_kind() == "threads"
+    assert ServerSettings().worker_kind() in ("events", "threads")
+    with pytest.raises(ValueError, match="worker must be one of events, threads"):
+        ServerSettings(worker="fibres").worker_kind()
+
+
+def test_the_event_worker_takes_connections_only_within_its_share() -> None:
+    pytest.importorskip("gevent")
+    from roadmaps.web._serving import balanced_event_worker_class
+
+    balance, arbiter = ConnectionBalance(2), _FakeArbiter()
+    worker_class = balanced_event_worker_class(balance)
+    worker = worker_class.__new__(worker_class)
+    other = _FakeWorker()
+    for pid, each in ((100, worker), (101, other)):
+        balance.pre_fork(arbiter, each)
+        arbiter.WORKERS[pid] = each
+
+    class _Pool:
+        def __init__(self, held: int) -> None:
+            self.held = held
+
+        def full(self) -> bool:
+            return self.held >= 1000
+
+        def __len__(self) -> int:
+            return self.held
+
+    assert balance.may_accept(other, 20)
+    assert not worker._full(_Pool(21))  # within one of the other
+    assert worker._full(_Pool(22))  # over: the other takes the next connection
+    assert worker._full(_Pool(1000))  # gevent's own limit still holds
+
+
+def test_serve_refuses_the_event_worker_without_gevent(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import roadmaps.cli._serve as serve_command
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        serve_command.importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "gevent" else real(name, *args),
+    )
+    assert cli_main(["serve", "--worker", "events"]) == 2
+    assert "--worker events needs gevent" in capsys.readouterr().err
