@@ -11,9 +11,9 @@ the server or the page moves. Each round runs the two in the other order, and th
 last line gives B's processor time per roadmap as a share of A's, round by round.
 
 A side is written ``key=value,...`` with the keys ``root`` (a checkout of this
-repository: its code is served), ``workers``, ``threads`` and ``pages`` (``pathways
-serve --pages-at-once``); anything not given is ``pathways serve``'s default and
-this checkout.
+repository: its code is served), ``worker`` (``events`` or ``threads``), ``workers``,
+``threads`` and ``pages`` (``pathways serve --pages-at-once``); anything not given
+is ``pathways serve``'s default and this checkout.
 
     python benchmarks/bench_web_ab.py --a threads=4 --b threads=256
     python benchmarks/bench_web_ab.py --a root=/path/to/old/checkout --b "" --rounds 5
@@ -46,6 +46,7 @@ from bench_web_load import (  # noqa: E402
 )
 
 _OPTIONS = {"workers": "--workers", "threads": "--threads", "pages": "--pages-at-once"}
+_WORKER_KINDS = ("events", "threads")
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,12 @@ class Side:
                     raise SystemExit(f"--{name}: {root} is not a checkout of this repository")
             elif key in _OPTIONS and value.isdigit():
                 options += [_OPTIONS[key], value]
+            elif key == "worker" and value in _WORKER_KINDS:
+                options += ["--worker", value]
             else:
                 raise SystemExit(
-                    f"--{name}: {item!r} is not root=PATH, workers=N, threads=N or pages=N"
+                    f"--{name}: {item!r} is not root=PATH, worker=events|threads, workers=N, "
+                    "threads=N or pages=N"
                 )
         return cls(text or "defaults", root, tuple(options))
 

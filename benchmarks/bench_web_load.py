@@ -65,7 +65,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, workers: int, threads: int, worker: str | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     server = subprocess.Popen(
         [
@@ -79,6 +81,7 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byte
             str(workers),
             "--threads",
             str(threads),
+            *(["--worker", worker] if worker else []),
         ],
         cwd=ROOT,
         env=env,
@@ -304,6 +307,12 @@ def main() -> int:
         help=f"connections each worker serves at once (default {DEFAULT_THREADS}, as pathways serve)",
     )
     parser.add_argument(
+        "--worker",
+        choices=("events", "threads"),
+        default=None,
+        help="how each worker serves its connections (default: as pathways serve)",
+    )
+    parser.add_argument(
         "--think",
         type=float,
         default=0.0,
@@ -319,7 +328,7 @@ def main() -> int:
 
     load_before = os.getloadavg()[0]
     port = free_port()
-    server = start_server(port, args.workers, args.threads)
+    server = start_server(port, args.workers, args.threads, args.worker)
     try:
         pids = server_processes(server)
         deadline = time.monotonic() + 10
@@ -359,7 +368,9 @@ def main() -> int:
     )
     print(f"web load test: {args.clients} clients for {args.duration:g} s, {pause}")
     print(
-        f"  server: pathways serve --workers {args.workers} --threads {args.threads} "
+        f"  server: pathways serve --workers {args.workers} --threads {args.threads}"
+        + (f" --worker {args.worker}" if args.worker else "")
+        + " "
         f"(loopback); machine: {os.cpu_count()} CPUs"
     )
     print(f"  requests: {len(ms)} roadmaps in {wall:.1f} s ({len(ms) / wall:.1f} per second)")
