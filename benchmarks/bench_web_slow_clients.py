@@ -308,6 +308,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument(
+        "--worker",
+        choices=("events", "threads"),
+        default=None,
+        help="how each worker serves its connections (default: as pathways serve)",
+    )
+    parser.add_argument(
         "--nginx",
         nargs="?",
         const="nginx",
@@ -326,7 +332,7 @@ def main() -> int:
         parser.error(f"--nginx: no nginx program at {args.nginx} (Debian: apt-get install nginx)")
 
     server_port = free_port()
-    server = start_server(server_port, args.workers, args.threads)
+    server = start_server(server_port, args.workers, args.threads, args.worker)
     nginx = None
     folder = Path(tempfile.mkdtemp(prefix="pathways-bench-nginx-"))  # private: 0700
     try:
@@ -335,8 +341,9 @@ def main() -> int:
             nginx, port = start_nginx(nginx_program, server_port, folder)
         front = "through nginx, " if args.nginx else ""
         print(
-            f"slow clients: pathways serve --workers {args.workers} --threads {args.threads} "
-            f"({front}loopback); {args.clients} practitioners pausing {args.think:g} s on average, "
+            f"slow clients: pathways serve --workers {args.workers} --threads {args.threads}"
+            + (f" --worker {args.worker}" if args.worker else "")
+            + f" ({front}loopback); {args.clients} practitioners pausing {args.think:g} s on average, "
             f"{args.duration:g} s a phase; machine: {os.cpu_count()} CPUs, load average "
             f"{os.getloadavg()[0]:.1f}"
         )

@@ -4,11 +4,14 @@
 then hands them to gunicorn (:func:`serve_workers`): a master process that
 starts one worker process per processor core, restarts a worker that dies or
 hangs, and stops them all on SIGTERM once the requests in hand are done. Each
-worker is gunicorn's ``gthread`` worker: a thread pool for the connections
-that are being served, and a poller that holds idle kept-alive connections
-without a thread. The workers keep even shares of the busy connections
-(:class:`ConnectionBalance`). gunicorn runs on Linux and macOS; on Windows, which has no
-``fork``, :func:`make_server` serves from one process instead.
+worker is gunicorn's gevent worker (:func:`balanced_event_worker_class`): one
+thread and an event loop, each connection a greenlet that costs a few kilobytes
+while it waits for the network. ``ServerSettings(worker="threads")`` gives
+gunicorn's ``gthread`` worker instead (:func:`balanced_worker_class`): a thread
+pool for the connections being served, and a poller that holds idle kept-alive
+connections without a thread. Either way the workers keep even shares of the
+connections (:class:`ConnectionBalance`). gunicorn runs on Linux and macOS; on
+Windows, which has no ``fork``, :func:`make_server` serves from one process instead.
 
 Nothing is written to disk: gunicorn's control socket is off, and the
 heartbeat file each worker keeps (empty, unlinked as soon as it is made) is
