@@ -177,7 +177,10 @@ class ConnectionBalance:
         free = [slot for slot in range(self.slots) if slot not in taken]
         worker.balance_slot = free[0] if free else None  # more workers than slots: not counted
         if free:
-            self._counts[free[0]] = -1  # until the worker first counts (may_accept)
+            # Nothing yet: the others take no more than their share meanwhile, so the
+            # clients that connect while it starts wait for it rather than all going to
+            # one worker (and staying there, on kept-alive connections).
+            self._counts[free[0]] = 0
 
     def child_exit(self, server: Any, worker: Any) -> None:
         """gunicorn's ``child_exit`` hook (in the master): a dead worker's count goes."""

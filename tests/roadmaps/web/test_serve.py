@@ -536,20 +536,23 @@ def test_connection_balance_gives_each_worker_a_slot_and_frees_a_dead_ones() -> 
     extra = _started(balance, arbiter, 102)  # a third worker (gunicorn's TTIN): not counted
     assert (first.balance_slot, second.balance_slot, extra.balance_slot) == (0, 1, None)
     assert balance.may_accept(extra, 50)
-    assert balance.may_accept(first, 3)  # the second has not counted yet
-    assert not balance.may_accept(second, 5)  # 5 against 3
+    assert balance.may_accept(first, 1)
+    assert not balance.may_accept(first, 2)  # the second is starting: it holds none yet
+    assert balance.may_accept(second, 1)
+    assert not balance.may_accept(second, 5)  # 5 against 2
     balance.child_exit(arbiter, second)  # it died: its count goes with it
     del arbiter.WORKERS[101]
     assert balance.may_accept(first, 9)
     replacement = _started(balance, arbiter, 103)
     assert replacement.balance_slot == 1
-    assert balance.may_accept(first, 9)  # not counted until it counts
-    assert balance.may_accept(replacement, 0) and not balance.may_accept(first, 9)
+    assert not balance.may_accept(first, 9)  # the new one starts with none
+    assert balance.may_accept(replacement, 0)
 
 
 def test_a_worker_over_its_share_takes_no_new_connection() -> None:
     balance, arbiter = ConnectionBalance(2, margin=1), _FakeArbiter()
     busy, quiet = _started(balance, arbiter, 100), _started(balance, arbiter, 101)
+    balance.may_accept(busy, 20)  # each writes down its count when it asks
     assert balance.may_accept(quiet, 19)
     assert balance.may_accept(busy, 20)  # within the margin
     assert not balance.may_accept(busy, 21)  # over it: the other takes the next one
@@ -570,7 +573,8 @@ def test_the_balanced_worker_counts_only_connections_in_service() -> None:
         balance.pre_fork(arbiter, each)
         arbiter.WORKERS[pid] = each
     other = arbiter.WORKERS[101]
-    assert balance.may_accept(other, 20)
+    assert worker.worker_connections == 312  # 22 in service against a worker still starting
+    assert balance.may_accept(other, 20)  # the other, with 20, may take more
     assert worker.worker_connections == 312  # 22 against 20: takes none until the other catches up
     assert balance.may_accept(other, 21)
     assert worker.worker_connections == 1000
@@ -655,7 +659,8 @@ def test_the_event_worker_takes_connections_only_within_its_share() -> None:
         def __len__(self) -> int:
             return self.held
 
-    assert balance.may_accept(other, 20)
+    assert worker._full(_Pool(21))  # the other is starting: it holds none yet
+    balance.may_accept(other, 20)
     assert not worker._full(_Pool(21))  # within one of the other
     assert worker._full(_Pool(22))  # over: the other takes the next connection
     assert worker._full(_Pool(1000))  # gevent's own limit still holds
