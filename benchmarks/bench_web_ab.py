@@ -22,7 +22,6 @@ is ``pathways serve``'s default and this checkout.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import statistics
 import subprocess
@@ -43,6 +42,7 @@ from bench_web_load import (  # noqa: E402
     percentile,
     processor_seconds,
     server_processes,
+    wait_until_up,
 )
 
 _OPTIONS = {"workers": "--workers", "threads": "--threads", "pages": "--pages-at-once"}
@@ -89,21 +89,6 @@ class Side:
         )
 
 
-def wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/health")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("a server did not start within 60 s")
-
-
 @dataclass(frozen=True)
 class Figures:
     per_second: float
@@ -119,7 +104,7 @@ def one_round(sides: list[Side], clients: int, duration: float) -> list[Figures]
     servers = [side.start(port) for side, port in zip(sides, ports, strict=True)]
     try:
         for port, server in zip(ports, servers, strict=True):
-            wait_until_up(port, server)
+            wait_until_up(port, server, seconds=60)
         time.sleep(2)  # every worker up (/health answers as soon as one is)
         pids = [server_processes(server) for server in servers]
         results = [Results() for _ in sides]

@@ -88,18 +88,24 @@ def start_server(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    wait_until_up(port, server)
+    return server
+
+
+def wait_until_up(port: int, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Wait until the server on ``port`` answers ``/health``; stop it and the script if not."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/health")
             if connection.getresponse().status == 200:
                 connection.close()
-                return server
+                return
         except OSError:
             time.sleep(0.1)
     server.kill()
-    raise SystemExit("the server did not start within 30 s")
+    raise SystemExit(f"the server did not start within {seconds:g} s")
 
 
 def processor_seconds(pids: list[int]) -> float:

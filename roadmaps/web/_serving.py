@@ -62,9 +62,10 @@ class ServerSettings:
             costing a few kilobytes while it waits; or ``"threads"``, a thread for
             each connection being served (``threads`` of them). None: ``"events"``
             where gevent is installed, ``"threads"`` otherwise.
-        threads: with ``worker="threads"``: connections each worker serves at once, each in a thread of its
-            own, from the request's first byte to the response's last: a page
-            being drawn, or a slow client sending a request or reading a page.
+        threads: with ``worker="threads"``, connections each worker serves at
+            once, each in a thread of its own, from the request's first byte to
+            the response's last: a page being drawn, or a slow client sending a
+            request or reading a page.
             Python runs one thread of a process at a time, so more threads do
             not draw more pages; they let slow clients wait without holding up
             the others.
@@ -140,26 +141,26 @@ class ServerSettings:
 
 
 class ConnectionBalance:
-    """Keeps the connections in service spread evenly over gunicorn's worker processes.
+    """Keeps the connections spread evenly over gunicorn's worker processes.
 
     A browser (or a benchmark's client) sends request after request on one
     kept-alive connection, and the connection stays with the worker that took
     it. With 50 busy clients, one worker could hold 31 and the other 19, and the
     first one's pages then took half as long again. So each worker writes down
-    how many connections it has in service (in a thread: a request being read,
-    answered or sent), in a few bytes of memory the workers share (no file), and
-    takes a new connection only while it has at most ``margin`` more than the
-    least busy worker (:meth:`may_accept`). The least busy one always takes
-    it; one that stops taking connections looks again every ``recheck`` seconds
-    (:func:`balanced_worker_class`), as the others' counts change without telling
-    it, so a new connection waits no longer than that for a worker.
+    how many connections it holds, in a few bytes of memory the workers share
+    (no file), and takes a new connection only while it holds at most ``margin``
+    more than the least busy worker (:meth:`may_accept`). The least busy one
+    always takes it; one that stops taking connections looks again every
+    ``recheck`` seconds, as the others' counts change without telling it, so a
+    new connection waits no longer than that for a worker. A worker still
+    starting counts as holding none.
 
-    Idle kept-alive connections, and new ones that have sent nothing for a few
-    seconds, wait in gunicorn's poller without a thread and are not counted.
+    What a worker counts is its worker class's business: the gevent worker
+    (:func:`balanced_event_worker_class`) counts every connection, each costing
+    it a few kilobytes; the threaded one (:func:`balanced_worker_class`) counts
+    those in service in a thread, not the idle ones waiting in gunicorn's poller.
     No connection is closed to move it (gunicorn's lingering close would hold up
-    a worker for seconds on a client that never reads). Needs gunicorn's
-    threaded worker of version 27 or later (:func:`balanced_worker_class`);
-    without it, gunicorn's own worker serves and the connections are not balanced.
+    a worker for seconds on a client that never reads).
     """
 
     def __init__(self, workers: int, *, margin: int = 1, recheck: float = 0.02) -> None:

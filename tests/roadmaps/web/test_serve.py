@@ -631,6 +631,10 @@ def test_use_event_loop_sends_the_population_run_to_the_thread_runner(
 
 
 def test_the_worker_kind_is_checked() -> None:
+    import roadmaps.cli._serve as serve_command
+    from roadmaps.web._serving import WORKER_KINDS
+
+    assert serve_command.WORKER_KINDS == WORKER_KINDS  # the command's choices, without the extra
     assert ServerSettings(worker="threads").worker_kind() == "threads"
     assert ServerSettings().worker_kind() in ("events", "threads")
     with pytest.raises(ValueError, match="worker must be one of events, threads"):
