@@ -598,16 +598,82 @@ def test_a_worker_not_taking_connections_looks_again_soon(monkeypatch: pytest.Mo
     assert waits == [1.0, 0.02]
 
 
-def test_turns_let_the_others_queue_first_when_told() -> None:
+def test_turns_let_the_others_queue_when_told() -> None:
     turns = _Turns(1)
     calls: list[str] = []
     turns.take()
     turns.give()
-    assert calls == []  # by default a request takes its turn at once
-    turns.before_take = lambda: calls.append("others first")
+    assert calls == []  # by default a request works as soon as it has its turn
+    turns.on_turn = lambda: calls.append("others queue")
     turns.take()
-    assert calls == ["others first"]
+    assert calls == ["others queue"]
     turns.give()
+
+
+# Requests as greenlets, each waiting for its socket, under gevent as the default worker
+# runs them: a request's "page" is the time between its turn and giving it back, during
+# which other requests arrive (bytes written to their sockets) unread until it yields.
+_ORDER_UNDER_GEVENT = """
+import os, socket, sys
+from gevent import monkey; monkey.patch_all()
+import gevent
+from roadmaps.web._app import _Turns
+turns = _Turns(1)
+turns.on_turn = gevent.idle  # as use_event_loop sets it for the gevent worker
+order = []
+sockets = {name: socket.socketpair() for name in sys.argv[1].split()}
+def arrive(name):
+    os.write(sockets[name][1].fileno(), b"x")
+def request(name, during=None):
+    sockets[name][0].recv(1)  # waits for the request
+    turns.take()
+    order.append(name)
+    if during:
+        arrive(during)
+    turns.give()
+    gevent.sleep(0)  # the page goes out
+def busy_client():  # its next request is in as soon as its page has gone
+    for page in ("X1", "X2", "X3"):
+        turns.take()
+        order.append(page)
+        if page == "X1":
+            arrive("B"); arrive("C")
+        turns.give()
+if sys.argv[2] == "queued":
+    for name in ("Q1", "Q2", "Q3"):
+        arrive(name)
+    greenlets = [gevent.spawn(request, "Q1", "B"), gevent.spawn(request, "Q2"),
+                 gevent.spawn(request, "Q3", "C"), gevent.spawn(request, "B"),
+                 gevent.spawn(request, "C")]
+else:
+    greenlets = [gevent.spawn(request, "B"), gevent.spawn(request, "C"), gevent.spawn(busy_client)]
+gevent.joinall(greenlets, timeout=10)
+print(" ".join(order))
+"""
+
+
+def _order_under_gevent(names: str, scenario: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _ORDER_UNDER_GEVENT, names, scenario],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_turns_follow_arrival_under_gevent() -> None:
+    pytest.importorskip("gevent")
+    # B arrives during Q1's page and C during Q3's: B is served first (waiting for
+    # gevent.idle before queueing put both in at once, C first).
+    assert _order_under_gevent("Q1 Q2 Q3 B C", "queued") == ["Q1", "Q2", "Q3", "B", "C"]
+    # B and C arrive during X1's page; X's next requests are in at once: X's third waits
+    # behind them (with no wait at all, X took every turn first).
+    order = _order_under_gevent("B C", "busy")
+    assert len(order) == 5 and order.index("X3") > max(order.index("B"), order.index("C"))
 
 
 def test_use_event_loop_sends_the_population_run_to_the_thread_runner(
@@ -624,7 +690,7 @@ def test_use_event_loop_sends_the_population_run_to_the_thread_runner(
 
     use_event_loop(app, let_others_queue=lambda: None, run_blocking=in_a_thread)
     turns = app.extensions["pathways.turns"]
-    assert turns.before_take is not None
+    assert turns.on_turn is not None
     response = _population_post(app.test_client(), population_files)
     assert response.status_code == 200
     assert ran == ["run_population_files", "report_html"]
