@@ -12,6 +12,7 @@ those entries' meanings use in turn.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 
@@ -130,9 +131,14 @@ def glossary_for(text: str) -> tuple[tuple[GlossaryTerm, ...], tuple[str, ...]]:
     Entries are closed over their own meanings: if the meaning of ``PIP`` uses
     ``DLA``, then ``DLA`` is listed too. Both tuples are sorted case-insensitively.
     """
+    return glossary_of(acronyms_in(text))
+
+
+def glossary_of(acronyms: Iterable[str]) -> tuple[tuple[GlossaryTerm, ...], tuple[str, ...]]:
+    """:func:`glossary_for` a text whose acronyms (:func:`acronyms_in`) are known already."""
     known = load_glossary()
     used_by_meanings = _acronyms_in_meanings()
-    wanted = set(acronyms_in(text))
+    wanted = set(acronyms)
     pending = list(wanted)
     while pending:
         for acronym in used_by_meanings.get(pending.pop(), ()):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -35,14 +35,14 @@ from pathways import ReferenceFields, RuleDataError, birthday, load_yaml_text
 from roadmaps.model import CareLeaverStatus, Entry, Roadmap, RuleRef, Severity, Status
 
 from . import palette as pal
-from ._glossary import glossary_for, load_glossary
+from ._glossary import acronyms_in, glossary_of, load_glossary
 from ._svg import (
     AGENCY_NAMES,
     AUDIENCES,
     PFA_AREAS,
     STATUS_WORDS,
     Audience,
-    _markup,
+    _drawing,
     _pfa_key,
     leap_day_policy,
     long_date,
@@ -263,14 +263,20 @@ class _Source:
 
 @dataclass(frozen=True, slots=True)
 class _Citations:
-    """A rule's sources, each once: those on the printed copy, and the rest."""
+    """A rule's sources, each once: those on the printed copy, and the rest.
+
+    :func:`_citations` fills in ``markup`` (the ``citations`` macro's) and the
+    ``acronyms`` of its text, once for each rule.
+    """
 
     printed: tuple[_Source, ...]
     more: tuple[_Source, ...]
+    markup: str = field(default="", compare=False)
+    acronyms: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __html__(self) -> str:
         """Printed in a template: the ``citations`` macro's markup."""
-        return render_macro("citations", self)
+        return self.markup or render_macro("citations", self)
 
 
 @lru_cache(maxsize=4096)
@@ -303,16 +309,48 @@ def _citations(rule: RuleRef) -> _Citations:
         if key and key not in seen:
             seen.add(key)
             sources.append(source)
-    return _Citations(tuple(sources[:_PRINTED_CITATIONS]), tuple(sources[_PRINTED_CITATIONS:]))
+    cited = _Citations(tuple(sources[:_PRINTED_CITATIONS]), tuple(sources[_PRINTED_CITATIONS:]))
+    markup = render_macro("citations", cited)
+    return replace(cited, markup=markup, acronyms=frozenset(acronyms_in(_text_of(markup))))
 
 
 @dataclass(frozen=True, slots=True)
 class _PageSection:
-    """A section of the page: its id (the nav's anchor), heading and markup."""
+    """A section of the page: its id (the nav's anchor), heading and markup.
+
+    ``acronyms`` are those of its text (:func:`acronyms_in` of :func:`visible_text`),
+    where the section knows them from what it drew; otherwise the glossary searches
+    its markup.
+    """
 
     id: str
     heading: str
     markup: Markup
+    acronyms: frozenset[str] | None = None
+
+
+# --- what the glossary searches ----------------------------------------------------------
+#
+# A page's glossary lists the acronyms of its text. Searching the markup of the two big
+# sections (the picture, the table of dates) took a sixth of a web page's time, so those
+# two say what text they drew: the picture collects its texts as it draws them, and a row
+# of dates is words from the rule data, the same page after page, and its dates, age and
+# status. tests/roadmaps/render/test_html.py checks that the glossary is the one a search
+# of the whole page's text gives.
+
+
+@lru_cache(maxsize=64)
+def _frame_acronyms(template: str, audience: Audience, heading: str, empty: str) -> frozenset[str]:
+    """The acronyms of a section's own words (heading, column heads, caption, note), drawn
+    with ``empty`` (its rows, or its picture) empty. Nothing about a young person."""
+    markup = render(template, audience=audience, heading=heading, **{empty: ()})
+    return frozenset(acronyms_in(_text_of(markup)))
+
+
+@lru_cache(maxsize=4096)
+def _acronyms_of(*texts: str) -> frozenset[str]:
+    """The acronyms of words from the rule data (each text a block of its own)."""
+    return frozenset(acronyms_in("\n".join(texts)))
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -376,9 +414,14 @@ def _footer(roadmap: Roadmap, audience: Audience) -> Markup:
     )
 
 
-def _timeline_section(roadmap: Roadmap, audience: Audience, heading: str) -> Markup:
-    svg = Markup(_markup(roadmap, lanes="agency", audience=audience, standalone=False))
-    return render("timeline.html", audience=audience, heading=heading, svg=svg)
+def _timeline_section(
+    roadmap: Roadmap, audience: Audience, heading: str
+) -> tuple[Markup, frozenset[str]]:
+    """The section of the picture, and the acronyms of its text."""
+    svg, texts = _drawing(roadmap, lanes="agency", audience=audience, standalone=False)
+    markup = render("timeline.html", audience=audience, heading=heading, svg=Markup(svg))
+    found = _frame_acronyms("timeline.html", audience, heading, "svg")
+    return markup, found.union(acronyms_in("\n".join(texts)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,13 +525,38 @@ def _entry_row(entry: Entry, audience: Audience, words: Mapping[Status, str]) ->
     )
 
 
-def _dates_section(roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText) -> Markup:
+def _dates_section(
+    roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText
+) -> tuple[Markup, frozenset[str]]:
+    """The table of dates, and the acronyms of its text."""
     words = STATUS_WORDS["practitioner"] if audience == "practitioner" else text.status_words
     rows = [
         _entry_row(entry, audience, words)
         for entry in sorted(roadmap.entries, key=lambda e: (e.date, e.id))
     ]
-    return render("dates.html", audience=audience, heading=heading, entries=rows)
+    markup = render("dates.html", audience=audience, heading=heading, entries=rows)
+    return markup, _dates_acronyms(rows, audience, heading)
+
+
+def _dates_acronyms(rows: Sequence[_EntryRow], audience: Audience, heading: str) -> frozenset[str]:
+    """The acronyms of the text of ``dates.html``: each cell is a block of its own."""
+    found = set(_frame_acronyms("dates.html", audience, heading, "entries"))
+    dated: list[str] = []  # the row's own dates, age and status, searched each time
+    for row in rows:
+        if audience == "practitioner":
+            found |= _acronyms_of(
+                row.title, row.description, row.owner, row.agency, row.rule_id, row.rule_status
+            )
+            if row.citations.printed:
+                found |= row.citations.acronyms
+        else:
+            found |= _acronyms_of(row.title, row.description, row.owner)
+        if row.window_start is not None:
+            dated += (row.window_start.text, "to")
+        dated += (row.date.text, row.age, row.badge.glyph, row.badge.word)
+        if row.done_on is not None:
+            dated += ("on", row.done_on.text)
+    return frozenset(found.union(acronyms_in("\n".join(dated))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -668,8 +736,8 @@ def _family_sections(roadmap: Roadmap, text: FamilyText) -> tuple[Markup, Markup
     return intro, at_18, carers
 
 
-def _glossary_section(body_text: str, audience: Audience, heading: str) -> Markup:
-    terms, missing = glossary_for(body_text)
+def _glossary_section(acronyms: set[str], audience: Audience, heading: str) -> Markup:
+    terms, missing = glossary_of(acronyms)
     if not missing:  # the usual case: the section is the glossary's own text, drawn once
         return _glossary_markup(tuple(term.term for term in terms), audience, heading)
     return render("glossary.html", audience=audience, heading=heading, terms=terms, missing=missing)
@@ -719,12 +787,12 @@ def _sections(
         intro, at_18, carers = _family_sections(roadmap, text)
         sections.append(_PageSection("intro", headings["intro"], intro))
     # The picture comes first: printed, it fills most of the first page.
-    timeline = _timeline_section(roadmap, audience, headings["timeline"])
-    sections.append(_PageSection("timeline", headings["timeline"], timeline))
+    timeline, found = _timeline_section(roadmap, audience, headings["timeline"])
+    sections.append(_PageSection("timeline", headings["timeline"], timeline, found))
     gaps = _gaps_section(roadmap, audience, headings["gaps"], text)
     sections.append(_PageSection("gaps", headings["gaps"], gaps))
-    dates = _dates_section(roadmap, audience, headings["dates"], text)
-    sections.append(_PageSection("dates", headings["dates"], dates))
+    dates, found = _dates_section(roadmap, audience, headings["dates"], text)
+    sections.append(_PageSection("dates", headings["dates"], dates, found))
     if roadmap.services:
         services = _services_section(roadmap, audience, headings["services"])
         sections.append(_PageSection("services", headings["services"], services))
@@ -777,9 +845,12 @@ def render_html(
         else f"Your roadmap to adult life ({long_date(roadmap.as_of)})"
     )
     # The glossary explains every acronym in the text above it (the nav repeats headings).
-    body_text = _text_of(" ".join([title, header, *(s.markup for s in sections), footer]))
+    searched = [title, header, *(s.markup for s in sections if s.acronyms is None), footer]
+    found = set(acronyms_in(_text_of(" ".join(searched))))
+    for section in sections:
+        found |= section.acronyms or frozenset()
     heading = (_PRACTITIONER_HEADINGS if audience == "practitioner" else text.headings)["glossary"]
-    glossary = _glossary_section(body_text, audience, heading)
+    glossary = _glossary_section(found, audience, heading)
     sections.append(_PageSection("glossary", heading, glossary))
     # A plain string, as before: a caller's edits to it must not be escaped as Markup's are.
     return str(

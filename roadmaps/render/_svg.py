@@ -304,13 +304,24 @@ def _gap_date(roadmap: Roadmap, gap: Gap) -> date:
 
 
 class _Svg:
-    """Collects SVG elements in drawing order."""
+    """Collects SVG elements in drawing order, and the text they show.
+
+    Every text of the picture goes through :meth:`text` or :meth:`title` (:meth:`add`
+    is for elements with no text), so ``texts`` has all of it, unescaped: the page's
+    glossary reads it there rather than searching the markup.
+    """
 
     def __init__(self) -> None:
         self.parts: list[str] = []
+        self.texts: list[str] = []
 
     def add(self, markup: str) -> None:
         self.parts.append(markup)
+
+    def title(self, content: str) -> None:
+        """A tooltip: the ``<title>`` of the group it is in."""
+        self.texts.append(content)
+        self.parts.append(f"<title>{_esc(content)}</title>")
 
     def text(
         self,
@@ -334,6 +345,7 @@ class _Svg:
             attrs += f' stroke="{halo}" stroke-width="3.5" paint-order="stroke"'
         if extra:
             attrs += " " + extra
+        self.texts.append(content)
         self.parts.append(f"<text {attrs}>{_esc(content)}</text>")
 
 
@@ -472,7 +484,7 @@ def _draw_mark(
         entry = mark.entry
         colour = pal.STATUS_COLOURS[entry.status]
         svg.add(f'<g class="milestone" data-id="{_esc(entry.id)}" data-status="{entry.status}">')
-        svg.add(f"<title>{_esc(_entry_tooltip(entry, audience))}</title>")
+        svg.title(_entry_tooltip(entry, audience))
         if mark.window_x is not None:
             wx = mark.window_x
             svg.add(
@@ -502,7 +514,7 @@ def _draw_mark(
     tip = f"{gap.title}. {gap.message}"
     if audience == "practitioner":
         tip += f" Severity: {gap.severity}. Rule: {gap.rule}."
-    svg.add(f"<title>{_esc(tip)}</title>")
+    svg.title(tip)
     _gap_marker(svg, x, y)
     svg.text(
         text_x, y + 4.3, mark.text, fill=pal.GAP, anchor=item.anchor, bold=True, halo=lane.tint
@@ -659,6 +671,17 @@ def _markup(
     audience: Audience = "practitioner",
     standalone: bool = True,
 ) -> str:
+    return _drawing(roadmap, lanes=lanes, audience=audience, standalone=standalone)[0]
+
+
+def _drawing(
+    roadmap: Roadmap,
+    *,
+    lanes: LaneMode = "agency",
+    audience: Audience = "practitioner",
+    standalone: bool = True,
+) -> tuple[str, list[str]]:
+    """The picture's markup, and every text it shows (its title and description first)."""
     if lanes not in LANE_MODES:
         raise ValueError(f"lanes must be one of {', '.join(LANE_MODES)}, got {lanes!r}")
     if audience not in AUDIENCES:
@@ -693,9 +716,10 @@ def _markup(
     height = _legend(legend, lanes_bottom + 22, audience) + 6
 
     head = _document_head(roadmap, lane_list, audience, end, height, standalone)
-    layers = (body, grid, content, arrows, overlay, legend)
-    parts = [*head, *(part for layer in layers for part in layer.parts), "</svg>"]
-    return "\n".join(parts) + "\n"
+    layers = (head, body, grid, content, arrows, overlay, legend)
+    parts = [*(part for layer in layers for part in layer.parts), "</svg>"]
+    texts = [text for layer in layers for text in layer.texts]
+    return "\n".join(parts) + "\n", texts
 
 
 def _draw_lane(
@@ -766,7 +790,7 @@ def _draw_services(
         start = long_date(service.start) if service.start else "before this roadmap"
         finish = long_date(service.end) if service.end else "no end date"
         svg.add(f'<g class="service" data-id="{_esc(service.id)}">')
-        svg.add(f"<title>{_esc(f'{service.label}: {start} to {finish}')}</title>")
+        svg.title(f"{service.label}: {start} to {finish}")
         svg.add(
             f'<rect x="{_num(x0)}" y="{_num(bar_top)}" width="{_num(x1 - x0)}" '
             f'height="{_num(_BAR_HEIGHT)}" rx="3" fill="{colour}"/>'
@@ -931,7 +955,7 @@ def _document_head(
     end: date,
     height: float,
     standalone: bool,
-) -> list[str]:
+) -> _Svg:
     """The ``<svg>`` tag, the title and description, the arrow marker and the background."""
     title = (
         f"Timeline for {roadmap.person_id}, as of {long_date(roadmap.as_of)}"
@@ -951,13 +975,17 @@ def _document_head(
         'markerHeight="7" orient="auto-start-reverse">'
         f'<path d="M0 0 L10 5 L0 10 z" fill="{pal.HANDOVER}"/></marker></defs>'
     )
-    return [
-        head,
-        f'<title id="rt-title">{_esc(title)}</title>',
-        f'<desc id="rt-desc">{_esc(_describe(roadmap, lane_list, audience, end))}</desc>',
-        defs,
-        f'<rect x="0" y="0" width="{_num(_WIDTH)}" height="{_num(height)}" fill="{pal.BACKGROUND}"/>',
-    ]
+    description = _describe(roadmap, lane_list, audience, end)
+    svg = _Svg()
+    svg.add(head)
+    svg.add(f'<title id="rt-title">{_esc(title)}</title>')
+    svg.add(f'<desc id="rt-desc">{_esc(description)}</desc>')
+    svg.texts += (title, description)
+    svg.add(defs)
+    svg.add(
+        f'<rect x="0" y="0" width="{_num(_WIDTH)}" height="{_num(height)}" fill="{pal.BACKGROUND}"/>'
+    )
+    return svg
 
 
 def render_svg(

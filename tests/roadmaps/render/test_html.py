@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from fixtures_roadmap import typical_roadmap, typical_routes
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cohorts import load_person
+from cohorts import Person, load_person, testing
 from roadmaps import generate_roadmap
 from roadmaps.model import Roadmap
 from roadmaps.render import _glossary
@@ -535,6 +535,23 @@ def test_the_glossary_is_the_one_the_html_parser_found() -> None:
         assert terms, name
         assert terms == _glossary_by_parser(page), name
         assert visible_text(page) == _parsed_text(page), name
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    testing.people(),
+    testing.as_of_dates(),
+    st.sampled_from(("england", "leicester", "peterborough")),
+    st.sampled_from(AUDIENCES),
+)
+def test_the_glossary_is_the_one_the_html_parser_finds_for_anyone(
+    person: Person, as_of: date, area: str, audience: str
+) -> None:
+    """The picture and the table of dates say which acronyms they drew, rather than
+    have their markup searched: the glossary is still the one a search of the page finds."""
+    roadmap = generate_roadmap(person, as_of=as_of, area=area)
+    page = render_html(roadmap, audience=audience)  # type: ignore[arg-type]
+    assert _parse(page).glossary_terms == _glossary_by_parser(page)
 
 
 def test_visible_text_matches_the_parser_on_odd_text(roadmap: Roadmap) -> None:
