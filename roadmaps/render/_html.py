@@ -48,7 +48,7 @@ from ._svg import (
     long_date,
     short_date,
 )
-from ._templates import render, render_macro
+from ._templates import call_macro, render, render_macro
 
 FAMILY_TEXT_FILE = "family_text.yaml"
 
@@ -232,7 +232,7 @@ def _text_of(markup: str) -> str:
 # --- what the templates show ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: a page makes a hundred, and a frozen one is slower to make)
 class _Moment:
     """A date for ``<time>``: machine-readable, and as the reader reads it."""
 
@@ -345,12 +345,6 @@ def _frame_acronyms(template: str, audience: Audience, heading: str, empty: str)
     with ``empty`` (its rows, or its picture) empty. Nothing about a young person."""
     markup = render(template, audience=audience, heading=heading, **{empty: ()})
     return frozenset(acronyms_in(_text_of(markup)))
-
-
-@lru_cache(maxsize=4096)
-def _acronyms_of(*texts: str) -> frozenset[str]:
-    """The acronyms of words from the rule data (each text a block of its own)."""
-    return frozenset(acronyms_in("\n".join(texts)))
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -472,18 +466,78 @@ def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: Fami
 
 @dataclass(frozen=True, slots=True)
 class _Badge:
-    """A status, with its symbol and its word for the audience."""
+    """A status, with its symbol and its word for the audience (:func:`_badge` fills in
+    the ``status_badge`` macro's ``markup``)."""
 
     status: Status
     glyph: str
     word: str
+    markup: str = field(default="", compare=False)
 
     def __html__(self) -> str:
         """Printed in a template: the ``status_badge`` macro's markup."""
-        return render_macro("status_badge", self)
+        return self.markup or render_macro("status_badge", self)
 
 
 @dataclass(frozen=True, slots=True)
+class _Drawn:
+    """Markup made once for the same words (a macro's), and the acronyms of its text."""
+
+    markup: Markup
+    acronyms: frozenset[str]
+
+    def __html__(self) -> str:
+        return self.markup
+
+
+def _drawn(macro: str, value: object) -> _Drawn:
+    """The ``macro`` of ``macros.html`` for ``value``, which holds only rule-data words."""
+    markup = Markup(call_macro(macro, value))
+    return _Drawn(markup, frozenset(acronyms_in(_text_of(markup))))
+
+
+@lru_cache(maxsize=4096)
+def _entry_words(title: str, description: str, owner: str, agency: str | None) -> _Drawn:
+    """A row's what and who (``agency`` in the practitioner's version only), made once."""
+    detail = "detail" if agency is None else "detail no-print"
+    return _drawn("entry_words", _EntryWords(title, description, detail, owner, agency))
+
+
+@lru_cache(maxsize=4096)
+def _rule_cell(rule: RuleRef) -> _Drawn:
+    """A row's rule, its status and its citations, made once for each rule."""
+    citations = Markup(_citations(rule).markup)
+    return _drawn("rule_cell", _RuleCell(rule.id, rule.status, citations))
+
+
+@lru_cache(maxsize=256)
+def _badge(status: Status, word: str) -> _Badge:
+    """A status badge, made once for each status and word."""
+    badge = _Badge(status, _STATUS_GLYPHS[status], word)
+    return replace(badge, markup=render_macro("status_badge", badge))
+
+
+@dataclass(frozen=True, slots=True)
+class _EntryWords:
+    """A dated entry's words from the rule data: the ``entry_words`` macro's value."""
+
+    title: str
+    description: str
+    detail: str
+    owner: str
+    agency: str | None  # the practitioner's version only
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleCell:
+    """A dated entry's rule, its status and its citations' markup (``rule_cell``)."""
+
+    rule_id: str
+    rule_status: str
+    citations: Markup
+
+
+@dataclass(slots=True)  # (not frozen: a page makes dozens, and a frozen one is slower to make)
 class _EntryRow:
     """A dated entry: a row of the table of dates."""
 
@@ -492,36 +546,33 @@ class _EntryRow:
     window_start: _Moment | None
     date: _Moment
     age: str
-    title: str
-    description: str
-    owner: str
-    agency: str
+    words: _Drawn
     badge: _Badge
     done_on: _Moment | None
-    rule_id: str
-    rule_status: str
-    citations: _Citations
+    rule: _Drawn | None  # the practitioner's version only
 
 
 def _entry_row(entry: Entry, audience: Audience, words: Mapping[Status, str]) -> _EntryRow:
     done = entry.done_on is not None and entry.status == "done"
+    practitioner = audience == "practitioner"
+    rule = _rule_cell(entry.rule) if practitioner else None
     return _EntryRow(
         status=entry.status,
         is_service=entry.kind.startswith("service"),
         window_start=_maybe_moment(entry.window_start),
         date=_moment(entry.date),
         age=_age_text(entry, audience),
-        title=entry.title,
-        description=entry.description,
-        owner=entry.owner,
-        agency=AGENCY_NAMES["practitioner"][entry.agency],
-        badge=_Badge(entry.status, _STATUS_GLYPHS[entry.status], words[entry.status]),
+        words=_entry_words(
+            entry.title,
+            entry.description,
+            entry.owner,
+            AGENCY_NAMES["practitioner"][entry.agency] if practitioner else None,
+        ),
+        badge=_badge(entry.status, words[entry.status]),
         done_on=_moment(entry.done_on, short_date(entry.done_on))
         if done and entry.done_on is not None
         else None,
-        rule_id=entry.rule.id,
-        rule_status=entry.rule.status,
-        citations=_citations(entry.rule),
+        rule=rule,
     )
 
 
@@ -543,14 +594,9 @@ def _dates_acronyms(rows: Sequence[_EntryRow], audience: Audience, heading: str)
     found = set(_frame_acronyms("dates.html", audience, heading, "entries"))
     dated: list[str] = []  # the row's own dates, age and status, searched each time
     for row in rows:
-        if audience == "practitioner":
-            found |= _acronyms_of(
-                row.title, row.description, row.owner, row.agency, row.rule_id, row.rule_status
-            )
-            if row.citations.printed:
-                found |= row.citations.acronyms
-        else:
-            found |= _acronyms_of(row.title, row.description, row.owner)
+        found |= row.words.acronyms
+        if row.rule is not None:
+            found |= row.rule.acronyms
         if row.window_start is not None:
             dated += (row.window_start.text, "to")
         dated += (row.date.text, row.age, row.badge.glyph, row.badge.word)

@@ -152,9 +152,15 @@ def render_macro(name: str, value: Hashable) -> str:
     """The markup of the macro ``name`` of ``macros.html`` for ``value``, made once per value.
 
     For the parts of a page that do not depend on the young person (a rule's
-    citations, a status badge): a page prints each of them many times, and a
-    Jinja2 macro call costs more than the rest of its row.
+    citations, a status badge, a row's words from the rule data): a page prints
+    each of them many times, and a Jinja2 macro call costs more than the rest
+    of its row.
     """
+    return call_macro(name, value)
+
+
+def call_macro(name: str, value: Any) -> str:
+    """The markup of the macro ``name`` of ``macros.html`` for ``value`` (not remembered)."""
     macro = getattr(environment().get_template("macros.html").module, name)
     return str(macro(value))
 
