@@ -137,10 +137,24 @@ def leap_day_policy(roadmap: Roadmap) -> LeapDayPolicy:
     return "mar1"
 
 
+#: Coordinates written before, and how: a picture writes about 500, most of them on
+#: earlier pictures too (sizes, rows, the axis), and formatting one costs four look-ups.
+_NUMBERS: dict[float, str] = {}
+
+
 def _num(value: float) -> str:
     """A coordinate with one decimal place and no trailing ``.0`` (stable output)."""
+    text = _NUMBERS.get(value)
+    if text is None:
+        if len(_NUMBERS) >= 16384:  # (bounded: positions along the axis vary)
+            _NUMBERS.clear()
+        text = _NUMBERS[value] = _format_num(value)
+    return text
+
+
+def _format_num(value: float) -> str:
     text = f"{value:.1f}"
-    if text[-1] != "0":  # (a page writes hundreds: the common case first)
+    if text[-1] != "0":
         return text
     text = text[:-2]
     return "0" if text == "-0" else text
@@ -210,9 +224,14 @@ class _Rows:
 
     def place(self, options: Sequence[tuple[float, float]]) -> tuple[int, int]:
         """The (row, option) of the first row where one of the extents fits."""
+        gap = self.gap
         for row_index, row in enumerate(self.rows):
             for option_index, (a, b) in enumerate(options):
-                if all(b + self.gap <= c or a >= d + self.gap for c, d in row):
+                high = b + gap
+                for c, d in row:  # (a loop, not all(): a page places dozens)
+                    if not (high <= c or a >= d + gap):
+                        break
+                else:
                     row.append((a, b))
                     return row_index, option_index
         self.rows.append([options[0]])
@@ -403,7 +422,7 @@ def _gap_marker(svg: _Svg, x: float, y: float) -> None:
     svg.text(x, y + 5.5, "!", size=11, fill=pal.ON_COLOUR, anchor="middle", bold=True)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Mark:
     """One mark to place in a lane: an entry or a gap."""
 
@@ -415,7 +434,7 @@ class _Mark:
     gap: Gap | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Placed:
     mark: _Mark
     row: int
