@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -279,6 +279,31 @@ class _Citations:
         return self.markup or render_macro("citations", self)
 
 
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+def _per_object(function: Callable[[_Key], _Value]) -> Callable[[_Key], _Value]:
+    """``function`` remembered for the very object it is given (kept meanwhile, so that
+    its id is not reused), a few thousand at most. For a compiled rule's
+    :class:`RuleRef`, used page after page: hashing one hashes each of its citations,
+    and a page looks up dozens."""
+    seen: dict[int, tuple[_Key, _Value]] = {}
+
+    def remembered(key: _Key) -> _Value:
+        hit = seen.get(id(key))
+        if hit is not None and hit[0] is key:
+            return hit[1]
+        value = function(key)
+        if len(seen) >= 4096:
+            seen.clear()
+        seen[id(key)] = (key, value)
+        return value
+
+    return remembered
+
+
+@_per_object
 @lru_cache(maxsize=4096)
 def _citations(rule: RuleRef) -> _Citations:
     """The rule's sources, each once.
@@ -503,6 +528,7 @@ def _entry_words(title: str, description: str, owner: str, agency: str | None) -
     return _drawn("entry_words", _EntryWords(title, description, detail, owner, agency))
 
 
+@_per_object
 @lru_cache(maxsize=4096)
 def _rule_cell(rule: RuleRef) -> _Drawn:
     """A row's rule, its status and its citations, made once for each rule."""
