@@ -494,8 +494,10 @@ class PersonForm:
 
 
 def _text(values: Mapping[str, str], name: str, limit: int) -> str:
-    value = values.get(name) or ""
-    return str(value).strip()[:limit]
+    # (``in`` first: Werkzeug's form answers get() for a missing field by raising and
+    # catching an HTTP error, and a form leaves most fields out)
+    value = values.get(name) if name in values else None
+    return str(value or "").strip()[:limit]
 
 
 def _choice(values: Mapping[str, str], name: str, choices: Sequence[str]) -> str:
