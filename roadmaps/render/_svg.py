@@ -576,6 +576,21 @@ def _pack_services(
 
 def _legend(svg: _Svg, y: float, audience: Audience) -> float:
     """Draw the key; return the y below it."""
+    parts, texts, below = _drawn_legend(y, audience)
+    svg.parts += parts
+    svg.texts += texts
+    return below
+
+
+@lru_cache(maxsize=64)
+def _drawn_legend(y: float, audience: Audience) -> tuple[tuple[str, ...], tuple[str, ...], float]:
+    """The key at ``y`` (the same on every picture with as many lanes), drawn once."""
+    svg = _Svg()
+    below = _draw_legend(svg, y, audience)
+    return tuple(svg.parts), tuple(svg.texts), below
+
+
+def _draw_legend(svg: _Svg, y: float, audience: Audience) -> float:
     words = STATUS_WORDS[audience]
     items: list[tuple[str, str]] = [(status, words[status]) for status in pal.STATUS_COLOURS]
     if audience == "practitioner":
