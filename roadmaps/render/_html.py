@@ -367,8 +367,8 @@ class _PageSection:
 @lru_cache(maxsize=64)
 def _frame_acronyms(template: str, audience: Audience, heading: str, empty: str) -> frozenset[str]:
     """The acronyms of a section's own words (heading, column heads, caption, note), drawn
-    with ``empty`` (its rows, or its picture) empty. Nothing about a young person."""
-    markup = render(template, audience=audience, heading=heading, **{empty: ()})
+    with ``empty`` (its rows, or its picture) left out. Nothing about a young person."""
+    markup = render(template, audience=audience, heading=heading, **{empty: ""})
     return frozenset(acronyms_in(_text_of(markup)))
 
 
