@@ -656,12 +656,19 @@ class _Turns:
 
     def __init__(self, n: int) -> None:
         self._lock = threading.Lock()
+        self._n = n
         self._free = n
         self._waiting: collections.deque[threading.Lock] = collections.deque()
         #: Called when a request has its turn, before its work (:func:`use_event_loop`):
         #: under an event loop, the requests that have arrived meanwhile are read and
         #: queue behind it.
         self.on_turn: Callable[[], object] | None = None
+        #: Called when the last turn is given back with nobody waiting (:func:`use_event_loop`).
+        self.on_idle: Callable[[], object] | None = None
+
+    def busy(self) -> bool:
+        """Whether a request holds a turn or waits for one."""
+        return self._free < self._n or bool(self._waiting)
 
     def take(self) -> None:
         with self._lock:
@@ -681,8 +688,11 @@ class _Turns:
         with self._lock:
             if self._waiting:
                 self._waiting.popleft().release()
-            else:
-                self._free += 1
+                return
+            self._free += 1
+            idle = self._free == self._n
+        if idle and self.on_idle is not None:
+            self.on_idle()
 
 
 #: Endpoints that do not wait for a turn: the population upload's run takes seconds,
@@ -699,7 +709,8 @@ def use_event_loop(
     *,
     let_others_queue: Callable[[], object],
     run_blocking: Callable[[Callable[[], Any]], Any],
-) -> None:
+    when_idle: Callable[[], object] | None = None,
+) -> Callable[[], bool]:
     """Fit the app to a server that serves every connection from one thread (gevent).
 
     There, a request runs until it waits for the network, and the requests that
@@ -710,14 +721,21 @@ def use_event_loop(
     longest waiter. (Waiting before joining the queue instead put every request
     that came during a run of turns into the queue at once at its end, in no
     order: in a load test some pages then took 0.3 and others 1.8 times the
-    usual wait.) And a population upload's run, which
-    takes seconds of processor time, goes to ``run_blocking`` (a real thread), so
-    that the worker's other pages go on meanwhile.
+    usual wait.) A population upload's run, which takes seconds of processor
+    time, goes to ``run_blocking`` (a real thread), so that the worker's other
+    pages go on meanwhile. ``when_idle`` is called when the last turn is given
+    back with no request waiting.
+
+    Returns:
+        a function that says whether a request holds a turn or waits for one.
     """
     turns = app.extensions.get(_TURNS)
-    if isinstance(turns, _Turns):
-        turns.on_turn = let_others_queue
     app.extensions[_RUN_BLOCKING] = run_blocking
+    if not isinstance(turns, _Turns):
+        return lambda: False
+    turns.on_turn = let_others_queue
+    turns.on_idle = when_idle
+    return turns.busy
 
 
 def _run_blocking(work: Callable[[], Any]) -> Any:

@@ -4,13 +4,15 @@
 then hands them to gunicorn (:func:`serve_workers`): a master process that
 starts one worker process per processor core, restarts a worker that dies or
 hangs, and stops them all on SIGTERM once the requests in hand are done. Each
-worker is gunicorn's gevent worker (:func:`balanced_event_worker_class`): one
-thread and an event loop, each connection a greenlet that costs a few kilobytes
-while it waits for the network. ``ServerSettings(worker="threads")`` gives
-gunicorn's ``gthread`` worker instead (:func:`balanced_worker_class`): a thread
-pool for the connections being served, and a poller that holds idle kept-alive
-connections without a thread. Either way the workers keep even shares of the
-connections (:class:`ConnectionBalance`). gunicorn runs on Linux and macOS; on
+worker is gunicorn's gevent worker (:func:`one_queue_worker_class`): one thread
+and an event loop, each connection a greenlet that costs a few kilobytes while it
+waits for the network; each response closes its connection, and a worker takes
+a new one only when it has nothing to draw, so both take from one queue.
+``ServerSettings(worker="threads")`` gives gunicorn's ``gthread`` worker instead
+(:func:`balanced_worker_class`): a thread pool for the connections being served,
+and a poller that holds idle kept-alive connections without a thread; its
+workers keep even shares of the connections (:class:`ConnectionBalance`).
+gunicorn runs on Linux and macOS; on
 Windows, which has no ``fork``, :func:`make_server` serves from one process instead.
 
 Nothing is written to disk: gunicorn's control socket is off, and the
@@ -31,9 +33,11 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,12 +159,11 @@ class ConnectionBalance:
     new connection waits no longer than that for a worker. A worker still
     starting counts as holding none.
 
-    What a worker counts is its worker class's business: the gevent worker
-    (:func:`balanced_event_worker_class`) counts every connection, each costing
-    it a few kilobytes; the threaded one (:func:`balanced_worker_class`) counts
-    those in service in a thread, not the idle ones waiting in gunicorn's poller.
-    No connection is closed to move it (gunicorn's lingering close would hold up
-    a worker for seconds on a client that never reads).
+    The threaded worker (:func:`balanced_worker_class`) counts the connections in
+    service in a thread, not the idle ones waiting in gunicorn's poller. No
+    connection is closed to move it (gunicorn's lingering close would hold up a
+    worker for seconds on a client that never reads). The gevent worker needs no
+    balance (:func:`one_queue_worker_class`).
     """
 
     def __init__(self, workers: int, *, margin: int = 1, recheck: float = 0.02) -> None:
@@ -248,31 +251,64 @@ def balanced_worker_class(balance: ConnectionBalance) -> Any:
     return BalancedThreadWorker
 
 
-def balanced_event_worker_class(balance: ConnectionBalance) -> Any:
-    """gunicorn's gevent worker, taking new connections only as ``balance`` allows.
+#: How long the worker that took a connection waits for its request before it takes
+#: another: 0, until the connection's greenlet first waits for the network (a request
+#: that has all arrived is read, and takes its turn, before that; a slow client's
+#: connection stops the worker for no longer).
+REQUEST_GRACE = 0.0
 
-    One thread serves every connection of the worker, each in a greenlet that
-    waits for the network without holding a thread, so slow and idle clients cost
-    a few kilobytes each. gunicorn's own loop is kept but for three things:
 
-    - its connections are counted for ``balance`` (all of them: a connection
-      costs nothing while it waits, and each worker takes its share of them);
-    - the app takes its turns in the order the requests came, and runs a
-      population upload in a real thread (:func:`use_event_loop`);
-    - a worker that is not taking connections looks again every
-      ``balance.recheck`` seconds.
+def close_after_response(worker: Any, req: Any) -> None:
+    """gunicorn's ``pre_request`` hook for :func:`one_queue_worker_class`: the response
+    closes its connection, so that the client's next request joins the queue both
+    workers take from rather than staying with this one."""
+    req.must_close = True
+
+
+def one_at_a_time_server_class() -> Any:
+    """gevent's ``StreamServer``, taking one connection, then no more until told to
+    (``start_accepting``)."""
+    from gevent.server import StreamServer
+
+    class OneAtATime(StreamServer):  # type: ignore[misc]
+        max_accept = 1  # (gevent's own accepts up to 100 connections at each turn)
+
+        def do_handle(self, *args: Any) -> None:
+            self.stop_accepting()
+            super().do_handle(*args)
+
+    return OneAtATime
+
+
+def one_queue_worker_class(grace: float = REQUEST_GRACE) -> Any:
+    """gunicorn's gevent worker, taking a new connection only when it has nothing to draw.
+
+    One thread serves every connection, each a greenlet that waits for the network
+    without holding a thread (a slow client costs a few kilobytes). Each response
+    closes its connection (:func:`close_after_response`), and a worker takes one new
+    connection at a time: the next at once if nothing has arrived on it yet (an idle
+    client), else once it has no request waiting for or holding a turn, once that
+    connection has ended, or after ``grace`` seconds. The kernel's queue of new
+    connections is then the one queue both workers take from, in order; a worker
+    that runs slower for a moment takes fewer (kept alive, a connection stayed with
+    its worker, whose clients then waited longer). The app's turns and population
+    uploads: :func:`use_event_loop`.
     """
-    import time
-    from functools import partial
-
     import gevent
     from gevent.pool import Pool
-    from gevent.server import StreamServer
     from gunicorn.workers.ggevent import GeventWorker
 
     from ._app import use_event_loop
 
-    class BalancedEventWorker(GeventWorker):  # type: ignore[misc]
+    OneAtATime = one_at_a_time_server_class()
+
+    class OneQueueWorker(GeventWorker):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.servers: list[Any] = []
+            #: Whether a request holds or waits for a turn (the app's, once run() has it).
+            self.busy: Callable[[], bool] = lambda: False
+
         def init_process(self) -> None:
             # gevent's patching takes a moment before gunicorn sets this worker's signal
             # handlers: a stop signal then would reach the master's handler, copied into
@@ -284,48 +320,75 @@ def balanced_event_worker_class(balance: ConnectionBalance) -> Any:
 
         def run(self) -> None:
             if isinstance(self.wsgi, Flask):
-                use_event_loop(
+                self.busy = use_event_loop(
                     self.wsgi,
                     let_others_queue=gevent.idle,
                     run_blocking=lambda work: gevent.get_hub().threadpool.apply(work),
+                    when_idle=self.take_more,
                 )
             pool = Pool(self.worker_connections)
-            servers = []
             for sock in self.sockets:
                 sock.setblocking(1)
-                server = StreamServer(sock, handle=partial(self.handle, sock), spawn=pool)
-                server.max_accept = 1  # one at a time, so that the workers take turns
-                server.full = partial(self._full, pool)
+                server = OneAtATime(sock, handle=partial(self.serve, sock), spawn=pool)
                 server.start()
-                servers.append(server)
+                self.servers.append(server)
             notified = 0.0
             while self.alive:
                 if time.monotonic() - notified >= 1.0:
                     self.notify()  # the master's heartbeat; exits if the master has gone
                     notified = time.monotonic()
-                for server in servers:
-                    if not server.full():
-                        server.start_accepting()
-                gevent.sleep(balance.recheck)
-            self._stop(servers, pool)
+                self.take_more()  # (should a wake-up have been missed)
+                gevent.sleep(0.02)
+            _finish(self, pool)
 
-        def _full(self, pool: Any) -> bool:
-            return bool(pool.full()) or not balance.may_accept(self, len(pool))
+        def serve(self, sock: Any, client: Any, address: Any) -> None:
+            if not _bytes_waiting(client):
+                self.take_more()  # no request on it yet: an idle client holds nothing up
+            later = gevent.spawn_later(grace, self.take_more)
+            try:
+                self.handle(sock, client, address)
+            finally:
+                later.kill(block=False)
+                self.take_more()
 
-        def _stop(self, servers: list[Any], pool: Any) -> None:
-            """As gunicorn's worker stops: no new connections; those in hand have the
-            graceful timeout to finish, then are closed."""
-            for server in servers:
-                server.close()
-            deadline = time.monotonic() + self.cfg.graceful_timeout
-            while pool.free_count() != pool.size and time.monotonic() < deadline:
-                self.notify()
-                gevent.sleep(0.1)
-            if pool.free_count() != pool.size:
-                self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
-                pool.kill(timeout=1)
+        def take_more(self) -> None:
+            """Take the next connection, unless a request here waits for or holds a turn."""
+            if self.busy():
+                return
+            for server in self.servers:
+                if not server.full():
+                    server.start_accepting()
 
-    return BalancedEventWorker
+    return OneQueueWorker
+
+
+def _bytes_waiting(connection: Any) -> int:
+    """How many bytes have arrived on ``connection`` and are not yet read (0 if unknown)."""
+    import fcntl
+    import struct
+    import termios
+
+    try:
+        found = fcntl.ioctl(connection.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    except OSError:
+        return 0
+    return int(struct.unpack("i", found)[0])
+
+
+def _finish(worker: Any, pool: Any) -> None:
+    """As gunicorn's gevent worker stops: no new connections; those in hand have the
+    graceful timeout to finish, then are closed."""
+    import gevent
+
+    for server in worker.servers:
+        server.close()
+    deadline = time.monotonic() + worker.cfg.graceful_timeout
+    while pool.free_count() != pool.size and time.monotonic() < deadline:
+        worker.notify()
+        gevent.sleep(0.1)
+    if pool.free_count() != pool.size:
+        worker.log.warning("Worker graceful timeout (pid:%s)", worker.pid)
+        pool.kill(timeout=1)
 
 
 def gunicorn_available() -> bool:
@@ -443,11 +506,12 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
             for key, value in settings.gunicorn_options(sockets).items():
                 self.cfg.set(key, value)
             if settings.worker_kind() == "events":
-                self.cfg.set("worker_class", balanced_event_worker_class(balance))
+                self.cfg.set("worker_class", one_queue_worker_class())
+                self.cfg.set("pre_request", close_after_response)
             else:
                 self.cfg.set("worker_class", balanced_worker_class(balance))
-            for key, hook in balance.hooks().items():
-                self.cfg.set(key, hook)
+                for key, hook in balance.hooks().items():
+                    self.cfg.set(key, hook)
 
         def load(self) -> Flask:
             return app

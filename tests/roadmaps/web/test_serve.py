@@ -302,7 +302,7 @@ def _form(connection: http.client.HTTPConnection) -> tuple[str, str]:
 @needs_gunicorn
 @pytest.mark.parametrize(
     ("worker", "worker_class"),
-    [("events", "BalancedEventWorker"), ("threads", "BalancedThreadWorker")],
+    [("events", "OneQueueWorker"), ("threads", "BalancedThreadWorker")],
 )
 def test_worker_processes_share_the_secret_and_a_dead_one_is_replaced(
     tmp_path: Path, worker: str, worker_class: str
@@ -324,6 +324,10 @@ def test_worker_processes_share_the_secret_and_a_dead_one_is_replaced(
             assert response.status == 200, "a token made by one worker is good in every worker"
             assert b"Transition roadmap" in response.read()
             assert response.getheader("Server") == "gunicorn"  # its name, no version
+            # The event worker closes each connection: the next request joins the queue
+            # both workers take from (the threaded one keeps it open).
+            closes = response.getheader("Connection") == "close"
+            assert closes == (worker == "events")
         # gunicorn starts a new worker for one that dies; the server goes on.
         os.kill(workers[0], signal.SIGKILL)
         replaced = server.workers(2, other_than=(workers[0],))
@@ -707,33 +711,81 @@ def test_the_worker_kind_is_checked() -> None:
         ServerSettings(worker="fibres").worker_kind()
 
 
-def test_the_event_worker_takes_connections_only_within_its_share() -> None:
+def test_turns_say_when_busy_and_call_when_idle() -> None:
+    turns = _Turns(1)
+    idle: list[str] = []
+    turns.on_idle = lambda: idle.append("idle")
+    assert not turns.busy()
+    turns.take()
+    assert turns.busy()
+    waiter = threading.Thread(target=turns.take)
+    waiter.start()
+    while not turns._waiting:
+        time.sleep(0.001)
+    turns.give()  # to the waiter: still busy, not idle
+    waiter.join(timeout=5)
+    assert turns.busy() and idle == []
+    turns.give()
+    assert not turns.busy() and idle == ["idle"]
+
+
+def test_the_event_worker_takes_a_connection_only_when_it_has_nothing_to_draw() -> None:
     pytest.importorskip("gevent")
-    from roadmaps.web._serving import balanced_event_worker_class
+    from roadmaps.web._serving import one_queue_worker_class
 
-    balance, arbiter = ConnectionBalance(2), _FakeArbiter()
-    worker_class = balanced_event_worker_class(balance)
+    worker_class = one_queue_worker_class()
     worker = worker_class.__new__(worker_class)
-    other = _FakeWorker()
-    for pid, each in ((100, worker), (101, other)):
-        balance.pre_fork(arbiter, each)
-        arbiter.WORKERS[pid] = each
 
-    class _Pool:
-        def __init__(self, held: int) -> None:
-            self.held = held
+    class _Listener:
+        def __init__(self) -> None:
+            self.accepting = False
 
         def full(self) -> bool:
-            return self.held >= 1000
+            return False
 
-        def __len__(self) -> int:
-            return self.held
+        def start_accepting(self) -> None:
+            self.accepting = True
 
-    assert worker._full(_Pool(21))  # the other is starting: it holds none yet
-    balance.may_accept(other, 20)
-    assert not worker._full(_Pool(21))  # within one of the other
-    assert worker._full(_Pool(22))  # over: the other takes the next connection
-    assert worker._full(_Pool(1000))  # gevent's own limit still holds
+    listener = _Listener()
+    worker.servers = [listener]
+    drawing = [True]
+    worker.busy = lambda: drawing[0]
+    worker.take_more()
+    assert not listener.accepting  # a page in hand: the other worker takes the next one
+    drawing[0] = False
+    worker.take_more()
+    assert listener.accepting
+
+
+_ONE_AT_A_TIME = """
+import socket
+from gevent import monkey; monkey.patch_all()
+import gevent
+from roadmaps.web._serving import one_at_a_time_server_class
+taken = []
+server = one_at_a_time_server_class()(("127.0.0.1", 0), lambda sock, address: taken.append(sock))
+server.start()
+clients = [socket.create_connection(server.address) for _ in range(3)]
+gevent.sleep(0.3)
+first = len(taken)
+server.start_accepting()  # as the worker does once it has no page to draw
+gevent.sleep(0.3)
+print(first, len(taken))
+"""
+
+
+def test_the_event_worker_listener_takes_one_connection_until_told() -> None:
+    pytest.importorskip("gevent")
+    done = subprocess.run(
+        [sys.executable, "-c", _ONE_AT_A_TIME],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    assert done.stdout.split() == ["1", "2"]  # three waiting: one taken, then one more
 
 
 def test_serve_refuses_the_event_worker_without_gevent(
