@@ -22,8 +22,11 @@ idle clients holding connections open.
     python benchmarks/bench_web_load.py --workers 1     # one server process
     python benchmarks/bench_web_load.py --profile 300   # where one roadmap request's time goes
 
-The clients run in this process (threads with keep-alive connections), the
-server in its own processes, so they do not share an interpreter lock; on a
+The clients run in this process (a thread each, with http.client, which opens a
+new connection whenever the server has closed the last: the default server closes
+each after its page, so that the next request joins the queue both workers take
+from; ``--worker threads`` keeps them open), the server in its own processes, so
+they do not share an interpreter lock; on a
 2-core machine they do share the cores, so other work on the machine (the
 script prints the load average) slows the server down. ``--profile`` runs no
 server: it posts the form that many times through Flask's test client under
@@ -386,8 +389,8 @@ def main() -> int:
     )
     means = sorted(statistics.mean(v) * 1000 for v in results.by_client.values() if v)
     if len(means) > 1:
-        # A kept-alive connection stays with the worker that took it: a gap here is
-        # one worker holding more clients than another (docs/web-app.md).
+        # With --worker threads, a kept-alive connection stays with the worker that took
+        # it: a gap here is one worker holding more clients than another (docs/web-app.md).
         print(
             f"  each client's mean wait: fastest {means[0]:.0f} ms, "
             f"median {statistics.median(means):.0f} ms, slowest {means[-1]:.0f} ms"
