@@ -352,8 +352,8 @@ def one_queue_worker_class(grace: float = REQUEST_GRACE) -> Any:
                 self.take_more()
 
         def take_more(self) -> None:
-            """Take the next connection, unless a request here waits for or holds a turn."""
-            if self.busy():
+            """Take the next connection, unless a request waits for or holds a turn, or it stops."""
+            if self.busy() or not self.alive:
                 return
             for server in self.servers:
                 if not server.full():

@@ -748,11 +748,16 @@ def test_the_event_worker_takes_a_connection_only_when_it_has_nothing_to_draw() 
 
     listener = _Listener()
     worker.servers = [listener]
+    worker.alive = True
     drawing = [True]
     worker.busy = lambda: drawing[0]
     worker.take_more()
     assert not listener.accepting  # a page in hand: the other worker takes the next one
     drawing[0] = False
+    worker.alive = False
+    worker.take_more()
+    assert not listener.accepting  # stopping: its listeners are closed
+    worker.alive = True
     worker.take_more()
     assert listener.accepting
 
