@@ -45,8 +45,9 @@ from bench_web_load import (  # noqa: E402
     wait_until_up,
 )
 
+from roadmaps.cli._serve import WORKER_KINDS  # noqa: E402
+
 _OPTIONS = {"workers": "--workers", "threads": "--threads", "pages": "--pages-at-once"}
-_WORKER_KINDS = ("events", "threads")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Side:
                     raise SystemExit(f"--{name}: {root} is not a checkout of this repository")
             elif key in _OPTIONS and value.isdigit():
                 options += [_OPTIONS[key], value]
-            elif key == "worker" and value in _WORKER_KINDS:
+            elif key == "worker" and value in WORKER_KINDS:
                 options += ["--worker", value]
             else:
                 raise SystemExit(

@@ -57,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from roadmaps.cli._serve import DEFAULT_THREADS, default_workers  # noqa: E402
+from roadmaps.cli._serve import DEFAULT_THREADS, WORKER_KINDS, default_workers  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
 
@@ -317,7 +317,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--worker",
-        choices=("events", "threads"),
+        choices=WORKER_KINDS,
         default=None,
         help="how each worker serves its connections (default: as pathways serve)",
     )

@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_web_load import free_port, percentile, person_form, start_server  # noqa: E402
 
-from roadmaps.cli._serve import DEFAULT_THREADS, default_workers  # noqa: E402
+from roadmaps.cli._serve import DEFAULT_THREADS, WORKER_KINDS, default_workers  # noqa: E402
 
 KINDS = ("idle", "partial", "slow-body", "slow-reader")
 #: A page that takes longer than this is counted as an error (the practitioner gave up).
@@ -309,7 +309,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument(
         "--worker",
-        choices=("events", "threads"),
+        choices=WORKER_KINDS,
         default=None,
         help="how each worker serves its connections (default: as pathways serve)",
     )

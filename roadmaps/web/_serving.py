@@ -12,8 +12,8 @@ a new one only when it has nothing to draw, so both take from one queue.
 (:func:`balanced_worker_class`): a thread pool for the connections being served,
 and a poller that holds idle kept-alive connections without a thread; its
 workers keep even shares of the connections (:class:`ConnectionBalance`).
-gunicorn runs on Linux and macOS; on
-Windows, which has no ``fork``, :func:`make_server` serves from one process instead.
+gunicorn runs on Linux and macOS; on Windows, which has no ``fork``,
+:func:`make_server` serves from one process instead.
 
 Nothing is written to disk: gunicorn's control socket is off, and the
 heartbeat file each worker keeps (empty, unlinked as soon as it is made) is
@@ -497,8 +497,6 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
     """
     from gunicorn.app.base import BaseApplication
 
-    balance = ConnectionBalance(settings.worker_count())
-
     class PathwaysGunicorn(BaseApplication):  # type: ignore[misc]
         """gunicorn run from Python: the settings given, no command line, no config file."""
 
@@ -509,6 +507,7 @@ def serve_workers(app: Flask, sockets: Sequence[socket.socket], settings: Server
                 self.cfg.set("worker_class", one_queue_worker_class())
                 self.cfg.set("pre_request", close_after_response)
             else:
+                balance = ConnectionBalance(settings.worker_count())
                 self.cfg.set("worker_class", balanced_worker_class(balance))
                 for key, hook in balance.hooks().items():
                     self.cfg.set(key, hook)

@@ -656,9 +656,10 @@ print(" ".join(order))
 """
 
 
-def _order_under_gevent(names: str, scenario: str) -> list[str]:
+def _under_gevent(script: str, *args: str) -> list[str]:
+    """What ``script`` prints, run in a process of its own (gevent patches the process)."""
     done = subprocess.run(
-        [sys.executable, "-c", _ORDER_UNDER_GEVENT, names, scenario],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -667,6 +668,10 @@ def _order_under_gevent(names: str, scenario: str) -> list[str]:
         check=True,
     )
     return done.stdout.split()
+
+
+def _order_under_gevent(names: str, scenario: str) -> list[str]:
+    return _under_gevent(_ORDER_UNDER_GEVENT, names, scenario)
 
 
 def test_turns_follow_arrival_under_gevent() -> None:
@@ -781,16 +786,8 @@ print(first, len(taken))
 
 def test_the_event_worker_listener_takes_one_connection_until_told() -> None:
     pytest.importorskip("gevent")
-    done = subprocess.run(
-        [sys.executable, "-c", _ONE_AT_A_TIME],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=True,
-    )
-    assert done.stdout.split() == ["1", "2"]  # three waiting: one taken, then one more
+    # Three waiting: one taken, then one more.
+    assert _under_gevent(_ONE_AT_A_TIME) == ["1", "2"]
 
 
 def test_serve_refuses_the_event_worker_without_gevent(
