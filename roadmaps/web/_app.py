@@ -1005,9 +1005,30 @@ def _download(text: str, filename: str, mimetype: str) -> Response:
     return response
 
 
-# A style attribute's value. The pattern starts with its literal text, which the regular
-# expression engine finds fast, and looks back for the space before it.
-_STYLE_ATTRIBUTE = re.compile(r'style="(?<=\sstyle=")([^"]*)"')
+_STYLE_OPENING = 'style="'
+_BODY_TAG = re.compile(r"<body([^>]*)>")
+
+
+def _style_attributes(document: str) -> set[str]:
+    """The values of the document's ``style`` attributes, unescaped.
+
+    A literal search, several times faster than a regular expression over a page:
+    an attribute is ``style="`` after white space, and ends at the next ``"``
+    (attribute values are escaped).
+    """
+    values: set[str] = set()
+    find = document.find
+    at = find(_STYLE_OPENING)
+    while at >= 0:
+        start = at + len(_STYLE_OPENING)
+        end = find('"', start)
+        if end < 0:
+            break
+        if at and document[at - 1].isspace():
+            values.add(document[start:end])
+            start = end + 1
+        at = find(_STYLE_OPENING, start)
+    return {html.unescape(v) for v in values}
 
 
 def adopt_page(document: str, *, bar: str, head: str = "") -> str:
@@ -1017,22 +1038,34 @@ def adopt_page(document: str, *, bar: str, head: str = "") -> str:
     Its style attributes are allowed by hash (recorded for the
     Content-Security-Policy header), the app's style and script are added with
     the nonce, and the app's bar (actions, skip link) goes at the top of its body.
+    The page is read once and put together once (it is some 80 kB).
     """
     nonce = g.nonce
-    values = sorted({html.unescape(v) for v in _STYLE_ATTRIBUTE.findall(document)})
     g.style_hashes = tuple(
         "sha256-" + base64.b64encode(hashlib.sha256(v.encode("utf-8")).digest()).decode("ascii")
-        for v in values
+        for v in sorted(_style_attributes(document))
     )
-    document = document.replace(
-        "</head>", f'<style nonce="{nonce}">\n{BAR_CSS}\n</style>\n{head}</head>', 1
-    )
-    script = f'<script nonce="{nonce}">\n{APP_SCRIPT}\n</script>\n'
-    head_end, body_end = document.find("</head>"), document.rfind("</body>")
+    edits: list[tuple[int, int, str]] = []  # (start, end, new text) of the page's slices
+    head_end = document.find("</head>")
+    if head_end >= 0:
+        style = f'<style nonce="{nonce}">\n{BAR_CSS}\n</style>\n{head}'
+        edits.append((head_end, head_end, style))
+    body_end = document.rfind("</body>")
     if body_end > head_end:
-        document = document[:body_end] + script + document[body_end:]
-    document = re.sub(r"<body([^>]*)>", lambda m: f"<body{m.group(1)}>\n{bar}", document, count=1)
-    return document.replace("<main>", '<main id="page-main" tabindex="-1">', 1)
+        edits.append((body_end, body_end, f'<script nonce="{nonce}">\n{APP_SCRIPT}\n</script>\n'))
+    body = _BODY_TAG.search(document)
+    if body is not None:
+        edits.append((body.end(), body.end(), f"\n{bar}"))
+    main = document.find("<main>")
+    if main >= 0:
+        edits.append((main, main + len("<main>"), '<main id="page-main" tabindex="-1">'))
+    pieces: list[str] = []
+    done = 0
+    for start, end, text in sorted(edits, key=lambda edit: edit[0]):
+        pieces += (document[done:start], text)
+        done = end
+    pieces.append(document[done:])
+    return "".join(pieces)
 
 
 def _roadmap_page(carried: RoadmapRequest, audience: str, roadmap: Any = None) -> Response:
