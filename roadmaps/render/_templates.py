@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, MutableMapping
 from functools import cache, lru_cache
 from typing import Any
 
@@ -102,6 +102,14 @@ class _EscapedOnce(CodeGenerator):
 
 class _Environment(Environment):
     code_generator_class = _EscapedOnce
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dictionary, not Jinja2's ``ChainMap`` over
+        the environment's: each render copies them, and copying a ``ChainMap`` cost
+        five times as much (a page renders a dozen templates). Nothing adds to an
+        environment's globals once it is made.
+        """
+        return {**self.globals, **(d or {})}
 
 
 @cache
