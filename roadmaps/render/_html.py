@@ -232,7 +232,7 @@ def _text_of(markup: str) -> str:
 # --- what the templates show ------------------------------------------------------------
 
 
-@dataclass(slots=True)  # (not frozen: a page makes a hundred, and a frozen one is slower to make)
+@dataclass(frozen=True, slots=True)
 class _Moment:
     """A date for ``<time>``: machine-readable, and as the reader reads it."""
 
@@ -240,8 +240,19 @@ class _Moment:
     text: str
 
 
+#: Dates shown before: a page shows about a hundred, most of them on earlier pages too.
+_MOMENTS: dict[date, _Moment] = {}
+
+
 def _moment(on: date, text: str | None = None) -> _Moment:
-    return _Moment(on.isoformat(), text or long_date(on))
+    if text:
+        return _Moment(on.isoformat(), text)
+    moment = _MOMENTS.get(on)
+    if moment is None:
+        if len(_MOMENTS) >= 16384:  # (bounded: the dates of every young person seen)
+            _MOMENTS.clear()
+        moment = _MOMENTS[on] = _Moment(on.isoformat(), long_date(on))
+    return moment
 
 
 def _maybe_moment(on: date | None) -> _Moment | None:
