@@ -808,7 +808,9 @@ def validate_form(form: PersonForm, *, today: date, choices: Choices | None = No
     except PathwaysError as exc:  # a rule the checks above missed: still a plain message
         check.add("person_id", f"The details could not be used: {exc.one_line()}")
         return CheckedForm(replace(form, errors=tuple(check.errors)), None)
-    return CheckedForm(replace(form, errors=()), RoadmapRequest(person, as_of_checked, area))
+    # (As read, a form has no errors yet: replace() of its many fields costs more than the check.)
+    checked = form if not form.errors else replace(form, errors=())
+    return CheckedForm(checked, RoadmapRequest(person, as_of_checked, area))
 
 
 def _checked_date_of_birth(form: PersonForm, check: FieldChecker, today: date) -> date | None:
