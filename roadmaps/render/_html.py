@@ -240,19 +240,13 @@ class _Moment:
     text: str
 
 
-#: Dates shown before: a page shows about a hundred, most of them on earlier pages too.
-_MOMENTS: dict[date, _Moment] = {}
-
-
 def _moment(on: date, text: str | None = None) -> _Moment:
-    if text:
-        return _Moment(on.isoformat(), text)
-    moment = _MOMENTS.get(on)
-    if moment is None:
-        if len(_MOMENTS) >= 16384:  # (bounded: the dates of every young person seen)
-            _MOMENTS.clear()
-        moment = _MOMENTS[on] = _Moment(on.isoformat(), long_date(on))
-    return moment
+    return _Moment(on.isoformat(), text) if text else _long_moment(on)
+
+
+@lru_cache(maxsize=16384)  # a page shows about a hundred dates, most on earlier pages too
+def _long_moment(on: date) -> _Moment:
+    return _Moment(on.isoformat(), long_date(on))
 
 
 def _maybe_moment(on: date | None) -> _Moment | None:

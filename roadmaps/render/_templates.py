@@ -106,8 +106,9 @@ class _Environment(Environment):
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """A template's globals as one plain dictionary, not Jinja2's ``ChainMap`` over
         the environment's: each render copies them, and copying a ``ChainMap`` cost
-        five times as much (a page renders a dozen templates). Nothing adds to an
-        environment's globals once it is made.
+        five times as much (a page renders a dozen templates). Jinja2 has an
+        environment's globals safe to change only until its first template is loaded,
+        and these environments' are not changed at all.
         """
         return {**self.globals, **(d or {})}
 
