@@ -831,6 +831,13 @@ def _glossary_markup(names: tuple[str, ...], audience: Audience, heading: str) -
 # --- the page ---------------------------------------------------------------------------
 
 
+@cache
+def _page_css() -> Markup:
+    """The page's style sheet (``roadmap.css`` with the palette's colours), made once:
+    it is the same on every page, and drawing it was a page's largest template."""
+    return render("roadmap.css", **_palette())
+
+
 def _palette() -> dict[str, Any]:
     """The colours the CSS uses, by the names ``roadmap.css`` gives them."""
     return {
@@ -939,6 +946,6 @@ def render_html(
             header=header,
             sections=sections,
             footer=footer,
-            **_palette(),
+            css=_page_css(),
         )
     )
