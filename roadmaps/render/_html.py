@@ -361,12 +361,14 @@ class _PageSection:
 
 # --- what the glossary searches ----------------------------------------------------------
 #
-# A page's glossary lists the acronyms of its text. Searching the markup of the two big
-# sections (the picture, the table of dates) took a sixth of a web page's time, so those
-# two say what text they drew: the picture collects its texts as it draws them, and a row
-# of dates is words from the rule data, the same page after page, and its dates, age and
-# status. tests/roadmaps/render/test_html.py checks that the glossary is the one a search
-# of the whole page's text gives.
+# A page's glossary lists the acronyms of its text. Searching the markup of the big
+# sections (the picture, the table of dates) took a sixth of a web page's time, so they say
+# what text they drew: the picture collects its texts as it draws them, and a row of dates,
+# of gaps or of services is words from the rule data, the same page after page (their
+# acronyms found once for those words), and its dates, age and status, searched each time.
+# Only the header, the footer and the sections that do not say (the routes, a family's
+# sections) have their markup searched. tests/roadmaps/render/test_html.py checks that the
+# glossary is the one a search of the whole page's text gives.
 
 
 @lru_cache(maxsize=64)
@@ -468,7 +470,10 @@ class _GapRow:
     duty_citations: _Citations
 
 
-def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText) -> Markup:
+def _gaps_section(
+    roadmap: Roadmap, audience: Audience, heading: str, text: FamilyText
+) -> tuple[Markup, frozenset[str]]:
+    """The gaps (a table, or a family's cards), and the acronyms of their text."""
     order = {"high": 0, "medium": 1, "low": 2}
     gaps = sorted(roadmap.gaps, key=lambda g: (order[g.severity], g.since or date.max, g.rule))
     rows = [
@@ -491,7 +496,88 @@ def _gaps_section(roadmap: Roadmap, audience: Audience, heading: str, text: Fami
         for gap in gaps
     ]
     unknown = [{"title": gap.title, "rule": gap.rule} for gap in roadmap.not_recorded]
-    return render("gaps.html", audience=audience, heading=heading, gaps=rows, not_recorded=unknown)
+    markup = render(
+        "gaps.html", audience=audience, heading=heading, gaps=rows, not_recorded=unknown
+    )
+    return markup, _gaps_acronyms(rows, unknown, audience, heading)
+
+
+def _gaps_acronyms(
+    rows: Sequence[_GapRow],
+    unknown: Sequence[Mapping[str, str]],
+    audience: Audience,
+    heading: str,
+) -> frozenset[str]:
+    """The acronyms of the text of ``gaps.html``: its frame's, and each value it prints.
+
+    A gap's words are the rule data's, the same page after page; its date is searched
+    each time (the rows' fixed words, such as "Overdue since", have none).
+    """
+    practitioner = audience == "practitioner"
+    found = set(_gaps_frame_acronyms(audience, heading, bool(rows), bool(unknown)))
+    dated: list[str] = []
+    for row in rows:
+        if practitioner:
+            found |= _words_acronyms(
+                row.severity,
+                row.title,
+                row.message,
+                row.action,
+                row.owner,
+                row.agency,
+                row.rule,
+                row.catalogue or "",
+                row.duty_id,
+                row.duty_status,
+            )
+            found |= row.duty_citations.acronyms
+        else:
+            found |= _words_acronyms(
+                row.title, row.severity_word, row.message, row.action, row.owner
+            )
+        if row.since is not None:
+            dated.append(row.since.text)
+    for gap in unknown:
+        found |= _words_acronyms(gap["title"], gap["rule"] if practitioner else "")
+    return frozenset(found.union(acronyms_in("\n".join(dated))))
+
+
+@lru_cache(maxsize=16)
+def _gaps_frame_acronyms(
+    audience: Audience, heading: str, any_gaps: bool, any_unknown: bool
+) -> frozenset[str]:
+    """The acronyms of ``gaps.html`` drawn with blank rows: its heading, column heads and
+    notes, and a row's fixed words. Nothing about a young person."""
+    blank = _GapRow(
+        severity="low",
+        severity_word="",
+        title="",
+        message="",
+        since=None,
+        days_overdue=None,
+        action="",
+        owner="",
+        agency="",
+        rule="",
+        catalogue=None,
+        duty_id="",
+        duty_status="",
+        duty_citations=_Citations((), ()),
+    )
+    markup = render(
+        "gaps.html",
+        audience=audience,
+        heading=heading,
+        gaps=[blank] if any_gaps else [],
+        not_recorded=[{"title": "", "rule": ""}] if any_unknown else [],
+    )
+    return frozenset(acronyms_in(_text_of(markup)))
+
+
+@lru_cache(maxsize=4096)
+def _words_acronyms(*words: str) -> frozenset[str]:
+    """The acronyms of words from the rule data, each a block of text of its own."""
+    return frozenset(acronyms_in("\n".join(words)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,7 +734,10 @@ class _ServiceRow:
     then: str
 
 
-def _services_section(roadmap: Roadmap, audience: Audience, heading: str) -> Markup:
+def _services_section(
+    roadmap: Roadmap, audience: Audience, heading: str
+) -> tuple[Markup, frozenset[str]]:
+    """The services table, and the acronyms of its text."""
     labels = {s.id: s.label for s in roadmap.services}
     rows = [
         _ServiceRow(
@@ -661,7 +750,21 @@ def _services_section(roadmap: Roadmap, audience: Audience, heading: str) -> Mar
         )
         for service in sorted(roadmap.services, key=lambda s: (s.start or date.min, s.id))
     ]
-    return render("services.html", audience=audience, heading=heading, services=rows)
+    markup = render("services.html", audience=audience, heading=heading, services=rows)
+    return markup, _services_acronyms(rows, audience, heading)
+
+
+def _services_acronyms(
+    rows: Sequence[_ServiceRow], audience: Audience, heading: str
+) -> frozenset[str]:
+    """The acronyms of the text of ``services.html``: as :func:`_gaps_acronyms`."""
+    found = set(_frame_acronyms("services.html", audience, heading, "services"))
+    dated: list[str] = []
+    for row in rows:
+        beyond = (row.beyond_statutory or "") if audience == "practitioner" else ""
+        found |= _words_acronyms(row.label, beyond, row.agency, row.then)
+        dated += (moment.text for moment in (row.start, row.end) if moment is not None)
+    return frozenset(found.union(acronyms_in("\n".join(dated))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -873,13 +976,13 @@ def _sections(
     # The picture comes first: printed, it fills most of the first page.
     timeline, found = _timeline_section(roadmap, audience, headings["timeline"])
     sections.append(_PageSection("timeline", headings["timeline"], timeline, found))
-    gaps = _gaps_section(roadmap, audience, headings["gaps"], text)
-    sections.append(_PageSection("gaps", headings["gaps"], gaps))
+    gaps, found = _gaps_section(roadmap, audience, headings["gaps"], text)
+    sections.append(_PageSection("gaps", headings["gaps"], gaps, found))
     dates, found = _dates_section(roadmap, audience, headings["dates"], text)
     sections.append(_PageSection("dates", headings["dates"], dates, found))
     if roadmap.services:
-        services = _services_section(roadmap, audience, headings["services"])
-        sections.append(_PageSection("services", headings["services"], services))
+        services, found = _services_section(roadmap, audience, headings["services"])
+        sections.append(_PageSection("services", headings["services"], services, found))
     if routes:
         likely = _routes_section(routes, audience, headings["routes"], text)
         sections.append(_PageSection("routes", headings["routes"], likely))

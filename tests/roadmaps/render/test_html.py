@@ -555,13 +555,26 @@ def test_the_glossary_is_the_one_the_html_parser_finds_for_anyone(
 
 
 def test_visible_text_matches_the_parser_on_odd_text(roadmap: Roadmap) -> None:
-    """Escaped markup, quotes and ampersands in the data, and an acronym glued to a date."""
+    """Escaped markup, quotes and ampersands in the data (an entry's, a gap's, a service's),
+    and an acronym glued to a date."""
     entry = dataclasses.replace(
         roadmap.entries[0],
         title='<b>EHCP</b> "review" & the <script>SEN</script> team\'s <PA>',
         description="Ask the IRO&SENCo > now",
     )
-    odd = dataclasses.replace(roadmap, entries=(entry, *roadmap.entries[1:]))
+    # (words the picture does not show too: a gap's action and owner, a service's note)
+    gap = dataclasses.replace(
+        roadmap.gaps[0], action="Ask the QZP & PA<br>now", owner="The <i>QZL</i>'s team"
+    )
+    service = dataclasses.replace(
+        roadmap.services[0], beyond_statutory="CAMHS & the <b>QZN</b> offer"
+    )
+    odd = dataclasses.replace(
+        roadmap,
+        entries=(entry, *roadmap.entries[1:]),
+        gaps=(gap, *roadmap.gaps[1:]),
+        services=(service, *roadmap.services[1:]),
+    )
     for audience in AUDIENCES:
         page = render_html(odd, audience=audience)  # type: ignore[arg-type]
         assert visible_text(page) == _parsed_text(page)
