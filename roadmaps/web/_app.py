@@ -58,7 +58,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask import Request as FlaskRequest
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
@@ -1068,6 +1068,23 @@ def adopt_page(document: str, *, bar: str, head: str = "") -> str:
     return "".join(pieces)
 
 
+#: The roadmap bar's actions, by endpoint.
+_BAR_ACTIONS = ("roadmap", "download_person", "download_roadmap", "edit", "person_form")
+
+
+def _bar_urls() -> Mapping[str, str]:
+    """The addresses of the roadmap bar's actions, worked out once for each address the
+    app is served under (``request.script_root``): five calls of ``url_for`` cost more
+    than the rest of the bar."""
+    known: dict[str, Mapping[str, str]] = current_app.extensions.setdefault("pathways.bar_urls", {})
+    urls = known.get(request.script_root)
+    if urls is None:
+        if len(known) >= 16:  # (bounded: the root comes with the request)
+            known.clear()
+        urls = known[request.script_root] = {name: url_for(name) for name in _BAR_ACTIONS}
+    return urls
+
+
 def _roadmap_page(carried: RoadmapRequest, audience: str, roadmap: Any = None) -> Response:
     roadmap = roadmap if roadmap is not None else _generate(carried)
     page = render_html(roadmap, audience=audience, nonce=g.nonce)  # type: ignore[arg-type]
@@ -1076,6 +1093,7 @@ def _roadmap_page(carried: RoadmapRequest, audience: str, roadmap: Any = None) -
         carried=carried_fields(carried),
         audience=audience,
         other="family" if audience == "practitioner" else "practitioner",
+        urls=_bar_urls(),
     )
     return Response(adopt_page(page, bar=bar), mimetype="text/html")
 

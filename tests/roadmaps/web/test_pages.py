@@ -343,3 +343,19 @@ def test_app_styles_use_only_checked_colours() -> None:
     assert used and used <= allowed, used - allowed
     checked = {c.lower() for p in web_contrast_pairs() for c in (p.foreground, p.background)}
     assert used <= checked | {pal.BACKGROUND}, used - checked
+
+
+def test_roadmap_bar_addresses_follow_the_address_the_app_is_served_under(client: Any) -> None:
+    """Behind a proxy that mounts the app at /pathways (SCRIPT_NAME), the bar's actions
+    point there; the same app reached at its root still points at the root."""
+    values = {**example_values(), "csrf_token": csrf(client), "action": "generate"}
+    for root in ("/pathways", "", "/other/place", ""):
+        page = client.post("/", data=values, environ_overrides={"SCRIPT_NAME": root}).get_data(
+            as_text=True
+        )
+        bar = page[page.index('<div class="web-bar"') : page.index("</form>")]
+        actions = re.findall(r'(?:action|formaction|href)="([^"#]+)"', bar)
+        assert sorted(set(actions)) == sorted(
+            f"{root}{path}"
+            for path in ("/roadmap", "/download/person", "/download/roadmap", "/edit", "/")
+        ), root
