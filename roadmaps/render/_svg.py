@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -137,19 +137,20 @@ def leap_day_policy(roadmap: Roadmap) -> LeapDayPolicy:
     return "mar1"
 
 
-#: Coordinates written before, and how: a picture writes about 500, most of them on
-#: earlier pictures too (sizes, rows, the axis), and formatting one costs four look-ups.
-_NUMBERS: dict[float, str] = {}
+class _Numbers(dict[float, str]):
+    """Coordinates written before, and how: a picture writes about 500, most of them on
+    earlier pictures too (sizes, rows, the axis), and formatting one costs four look-ups.
+    A coordinate written before is found without a Python call at all."""
+
+    def __missing__(self, value: float) -> str:
+        if len(self) >= 16384:  # (bounded: positions along the axis vary)
+            self.clear()
+        text = self[value] = _format_num(value)
+        return text
 
 
-def _num(value: float) -> str:
-    """A coordinate with one decimal place and no trailing ``.0`` (stable output)."""
-    text = _NUMBERS.get(value)
-    if text is None:
-        if len(_NUMBERS) >= 16384:  # (bounded: positions along the axis vary)
-            _NUMBERS.clear()
-        text = _NUMBERS[value] = _format_num(value)
-    return text
+#: A coordinate with one decimal place and no trailing ``.0`` (stable output).
+_num: Callable[[float], str] = _Numbers().__getitem__
 
 
 def _format_num(value: float) -> str:
@@ -209,10 +210,15 @@ class _Scale:
         self.start, self.end = start, end
         self.x0, self.x1 = _LEFT + 8, _WIDTH - _RIGHT
         self._days = max((end - start).days, 1)
+        self._width = self.x1 - self.x0
 
     def x(self, on: date) -> float:
         fraction = (on - self.start).days / self._days
-        return self.x0 + min(max(fraction, 0.0), 1.0) * (self.x1 - self.x0)
+        if fraction <= 0.0:  # (tests, not min() and max(): a picture places a hundred dates)
+            fraction = 0.0
+        elif fraction > 1.0:
+            fraction = 1.0
+        return self.x0 + fraction * self._width
 
 
 @dataclass
@@ -449,17 +455,19 @@ def _place_marks(marks: Sequence[_Mark], scale: _Scale) -> tuple[list[_Placed], 
     """
     rows = _Rows()
     placed: list[_Placed] = []
+    middle = (scale.x0 + scale.x1) / 2
     for mark in marks:
+        x, window_x = mark.x, mark.window_x
         width = _text_width(mark.text, _FONT, mark.bold)
-        right = (
-            min(mark.x - 9, mark.window_x if mark.window_x is not None else mark.x),
-            mark.x + _LABEL_GAP + width,
-        )
-        left = (mark.x - _LABEL_GAP - width, mark.x + 9)
-        candidates = [right] if mark.window_x is not None else [right, left]
+        start = x - 9  # (tests rather than min(): a page places dozens)
+        if window_x is not None and window_x < start:
+            start = window_x
+        right = (start, x + _LABEL_GAP + width)
+        left = (x - _LABEL_GAP - width, x + 9)
+        candidates = (right,) if window_x is not None else (right, left)
         options = [o for o in candidates if o[0] >= _LEFT + 2 and o[1] <= _WIDTH - 4]
         if not options:
-            options = [candidates[-1] if mark.x > (scale.x0 + scale.x1) / 2 else candidates[0]]
+            options = [candidates[-1] if x > middle else candidates[0]]
         row, option = rows.place(options)
         placed.append(_Placed(mark, row, "start" if options[option] == right else "end"))
     return placed, len(rows.rows)
