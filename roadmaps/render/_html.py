@@ -612,6 +612,12 @@ def _drawn(macro: str, value: object) -> _Drawn:
     return _Drawn(markup, frozenset(acronyms_in(_text_of(markup))))
 
 
+@lru_cache(maxsize=16384)  # a page shows about a hundred dates, most on earlier pages too
+def _time(on: date, short: bool = False) -> _Drawn:
+    """A date's ``<time>`` (the ``time`` macro's), made once for each date."""
+    return _drawn("time", _moment(on, short_date(on)) if short else _long_moment(on))
+
+
 @lru_cache(maxsize=4096)
 def _entry_words(title: str, description: str, owner: str, agency: str | None) -> _Drawn:
     """A row's what and who (``agency`` in the practitioner's version only), made once."""
@@ -660,12 +666,12 @@ class _EntryRow:
 
     status: Status
     is_service: bool
-    window_start: _Moment | None
-    date: _Moment
+    start: _Drawn | None  # a window's start
+    on: _Drawn
     age: str
     words: _Drawn
     badge: _Badge
-    done_on: _Moment | None
+    done_on: _Drawn | None
     rule: _Drawn | None  # the practitioner's version only
 
 
@@ -676,8 +682,8 @@ def _entry_row(entry: Entry, audience: Audience, words: Mapping[Status, str]) ->
     return _EntryRow(
         status=entry.status,
         is_service=entry.kind.startswith("service"),
-        window_start=_maybe_moment(entry.window_start),
-        date=_moment(entry.date),
+        start=_time(entry.window_start) if entry.window_start is not None else None,
+        on=_time(entry.date),
         age=_age_text(entry, audience),
         words=_entry_words(
             entry.title,
@@ -686,9 +692,7 @@ def _entry_row(entry: Entry, audience: Audience, words: Mapping[Status, str]) ->
             AGENCY_NAMES["practitioner"][entry.agency] if practitioner else None,
         ),
         badge=_badge(entry.status, words[entry.status]),
-        done_on=_moment(entry.done_on, short_date(entry.done_on))
-        if done and entry.done_on is not None
-        else None,
+        done_on=_time(entry.done_on, short=True) if done and entry.done_on is not None else None,
         rule=rule,
     )
 
@@ -711,14 +715,15 @@ def _dates_acronyms(rows: Sequence[_EntryRow], audience: Audience, heading: str)
     found = set(_frame_acronyms("dates.html", audience, heading, "entries"))
     dated: list[str] = []  # the row's own dates, age and status, searched each time
     for row in rows:
+        found |= row.on.acronyms
+        if row.start is not None:
+            found |= row.start.acronyms
         found |= row.words.acronyms
         if row.rule is not None:
             found |= row.rule.acronyms
-        if row.window_start is not None:
-            dated += (row.window_start.text, "to")
-        dated += (row.date.text, row.age, row.badge.glyph, row.badge.word)
         if row.done_on is not None:
-            dated += ("on", row.done_on.text)
+            found |= row.done_on.acronyms
+        dated += (row.age, row.badge.glyph, row.badge.word)
     return frozenset(found.union(acronyms_in("\n".join(dated))))
 
 
