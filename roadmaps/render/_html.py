@@ -240,19 +240,6 @@ class _Moment:
     text: str
 
 
-def _moment(on: date, text: str | None = None) -> _Moment:
-    return _Moment(on.isoformat(), text) if text else _long_moment(on)
-
-
-@lru_cache(maxsize=16384)  # a page shows about a hundred dates, most on earlier pages too
-def _long_moment(on: date) -> _Moment:
-    return _Moment(on.isoformat(), long_date(on))
-
-
-def _maybe_moment(on: date | None) -> _Moment | None:
-    return _moment(on) if on is not None else None
-
-
 @dataclass(frozen=True, slots=True)
 class _Source:
     """One source of a rule: a law, a seed document (by its number), or a page.
@@ -388,7 +375,7 @@ class _Care:
 
     status: str
     since_status: str | None
-    since: _Moment | None
+    since: _Drawn | None
     now: str | None
     weeks: str
 
@@ -411,7 +398,7 @@ def _care(care: CareLeaverStatus) -> _Care:
     return _Care(
         status=now or "not a care leaver",
         since_status=since[0] if since else None,
-        since=_moment(since[1]) if since else None,
+        since=_time(since[1]) if since else None,
         now=now if since and now and now != since[0] else None,
         weeks=f"{care.weeks_looked_after_since_14:g}",
     )
@@ -423,10 +410,10 @@ def _header(roadmap: Roadmap, audience: Audience) -> Markup:
         "header.html",
         audience=audience,
         person_id=roadmap.person_id,
-        date_of_birth=_moment(roadmap.date_of_birth),
-        as_of=_moment(roadmap.as_of),
-        start=_moment(roadmap.start),
-        end=_moment(roadmap.end),
+        date_of_birth=_time(roadmap.date_of_birth),
+        as_of=_time(roadmap.as_of),
+        start=_time(roadmap.start),
+        end=_time(roadmap.end),
         area=_humanise(roadmap.area),
         cohorts=roadmap.cohorts,
         care=_care(roadmap.care_status) if roadmap.care_status is not None else None,
@@ -436,7 +423,7 @@ def _header(roadmap: Roadmap, audience: Audience) -> Markup:
 
 def _footer(roadmap: Roadmap, audience: Audience) -> Markup:
     return render(
-        "footer.html", audience=audience, person_id=roadmap.person_id, as_of=_moment(roadmap.as_of)
+        "footer.html", audience=audience, person_id=roadmap.person_id, as_of=_time(roadmap.as_of)
     )
 
 
@@ -458,7 +445,7 @@ class _GapRow:
     severity_word: str
     title: str
     message: str
-    since: _Moment | None
+    since: _Drawn | None
     days_overdue: int | None
     action: str
     owner: str
@@ -482,7 +469,7 @@ def _gaps_section(
             severity_word=text.severity_words[gap.severity],
             title=gap.title,
             message=gap.message,
-            since=_maybe_moment(gap.since),
+            since=_maybe_time(gap.since),
             days_overdue=gap.days_overdue,
             action=gap.action,
             owner=gap.owner,
@@ -510,12 +497,11 @@ def _gaps_acronyms(
 ) -> frozenset[str]:
     """The acronyms of the text of ``gaps.html``: its frame's, and each value it prints.
 
-    A gap's words are the rule data's, the same page after page; its date is searched
-    each time (the rows' fixed words, such as "Overdue since", have none).
+    A gap's words are the rule data's, the same page after page, and its date brings its
+    own (none); the rows' fixed words, such as "Overdue since", have none either.
     """
     practitioner = audience == "practitioner"
     found = set(_gaps_frame_acronyms(audience, heading, bool(rows), bool(unknown)))
-    dated: list[str] = []
     for row in rows:
         if practitioner:
             found |= _words_acronyms(
@@ -536,10 +522,10 @@ def _gaps_acronyms(
                 row.title, row.severity_word, row.message, row.action, row.owner
             )
         if row.since is not None:
-            dated.append(row.since.text)
+            found |= row.since.acronyms
     for gap in unknown:
         found |= _words_acronyms(gap["title"], gap["rule"] if practitioner else "")
-    return frozenset(found.union(acronyms_in("\n".join(dated))))
+    return frozenset(found)
 
 
 @lru_cache(maxsize=16)
@@ -614,8 +600,13 @@ def _drawn(macro: str, value: object) -> _Drawn:
 
 @lru_cache(maxsize=16384)  # a page shows about a hundred dates, most on earlier pages too
 def _time(on: date, short: bool = False) -> _Drawn:
-    """A date's ``<time>`` (the ``time`` macro's), made once for each date."""
-    return _drawn("time", _moment(on, short_date(on)) if short else _long_moment(on))
+    """A date's ``<time>`` (the ``time`` macro's), made once for each date and kept (the
+    date alone, nothing about whose it is); printed, it is that markup as it is."""
+    return _drawn("time", _Moment(on.isoformat(), short_date(on) if short else long_date(on)))
+
+
+def _maybe_time(on: date | None) -> _Drawn | None:
+    return _time(on) if on is not None else None
 
 
 @lru_cache(maxsize=4096)
@@ -734,8 +725,8 @@ class _ServiceRow:
     label: str
     beyond_statutory: str | None
     agency: str
-    start: _Moment | None
-    end: _Moment | None
+    start: _Drawn | None
+    end: _Drawn | None
     then: str
 
 
@@ -749,8 +740,8 @@ def _services_section(
             label=service.label,
             beyond_statutory=service.beyond_statutory,
             agency=AGENCY_NAMES[audience][service.agency],
-            start=_maybe_moment(service.start),
-            end=_maybe_moment(service.end),
+            start=_maybe_time(service.start),
+            end=_maybe_time(service.end),
             then=", ".join(labels.get(s, _humanise(s)) for s in service.successors) or "—",
         )
         for service in sorted(roadmap.services, key=lambda s: (s.start or date.min, s.id))
@@ -764,12 +755,13 @@ def _services_acronyms(
 ) -> frozenset[str]:
     """The acronyms of the text of ``services.html``: as :func:`_gaps_acronyms`."""
     found = set(_frame_acronyms("services.html", audience, heading, "services"))
-    dated: list[str] = []
     for row in rows:
         beyond = (row.beyond_statutory or "") if audience == "practitioner" else ""
         found |= _words_acronyms(row.label, beyond, row.agency, row.then)
-        dated += (moment.text for moment in (row.start, row.end) if moment is not None)
-    return frozenset(found.union(acronyms_in("\n".join(dated))))
+        for moment in (row.start, row.end):
+            if moment is not None:
+                found |= moment.acronyms
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -870,7 +862,7 @@ class _Fact:
     sources: str
     age: int | None
     verb: str
-    birthday: _Moment | None
+    birthday: _Drawn | None
 
 
 def _facts(items: Sequence[FamilyItem], roadmap: Roadmap) -> list[_Fact]:
@@ -893,7 +885,7 @@ def _facts(items: Sequence[FamilyItem], roadmap: Roadmap) -> list[_Fact]:
                 sources=sources,
                 age=item.age,
                 verb="turned" if on is not None and on <= roadmap.as_of else "turn",
-                birthday=_maybe_moment(on),
+                birthday=_maybe_time(on),
             )
         )
     return facts
