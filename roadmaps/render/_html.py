@@ -431,10 +431,12 @@ def _timeline_section(
     roadmap: Roadmap, audience: Audience, heading: str
 ) -> tuple[Markup, frozenset[str]]:
     """The section of the picture, and the acronyms of its text."""
-    svg, texts = _drawing(roadmap, lanes="agency", audience=audience, standalone=False)
+    svg, texts, words = _drawing(roadmap, lanes="agency", audience=audience, standalone=False)
     markup = render("timeline.html", audience=audience, heading=heading, svg=Markup(svg))
-    found = _frame_acronyms("timeline.html", audience, heading, "svg")
-    return markup, found.union(acronyms_in("\n".join(texts)))
+    found = set(_frame_acronyms("timeline.html", audience, heading, "svg"))
+    for word in set(words):
+        found |= _words_acronyms(word)
+    return markup, frozenset(found.union(acronyms_in("\n".join(texts))))
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,20 +332,28 @@ class _Svg:
     """Collects SVG elements in drawing order, and the text they show.
 
     Every text of the picture goes through :meth:`text` or :meth:`title` (:meth:`add`
-    is for elements with no text), so ``texts`` has all of it, unescaped: the page's
-    glossary reads it there rather than searching the markup.
+    is for elements with no text), unescaped, so that the page's glossary reads it there
+    rather than searching the markup. ``words`` are texts of a bounded few (labels from
+    the rule data, the axis's years and ages, the key), whose acronyms the page finds
+    once for each; ``texts`` are the rest (the picture's title, with the case reference,
+    and its description), searched each time. A tooltip of rule-data words and dates
+    names its ``words`` instead of its text: its dates, its age and its fixed words have
+    no acronyms (``tests/roadmaps/render/test_html.py`` checks the glossary against a
+    search of the whole page).
     """
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.texts: list[str] = []
+        self.words: list[str] = []
 
     def add(self, markup: str) -> None:
         self.parts.append(markup)
 
-    def title(self, content: str) -> None:
-        """A tooltip: the ``<title>`` of the group it is in."""
-        self.texts.append(content)
+    def title(self, content: str, words: tuple[str, ...]) -> None:
+        """A tooltip: the ``<title>`` of the group it is in, with the ``words`` from the
+        rule data that bring all of its acronyms."""
+        self.words += words
         self.parts.append(f"<title>{_esc(content)}</title>")
 
     def text(
@@ -370,7 +378,7 @@ class _Svg:
             attrs += f' stroke="{halo}" stroke-width="3.5" paint-order="stroke"'
         if extra:
             attrs += " " + extra
-        self.texts.append(content)
+        self.words.append(content)
         self.parts.append(f"<text {attrs}>{_esc(content)}</text>")
 
 
@@ -511,7 +519,9 @@ def _draw_mark(
         entry = mark.entry
         colour = pal.STATUS_COLOURS[entry.status]
         svg.add(f'<g class="milestone" data-id="{_esc(entry.id)}" data-status="{entry.status}">')
-        svg.title(_entry_tooltip(entry, audience))
+        svg.title(
+            _entry_tooltip(entry, audience), (entry.title, STATUS_WORDS[audience][entry.status])
+        )
         if mark.window_x is not None:
             wx = mark.window_x
             svg.add(
@@ -541,7 +551,12 @@ def _draw_mark(
     tip = f"{gap.title}. {gap.message}"
     if audience == "practitioner":
         tip += f" Severity: {gap.severity}. Rule: {gap.rule}."
-    svg.title(tip)
+    svg.title(
+        tip,
+        (gap.title, gap.message, gap.rule)
+        if audience == "practitioner"
+        else (gap.title, gap.message),
+    )
     _gap_marker(svg, x, y)
     svg.text(
         text_x, y + 4.3, mark.text, fill=pal.GAP, anchor=item.anchor, bold=True, halo=lane.tint
@@ -584,9 +599,9 @@ def _pack_services(
 
 def _legend(svg: _Svg, y: float, audience: Audience) -> float:
     """Draw the key; return the y below it."""
-    parts, texts, below = _drawn_legend(y, audience)
+    parts, words, below = _drawn_legend(y, audience)
     svg.parts += parts
-    svg.texts += texts
+    svg.words += words
     return below
 
 
@@ -595,7 +610,7 @@ def _drawn_legend(y: float, audience: Audience) -> tuple[tuple[str, ...], tuple[
     """The key at ``y`` (the same on every picture with as many lanes), drawn once."""
     svg = _Svg()
     below = _draw_legend(svg, y, audience)
-    return tuple(svg.parts), tuple(svg.texts), below
+    return tuple(svg.parts), tuple(svg.words), below
 
 
 def _draw_legend(svg: _Svg, y: float, audience: Audience) -> float:
@@ -722,8 +737,8 @@ def _drawing(
     lanes: LaneMode = "agency",
     audience: Audience = "practitioner",
     standalone: bool = True,
-) -> tuple[str, list[str]]:
-    """The picture's markup, and every text it shows (its title and description first)."""
+) -> tuple[str, list[str], list[str]]:
+    """The picture's markup, and the texts and words it shows (see :class:`_Svg`)."""
     if lanes not in LANE_MODES:
         raise ValueError(f"lanes must be one of {', '.join(LANE_MODES)}, got {lanes!r}")
     if audience not in AUDIENCES:
@@ -761,7 +776,8 @@ def _drawing(
     layers = (head, body, grid, content, arrows, overlay, legend)
     parts = [*(part for layer in layers for part in layer.parts), "</svg>"]
     texts = [text for layer in layers for text in layer.texts]
-    return "\n".join(parts) + "\n", texts
+    words = [word for layer in layers for word in layer.words]
+    return "\n".join(parts) + "\n", texts, words
 
 
 def _draw_lane(
@@ -832,7 +848,7 @@ def _draw_services(
         start = long_date(service.start) if service.start else "before this roadmap"
         finish = long_date(service.end) if service.end else "no end date"
         svg.add(f'<g class="service" data-id="{_esc(service.id)}">')
-        svg.title(f"{service.label}: {start} to {finish}")
+        svg.title(f"{service.label}: {start} to {finish}", (service.label,))
         svg.add(
             f'<rect x="{_num(x0)}" y="{_num(bar_top)}" width="{_num(x1 - x0)}" '
             f'height="{_num(_BAR_HEIGHT)}" rx="3" fill="{colour}"/>'
