@@ -1031,6 +1031,14 @@ def _style_attributes(document: str) -> set[str]:
     return {html.unescape(v) for v in values}
 
 
+@functools.lru_cache(maxsize=1024)  # a page's are the templates' column widths
+def _style_hash(value: str) -> str:
+    """A style attribute's value as a Content-Security-Policy hash source."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(value.encode("utf-8")).digest()).decode(
+        "ascii"
+    )
+
+
 def adopt_page(document: str, *, bar: str, head: str = "") -> str:
     """Put a self-contained page (the roadmap, the population report) into the app.
 
@@ -1041,10 +1049,7 @@ def adopt_page(document: str, *, bar: str, head: str = "") -> str:
     The page is read once and put together once (it is some 80 kB).
     """
     nonce = g.nonce
-    g.style_hashes = tuple(
-        "sha256-" + base64.b64encode(hashlib.sha256(v.encode("utf-8")).digest()).decode("ascii")
-        for v in sorted(_style_attributes(document))
-    )
+    g.style_hashes = tuple(_style_hash(v) for v in sorted(_style_attributes(document)))
     edits: list[tuple[int, int, str]] = []  # (start, end, new text) of the page's slices
     head_end = document.find("</head>")
     if head_end >= 0:
