@@ -439,7 +439,7 @@ def _timeline_section(
     return markup, frozenset(found.union(acronyms_in("\n".join(texts))))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: quicker to make, as _EntryRow)
 class _GapRow:
     """A gap: a row of the practitioner's table, or a family's card."""
 
@@ -720,7 +720,7 @@ def _dates_acronyms(rows: Sequence[_EntryRow], audience: Audience, heading: str)
     return frozenset(found.union(acronyms_in("\n".join(dated))))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: quicker to make, as _EntryRow)
 class _ServiceRow:
     """A service: a row of the services table."""
 
