@@ -774,9 +774,14 @@ def _drawing(
 
     head = _document_head(roadmap, lane_list, audience, end, height, standalone)
     layers = (head, body, grid, content, arrows, overlay, legend)
-    parts = [*(part for layer in layers for part in layer.parts), "</svg>"]
-    texts = [text for layer in layers for text in layer.texts]
-    words = [word for layer in layers for word in layer.words]
+    parts: list[str] = []
+    texts: list[str] = []
+    words: list[str] = []
+    for layer in layers:  # (extend, not a generator: a picture has some 450 parts)
+        parts += layer.parts
+        texts += layer.texts
+        words += layer.words
+    parts.append("</svg>")
     return "\n".join(parts) + "\n", texts, words
 
 
