@@ -275,11 +275,18 @@ class CompiledRules:
     def _pick(self, expr: DateExpr, op: str) -> DateFn:
         """The earliest or latest of the dates that exist."""
         parts = [self.date(child) for child in getattr(expr, op)]
-        pick = min if op == "earliest" else max
+        earliest = op == "earliest"
 
         def pick_fn(ctx: Context) -> date | None:
-            found = [d for d in (part(ctx) for part in parts) if d is not None]
-            return pick(found) if found else None
+            # (a loop, not min() or max() over a list: a roadmap picks hundreds of times)
+            best: date | None = None
+            for part in parts:
+                found = part(ctx)
+                if found is not None and (
+                    best is None or (found < best if earliest else found > best)
+                ):
+                    best = found
+            return best
 
         return pick_fn
 
@@ -310,11 +317,9 @@ class CompiledRules:
         """Compile a condition."""
         op = cond.operator
         if op == "all_":
-            parts = [self.condition(c) for c in cond.all_ or ()]
-            return lambda ctx: all(p(ctx) for p in parts)
+            return _all_of([self.condition(c) for c in cond.all_ or ()])
         if op == "any_":
-            parts = [self.condition(c) for c in cond.any_ or ()]
-            return lambda ctx: any(p(ctx) for p in parts)
+            return _any_of([self.condition(c) for c in cond.any_ or ()])
         if op == "not_":
             inner = self.condition(cond.not_)  # type: ignore[arg-type]
             return lambda ctx: not inner(ctx)
@@ -399,3 +404,28 @@ class CompiledRules:
 def weakest_status(*statuses: str) -> str:
     """The weakest of several statuses (verified < local < unverified < ambiguous)."""
     return max(statuses, key=STATUS_ORDER.index) if statuses else "verified"
+
+
+def _all_of(parts: list[CondFn]) -> CondFn:
+    """True when every part holds, stopping at the first that does not (a loop rather
+    than all() over a generator, which cost more than the parts on a roadmap)."""
+
+    def all_fn(ctx: Context) -> bool:
+        for part in parts:  # noqa: SIM110 (the loop is the point: see above)
+            if not part(ctx):
+                return False
+        return True
+
+    return all_fn
+
+
+def _any_of(parts: list[CondFn]) -> CondFn:
+    """True when some part holds, stopping at the first that does."""
+
+    def any_fn(ctx: Context) -> bool:
+        for part in parts:  # noqa: SIM110 (as _all_of)
+            if part(ctx):
+                return True
+        return False
+
+    return any_fn
