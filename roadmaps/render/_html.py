@@ -328,7 +328,7 @@ def _citations(rule: RuleRef) -> _Citations:
             sources.append(source)
     cited = _Citations(tuple(sources[:_PRINTED_CITATIONS]), tuple(sources[_PRINTED_CITATIONS:]))
     markup = render_macro("citations", cited)
-    return replace(cited, markup=markup, acronyms=frozenset(acronyms_in(_text_of(markup))))
+    return replace(cited, markup=markup, acronyms=_markup_acronyms(markup))
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,12 +358,17 @@ class _PageSection:
 # glossary is the one a search of the whole page's text gives.
 
 
+def _markup_acronyms(markup: str) -> frozenset[str]:
+    """The acronyms of the text of ``markup`` (made once, for markup that is kept)."""
+    return frozenset(acronyms_in(_text_of(markup)))
+
+
 @lru_cache(maxsize=64)
 def _frame_acronyms(template: str, audience: Audience, heading: str, empty: str) -> frozenset[str]:
     """The acronyms of a section's own words (heading, column heads, caption, note), drawn
     with ``empty`` (its rows, or its picture) left out. Nothing about a young person."""
     markup = render(template, audience=audience, heading=heading, **{empty: ""})
-    return frozenset(acronyms_in(_text_of(markup)))
+    return _markup_acronyms(markup)
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -559,7 +564,7 @@ def _gaps_frame_acronyms(
         gaps=[blank] if any_gaps else [],
         not_recorded=[{"title": "", "rule": ""}] if any_unknown else [],
     )
-    return frozenset(acronyms_in(_text_of(markup)))
+    return _markup_acronyms(markup)
 
 
 @lru_cache(maxsize=4096)
@@ -595,9 +600,10 @@ class _Drawn:
 
 
 def _drawn(macro: str, value: object) -> _Drawn:
-    """The ``macro`` of ``macros.html`` for ``value``, which holds only rule-data words."""
+    """The ``macro`` of ``macros.html`` for ``value``, which holds only words from the rule
+    data, or a date: nothing about a young person."""
     markup = Markup(call_macro(macro, value))
-    return _Drawn(markup, frozenset(acronyms_in(_text_of(markup))))
+    return _Drawn(markup, _markup_acronyms(markup))
 
 
 @lru_cache(maxsize=16384)  # a page shows about a hundred dates, most on earlier pages too

@@ -547,8 +547,9 @@ def test_the_glossary_is_the_one_the_html_parser_found() -> None:
 def test_the_glossary_is_the_one_the_html_parser_finds_for_anyone(
     person: Person, as_of: date, area: str, audience: str
 ) -> None:
-    """The picture and the table of dates say which acronyms they drew, rather than
-    have their markup searched: the glossary is still the one a search of the page finds."""
+    """The picture and the tables of dates, gaps and services say which acronyms they drew,
+    rather than have their markup searched: the glossary is still the one a search of the
+    page finds."""
     roadmap = generate_roadmap(person, as_of=as_of, area=area)
     page = render_html(roadmap, audience=audience)  # type: ignore[arg-type]
     assert _parse(page).glossary_terms == _glossary_by_parser(page)
